@@ -1,0 +1,1 @@
+"""Loket's shared domain: stdlib only, imported by hub and node, importing neither."""
