@@ -1,0 +1,396 @@
+"""Append-only, fsync'd JSON-lines journal with torn-tail repair.
+
+The hub's event log and each node's own log live here (DESIGN.md "Storage", notes/sync.md §5.5).
+One record a line, ``f"{crc32:08x} {json}\\n"``, appended with a single ``write()`` and then
+``fsync`` *before* the caller acknowledges, prints or lights anything.
+
+Recovery at open follows RocksDB's ``kTolerateCorruptedTailRecords``: bad records at the very
+end of the newest segment are what a power cut leaves behind (a torn write, NUL padding from a
+half-allocated block) and are cut away; a bad record followed by a good one, or anything bad in
+an older segment, is corruption and raises :class:`JournalCorruptError` - we never skip silently.
+
+The file operations go through a small injectable layer (``fs``) so a test can play the role of
+a disk that loses everything not yet fsync'd (the FaultInjectionTestFS idea).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from core.errors import JournalCorruptError, JournalError
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+_SEGMENT_RE = r"^{prefix}-(\d{{10}})\.jsonl$"
+
+
+class FileLayer(Protocol):
+    """The few write-side file operations the journal needs (reads use plain ``open``)."""
+
+    def open_append(self, path: Path) -> int: ...
+    def write(self, fd: int, data: bytes) -> int: ...
+    def fsync(self, fd: int) -> None: ...
+    def close(self, fd: int) -> None: ...
+    def fsync_dir(self, directory: Path) -> None: ...
+    def truncate(self, path: Path, size: int) -> None: ...
+    def replace(self, src: Path, dst: Path) -> None: ...
+    def open_trunc(self, path: Path) -> int: ...
+
+
+class OsFiles:
+    """The real file layer: thin wrappers over :mod:`os`."""
+
+    def open_append(self, path: Path) -> int:
+        # O_APPEND: every write lands at the end even if someone else moved the offset.
+        return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+
+    def open_trunc(self, path: Path) -> int:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+
+    def write(self, fd: int, data: bytes) -> int:
+        return os.write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        os.fsync(fd)
+
+    def close(self, fd: int) -> None:
+        os.close(fd)
+
+    def fsync_dir(self, directory: Path) -> None:
+        # A new or renamed file is only durable once its directory entry is.
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def truncate(self, path: Path, size: int) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def replace(self, src: Path, dst: Path) -> None:
+        os.replace(src, dst)
+
+
+def encode_record(record: dict) -> bytes:
+    """One journal line for ``record`` (compact, sorted keys, UTF-8, CRC32 prefix)."""
+    if not isinstance(record, dict):
+        raise TypeError(f"journal records are dicts, got {type(record).__name__}")
+    payload = json.dumps(
+        record, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+    return b"%08x %s\n" % (zlib.crc32(payload), payload)
+
+
+def decode_line(line: bytes) -> dict | None:
+    """The record in one line (without its newline), or None if the line is not valid."""
+    if len(line) < 10 or line[8:9] != b" ":
+        return None
+    head, payload = line[:8], line[9:]
+    try:
+        crc = int(head.decode("ascii"), 16)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if head != head.lower() or zlib.crc32(payload) != crc:
+        return None
+    try:
+        record = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+class _Segment:
+    """One segment file: its first record index, how many valid records and bytes it holds."""
+
+    __slots__ = ("path", "first", "count", "size")
+
+    def __init__(self, path: Path, first: int, count: int = 0, size: int = 0):
+        self.path = path
+        self.first = first
+        self.count = count
+        self.size = size
+
+
+def _scan(data: bytes, path: Path, is_last: bool) -> tuple[int, int]:
+    """Validate a segment's bytes; return (records, valid byte length).
+
+    Raises JournalCorruptError unless everything after the first bad record is also bad and
+    this is the last segment (then the caller cuts the tail).
+    """
+    count = 0
+    pos = 0
+    while pos < len(data):
+        nl = data.find(b"\n", pos)
+        if nl >= 0 and decode_line(data[pos:nl]) is not None:
+            count += 1
+            pos = nl + 1
+            continue
+        bad_line = count + 1
+        if not is_last:
+            raise JournalCorruptError(str(path), bad_line, "bad record in an older segment")
+        if nl >= 0:
+            for later_no, later in enumerate(data[nl + 1 :].split(b"\n")[:-1], bad_line + 1):
+                if decode_line(later) is not None:
+                    raise JournalCorruptError(
+                        str(path), bad_line, f"valid record follows at line {later_no}"
+                    )
+        return count, pos
+    return count, pos
+
+
+class Journal:
+    """An append-only record log split into segment files ``<prefix>-<first_index>.jsonl``.
+
+    >>> j = Journal(tmp_path)                       # doctest: +SKIP
+    >>> j.append([{"hseq": 1, "event": {...}}])     # durable when this returns
+    >>> list(j), j.count
+
+    Not safe for two processes at once; within a process calls are serialised by a lock.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        prefix: str = "events",
+        segment_bytes: int = 16 * MiB,
+        *,
+        fs: FileLayer | None = None,
+    ):
+        if not re.fullmatch(r"[A-Za-z0-9_.]+", prefix):
+            raise ValueError(f"journal prefix must be [A-Za-z0-9_.]+, got {prefix!r}")
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.segment_bytes = segment_bytes
+        self._fs: FileLayer = fs or OsFiles()
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._broken: str | None = None
+        self._closed = False
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._segments = self._recover()
+        except OSError as exc:
+            if isinstance(exc, JournalError):
+                raise
+            raise JournalError(f"cannot open journal in {self.directory}: {exc}") from exc
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def _recover(self) -> list[_Segment]:
+        pattern = re.compile(_SEGMENT_RE.format(prefix=re.escape(self.prefix)))
+        found = sorted(
+            (int(m.group(1)), self.directory / name)
+            for name in os.listdir(self.directory)
+            if (m := pattern.match(name))
+        )
+        segments: list[_Segment] = []
+        total = 0
+        for i, (first, path) in enumerate(found):
+            if first != total:
+                # A missing or extra file: the indices no longer add up.
+                raise JournalCorruptError(
+                    str(path), 0, f"segment starts at record {first}, expected {total}"
+                )
+            data = path.read_bytes()
+            is_last = i == len(found) - 1
+            count, size = _scan(data, path, is_last)
+            if size < len(data):
+                log.warning(
+                    "journal %s: cut torn tail at line %d (%d bytes dropped)",
+                    path,
+                    count + 1,
+                    len(data) - size,
+                )
+                self._fs.truncate(path, size)
+            segments.append(_Segment(path, first, count, size))
+            total += count
+        return segments
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Number of records in the journal."""
+        return sum(s.count for s in self._segments)
+
+    @property
+    def segments(self) -> list[Path]:
+        """Segment files, oldest first."""
+        return [s.path for s in self._segments]
+
+    def __iter__(self) -> Iterator[dict]:
+        return self.iter_from(0)
+
+    def iter_from(self, index: int) -> Iterator[dict]:
+        """Records from 0-based ``index`` on, oldest first (a snapshot taken at call time)."""
+        with self._lock:
+            snapshot = [(s.path, s.first, s.count, s.size) for s in self._segments]
+        return self._read(snapshot, index)
+
+    def _read(self, snapshot: list[tuple[Path, int, int, int]], index: int) -> Iterator[dict]:
+        for path, first, count, size in snapshot:
+            if first + count <= index:
+                continue
+            with open(path, "rb") as f:
+                data = f.read(size)
+            lines = data.split(b"\n")[:count]
+            for line_no, line in enumerate(lines, 1):
+                if first + line_no - 1 < index:
+                    continue
+                record = decode_line(line)
+                if record is None:
+                    # Was valid at open or when written: the medium changed under us.
+                    raise JournalCorruptError(str(path), line_no, "record changed since open")
+                yield record
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def append(self, records: Iterable[dict]) -> None:
+        """Append ``records`` with one write and one fsync; durable when this returns.
+
+        Raises JournalError if the disk refused; after that the journal refuses further
+        appends (the page cache can no longer be trusted) until it is reopened.
+        """
+        batch = [encode_record(r) for r in records]  # encode first: all or nothing
+        if not batch:
+            return
+        data = b"".join(batch)
+        with self._lock:
+            self._check_writable()
+            current = self._segments[-1] if self._segments else None
+            if current is None or (current.size and current.size + len(data) > self.segment_bytes):
+                self._start_segment()
+            try:
+                fd = self._open_current()
+                view = memoryview(data)
+                while view:
+                    written = self._fs.write(fd, view)
+                    view = view[written:]
+                self._fs.fsync(fd)
+            except OSError as exc:
+                self._broken = f"append failed: {exc}"
+                raise JournalError(f"cannot append to {self._segments[-1].path}: {exc}") from exc
+            seg = self._segments[-1]
+            seg.count += len(batch)
+            seg.size += len(data)
+
+    def rotate(self) -> None:
+        """Start a new segment now (the hub does it at the day change); no-op if empty."""
+        with self._lock:
+            self._check_writable()
+            if self._segments and self._segments[-1].count == 0:
+                return
+            self._start_segment()
+
+    def _start_segment(self) -> None:
+        first = self.count
+        path = self.directory / f"{self.prefix}-{first:010d}.jsonl"
+        self._close_fd()
+        try:
+            self._fd = self._fs.open_append(path)
+            self._fs.fsync_dir(self.directory)
+        except OSError as exc:
+            self._close_fd()
+            self._broken = f"cannot create segment: {exc}"
+            raise JournalError(f"cannot create segment {path}: {exc}") from exc
+        self._segments.append(_Segment(path, first))
+
+    def _open_current(self) -> int:
+        if self._fd is None:
+            self._fd = self._fs.open_append(self._segments[-1].path)
+        return self._fd
+
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise JournalError(f"journal {self.directory} is closed")
+        if self._broken:
+            raise JournalError(f"journal {self.directory} unusable until reopened: {self._broken}")
+
+    def _close_fd(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                self._fs.close(fd)
+            except OSError:
+                log.warning("journal %s: close failed", self.directory, exc_info=True)
+
+    def close(self) -> None:
+        """Close the open segment; further appends raise JournalError."""
+        with self._lock:
+            self._close_fd()
+            self._closed = True
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.directory)!r}, prefix={self.prefix!r}, count={self.count})"
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, fs: FileLayer | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically and durably (checkpoints, small state files).
+
+    Temp file in the same directory, fsync, rename over the old file, fsync the directory: the
+    rename alone is atomic but not durable (notes/sync.md §5.5).
+    """
+    fs = fs or OsFiles()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = fs.open_trunc(tmp)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[fs.write(fd, view) :]
+            fs.fsync(fd)
+        finally:
+            fs.close(fd)
+        fs.replace(tmp, path)
+        fs.fsync_dir(path.parent)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise JournalError(f"cannot write {path}: {exc}") from exc
+
+
+def write_json_atomic(path: str | os.PathLike[str], value: Any, **kw: Any) -> None:
+    """:func:`write_atomic` of ``value`` as JSON (sorted keys, UTF-8)."""
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    write_atomic(path, data.encode("utf-8"), **kw)
+
+
+def read_json_atomic(path: str | os.PathLike[str], default: Any = None) -> Any:
+    """The JSON value written by :func:`write_json_atomic`, or ``default`` if there is none.
+
+    A file that does not parse cannot come from an atomic write: raise, never guess.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return default
+    except OSError as exc:
+        raise JournalError(f"cannot read {path}: {exc}") from exc
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise JournalError(f"{path} is not valid JSON: {exc}") from exc
