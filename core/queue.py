@@ -1,0 +1,254 @@
+"""The queue as a pure fold over the hub's log, and the queries displays and counters need.
+
+Hub, counter nodes and hall displays all run this same code over the same records in ``hseq``
+order, so they compute the same state; a counter's LED is ``counter_view()`` and nothing else
+(notes/sync.md §8.4 bug 9). The rules themselves live in ``core.fold_rules``.
+
+A node applies its own not-yet-acknowledged events on top of the hub log with ``hseq=None``:
+they get a tentative placement after every hub-ordered event (see ``TENTATIVE_HSEQ``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from core import fold_rules
+from core.errors import EventError
+from core.events import Event, parse_record
+from core.fold_rules import TRANSITIONS, Step
+from core.model import Counter, CounterState, Ticket, TicketStatus
+
+__all__ = [
+    "TRANSITIONS",
+    "CounterState",
+    "QueueState",
+    "choose_next",
+    "fold",
+    "residues",
+]
+
+# Tentative (not yet hub-sequenced) events sort after every real hseq but stay JSON-able ints.
+TENTATIVE_HSEQ = 10**15
+
+
+class QueueState:
+    """The folded queue. Mutable, owned by one thread; ``copy()`` to hand a view elsewhere."""
+
+    def __init__(self, roster: Iterable[Counter] = ()) -> None:
+        self.tickets: dict[str, Ticket] = {}
+        self.counters: dict[str, CounterState] = {
+            c.id: CounterState(id=c.id, services=tuple(c.services)) for c in roster
+        }
+        self.rejections: list[dict[str, Any]] = []
+        self.recent_calls: list[dict[str, Any]] = []
+        self.leases: dict[str, dict[str, Any]] = {}
+        self.last_hseq = 0
+        # req -> ticket key of online (hub-issued) / printed (lease, prefix) tickets: ghosts.
+        self.online_reqs: dict[str, str] = {}
+        self.printed_reqs: dict[str, str] = {}
+        # req -> id of the hub's online call; call id -> ticket key: ghost-call retraction.
+        self.online_calls: dict[str, str] = {}
+        self.call_tickets: dict[str, str] = {}
+        self._max_number: dict[tuple[str, str], int] = {}
+        self._tentative = 0
+
+    # -- applying ---------------------------------------------------------------------------
+
+    def apply(
+        self, record: Mapping[str, Any] | Event, hseq: int | None = None, est_ms: int | None = None
+    ) -> list[Event]:
+        """Apply one event in hub order; return the derived events it causes.
+
+        ``record`` is a hub record dict, an event dict or an ``Event``; explicit ``hseq`` and
+        ``est_ms`` override the record's. Derived events are notifications, never inputs:
+        they return ``[]`` and change nothing (§8.4 bug 1). Malformed input raises
+        ``EventError``; an illegal transition never raises.
+        """
+        if isinstance(record, Event):
+            event = record
+        elif isinstance(record, Mapping) and "event" in record:
+            rec = parse_record(record)
+            event = rec.event
+            hseq = rec.hseq if hseq is None else hseq
+            est_ms = rec.est_ms if est_ms is None else est_ms
+        elif isinstance(record, Mapping):
+            event = Event.from_dict(record)
+        else:
+            raise EventError(f"record: expected object or Event, got {type(record).__name__}")
+        if event.is_derived:
+            return []
+        if hseq is None:
+            self._tentative += 1
+            hseq = TENTATIVE_HSEQ + self._tentative
+        else:
+            self.last_hseq = max(self.last_hseq, hseq)
+        if est_ms is None:
+            # Without the hub's anchored estimate, the event's own wall clock is the best guess.
+            est_ms = int(event.clock.get("wall_ms", 0))
+        step = Step(event=event, hseq=hseq, est_ms=est_ms)
+        fold_rules.HANDLERS[event.type](self, step)
+        return step.out
+
+    def copy(self) -> QueueState:
+        other = QueueState()
+        other.tickets = dict(self.tickets)
+        other.counters = dict(self.counters)
+        other.rejections = list(self.rejections)
+        other.recent_calls = list(self.recent_calls)
+        other.leases = {k: dict(v) for k, v in self.leases.items()}
+        other.last_hseq = self.last_hseq
+        other.online_reqs = dict(self.online_reqs)
+        other.printed_reqs = dict(self.printed_reqs)
+        other.online_calls = dict(self.online_calls)
+        other.call_tickets = dict(self.call_tickets)
+        other._max_number = dict(self._max_number)
+        other._tentative = self._tentative
+        return other
+
+    # -- helpers the rules use --------------------------------------------------------------
+
+    def counter(self, counter_id: str) -> CounterState:
+        """The counter's state, created on first mention (a call before any roster event)."""
+        cs = self.counters.get(counter_id)
+        if cs is None:
+            cs = self.counters[counter_id] = CounterState(id=counter_id)
+        return cs
+
+    def note_number(self, day: str, service: str, number: int) -> None:
+        key = (day, service)
+        self._max_number[key] = max(self._max_number.get(key, 0), number)
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def waiting(self, service: str | None = None) -> list[Ticket]:
+        """Waiting tickets in queue order: ``(priority, est_ms, hseq)``, not by number."""
+        found = [
+            t
+            for t in self.tickets.values()
+            if t.status == TicketStatus.WAITING and (service is None or t.service == service)
+        ]
+        return sorted(found, key=lambda t: t.order)
+
+    def position(self, key: str) -> int:
+        """People ahead of a waiting ticket in its service; 0 once it left the queue."""
+        t = self.tickets[key]
+        if t.status != TicketStatus.WAITING:
+            return 0
+        return sum(
+            1
+            for o in self.tickets.values()
+            if o.status == TicketStatus.WAITING and o.service == t.service and o.order < t.order
+        )
+
+    def next_number(self, day: str, service: str) -> int:
+        """The one allocator: 1 + the highest number issued or leased that day (§8.4 bug 2)."""
+        return self._max_number.get((day, service), 0) + 1
+
+    def counter_view(self, counter_id: str) -> CounterState:
+        """What the counter's LED must show."""
+        cs = self.counters.get(counter_id)
+        return cs if cs is not None else CounterState(id=counter_id, open=False)
+
+    def ticket_by_public(self, public: str) -> Ticket | None:
+        for t in self.tickets.values():
+            if t.public == public:
+                return t
+        return None
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-able projection for ``GET /api/v1/state``, the hall board and displays."""
+        waiting: dict[str, list[dict[str, Any]]] = {}
+        for pos_by_service, t in _with_positions(self.waiting()):
+            waiting.setdefault(t.service, []).append(
+                {
+                    "key": t.key,
+                    "label": t.label,
+                    "number": t.number,
+                    "mode": t.mode,
+                    "priority": t.priority,
+                    "issued_ms": t.issued_ms,
+                    "position": pos_by_service,
+                    "public": t.public,
+                }
+            )
+        counts = {str(s): 0 for s in TicketStatus}
+        for t in self.tickets.values():
+            counts[str(t.status)] += 1
+        return {
+            "last_hseq": self.last_hseq,
+            "waiting": waiting,
+            "counters": {cid: cs.to_dict() for cid, cs in sorted(self.counters.items())},
+            "recent_calls": [dict(r) for r in self.recent_calls],
+            "counts": counts,
+            "next_number": {
+                f"{day}/{service}": n + 1 for (day, service), n in sorted(self._max_number.items())
+            },
+        }
+
+
+def _with_positions(tickets: list[Ticket]) -> Iterable[tuple[int, Ticket]]:
+    seen: dict[str, int] = {}
+    for t in tickets:
+        n = seen.get(t.service, 0)
+        seen[t.service] = n + 1
+        yield n, t
+
+
+def fold(
+    records: Iterable[Mapping[str, Any] | Event], roster: Iterable[Counter] = ()
+) -> QueueState:
+    """A fresh fold of hub records (the reference the incremental state must equal)."""
+    state = QueueState(roster)
+    for record in records:
+        state.apply(record)
+    return state
+
+
+def residues(state: QueueState, counter_id: str) -> dict[str, tuple[int, int]]:
+    """Per service of the counter: (my index, n) among the open counters serving it.
+
+    Offline counters call only their residue class, which made offline calls disjoint in the
+    simulated outage (notes/sync.md §8.3). The roster comes from ``roster.updated`` events, so
+    all counters compute the same classes while their rosters agree.
+    """
+    me = state.counter_view(counter_id)
+    out = {}
+    for service in me.services:
+        peers = sorted(
+            cid for cid, cs in state.counters.items() if cs.open and service in cs.services
+        )
+        if counter_id in peers:
+            out[service] = (peers.index(counter_id), len(peers))
+    return out
+
+
+def _in_class(t: Ticket, residue: tuple[int, int]) -> bool:
+    index, n = residue
+    # Prefix-mode tickets have no number; their hseq (order[-1]) is just as shared between
+    # counters, because a counter only sees another kiosk's tickets through the hub log.
+    value = t.number if t.number is not None else t.order[-1]
+    return value % n == index
+
+
+def choose_next(
+    state: QueueState,
+    counter_id: str,
+    residue: tuple[int, int] | Mapping[str, tuple[int, int]] | None = None,
+) -> Ticket | None:
+    """The ticket this counter should call next, or None (closed counter or nothing waiting).
+
+    Across the counter's services the earliest order key wins. ``residue`` restricts the
+    choice to one residue class: a ``(index, n)`` for every service, or a mapping per service
+    as ``residues()`` returns; a service missing from the mapping is not restricted.
+    """
+    cs = state.counter_view(counter_id)
+    if not cs.open:
+        return None
+    for t in state.waiting():
+        if t.service not in cs.services:
+            continue
+        r = residue.get(t.service) if isinstance(residue, Mapping) else residue
+        if r is None or _in_class(t, r):
+            return t
+    return None
