@@ -29,3 +29,24 @@ def healthz(client: Client) -> dict[str, Any]:
     if status != 200 or not isinstance(body, dict):
         raise RuntimeError(f"/healthz answered {status}: {body!r}")
     return body
+
+
+def lifecycle_op(counters: list[str], kiosk_clients: list[Client]) -> Any:
+    """A load op doing one whole ticket lifecycle: issue (kiosk), next and done (counter).
+
+    Worker `idx` uses counter `counters[idx]` with its own token (the `cl` passed in)
+    and `kiosk_clients[idx]` for issuing. Returns the summed latency of the three calls.
+    """
+
+    def op(cl: Client, idx: int, k: int) -> tuple[int, Any, float]:
+        st, body, t1 = issue(kiosk_clients[idx])
+        if st not in (200, 201):
+            return st, body, t1
+        st, body, t2 = counter(cl, counters[idx], "next")
+        if st != 200 or not (isinstance(body, dict) and body.get("ticket")):
+            # 599: answered 200 but called nobody (another counter took our ticket).
+            return st if st != 200 else 599, body, t1 + t2
+        st, body, t3 = counter(cl, counters[idx], "done")
+        return st, body, t1 + t2 + t3
+
+    return op
