@@ -1,0 +1,119 @@
+"""Benchmark 5: memory and start-up.
+
+- hub: start-up to /healthz on an empty data dir, RSS idle, RSS after N events
+  (whole lifecycles), then a restart on that log (start-up includes replaying it)
+  and RSS again;
+- a counter node and a kiosk node (`loket node run`, fake hardware): time from
+  spawn to ready, where ready = the node wrote status.json with online=true (it
+  has reached the hub), and RSS once ready.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.fill import fill
+from bench.harness import Hub, child_env, loket_argv
+from bench.procfs import peak_rss_bytes, rss_bytes
+from bench.profile import counter_ids, node_profile
+from bench.stats import target
+
+SIZES = {"smoke": 30, "quick": 20_000, "full": 20_000}
+NODE_READY_S = 30.0
+MB = 1024 * 1024
+
+
+def _mb(n: int | None) -> float | None:
+    return None if n is None else round(n / MB, 1)
+
+
+def start_node(hub: Hub, node_id: str, role: str, counter: str = "C01") -> dict[str, Any]:
+    """Spawn one node, wait until it is online, read its RSS, stop it."""
+    data = hub.tmp / f"node-{node_id}"
+    cfg = hub.tmp / f"node-{node_id}.toml"
+    cfg.write_text(node_profile(node_id, role, hub.url, hub.tokens[node_id], data, counter=counter))
+    log = open(hub.tmp / f"node-{node_id}.log", "ab")  # noqa: SIM115 - closed below
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        loket_argv("node", "run", "--config", str(cfg)),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=child_env(),
+        cwd=hub.tmp,
+    )
+    log.close()
+    ready_s = None
+    try:
+        while time.perf_counter() - t0 < NODE_READY_S and proc.poll() is None:
+            if _online(data):
+                ready_s = time.perf_counter() - t0
+                break
+            time.sleep(0.01)
+        if ready_s is None:
+            tail = (hub.tmp / f"node-{node_id}.log").read_text(errors="replace")[-600:]
+            return {"error": f"not ready in {NODE_READY_S} s (exit {proc.poll()}): {tail}"}
+        time.sleep(1.0)  # let the first long-poll and the role's start-up settle
+        rss, peak = rss_bytes(proc.pid), peak_rss_bytes(proc.pid)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+    return {
+        "startup_to_ready_s": round(ready_s, 3),
+        "rss_mb": _mb(rss),
+        "peak_rss_mb": _mb(peak),
+        "exit_code": proc.returncode,
+    }
+
+
+def _online(data_dir: Path) -> bool:
+    # The status file may sit in the data dir itself or in a subfolder of it.
+    for path in (data_dir / "status.json", *data_dir.glob("*/status.json")):
+        try:
+            if json.loads(path.read_text()).get("online") is True:
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def run(size: str = "quick") -> dict[str, Any]:
+    events = SIZES[size]
+    counters = counter_ids()
+    out: dict[str, Any] = {}
+    with Hub(pair=["K1", "K2", *counters]) as hub:
+        out["hub_startup_empty_s"] = round(hub.startup_s or 0, 3)
+        out["hub_rss_idle_mb"] = _mb(rss_bytes(hub.pid))
+        out["fill"] = fill(hub, events)
+        out["hub_events"] = out["fill"]["events"]
+        out["hub_rss_after_events_mb"] = _mb(rss_bytes(hub.pid))
+        out["hub_peak_rss_mb"] = _mb(peak_rss_bytes(hub.pid))
+        hub.stop()
+        hub.start()
+        out["hub_startup_with_log_s"] = round(hub.startup_s or 0, 3)
+        out["hub_rss_after_restart_mb"] = _mb(rss_bytes(hub.pid))
+        nodes: dict[str, Any] = {}
+        for node_id, role in (("C08", "counter"), ("K2", "kiosk")):
+            try:
+                nodes[role] = start_node(hub, node_id, role, counter=node_id)
+            except Exception as exc:  # noqa: BLE001 - the hub figures still stand
+                nodes[role] = {"error": f"{type(exc).__name__}: {exc}"[:600]}
+        out["nodes"] = nodes
+    counter_rss = nodes.get("counter", {}).get("rss_mb")
+    out["targets"] = {
+        "hub_rss_after_20k_mb": {
+            **target(out["hub_rss_after_events_mb"] if events >= 20_000 else None, 60, unit="MB"),
+            "events": out["hub_events"],
+        },
+        "counter_node_rss_mb": target(counter_rss, 40, unit="MB"),
+    }
+    return out
