@@ -1,0 +1,77 @@
+"""The hub: a Flask app that is the single writer of the queue (DESIGN.md "Hub server").
+
+``create_app(config)`` opens the store in ``config.hub.data_dir``, replays the journal into an
+:class:`hub.authority.Authority` and registers the API and UI blueprints. Nothing happens at
+import time; ``hub.commands`` serves the app with waitress.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from core.clock import Clock
+
+
+def create_app(
+    config: Any,
+    *,
+    clock: Clock | None = None,
+    store: Any = None,
+    settings: dict[str, Any] | None = None,
+) -> Flask:
+    """Build the hub app for a validated ``HubConfig``.
+
+    ``store`` (a :class:`hub.store.Store`) and ``settings`` (Flask config overrides such as
+    ``LOKET_SSE_HEARTBEAT_S``) are for tests; by default the store lives in ``hub.data_dir``.
+    """
+    from hub import api, errors, sse, sync_api
+    from hub.authority import Authority
+    from hub.store import Store
+
+    app = Flask(__name__)
+    app.config.update(
+        LOKET_SSE_HEARTBEAT_S=15.0,
+        LOKET_SSE_RETRY_MS=2000,
+        LOKET_SSE_MAX_PER_IP=8,
+        LOKET_LONGPOLL_MAX_S=25.0,
+        LOKET_RATING_WINDOW_S=120.0,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(settings or {})
+    hub_cfg = getattr(config, "hub", None)
+    data_dir = Path(getattr(hub_cfg, "data_dir", "data"))
+    if store is None:
+        store = Store(data_dir)
+    app.secret_key = _secret_key(hub_cfg, data_dir)
+    authority = Authority(config, store, clock, rating_window_s=app.config["LOKET_RATING_WINDOW_S"])
+    app.extensions["loket"] = authority
+    errors.register(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(sync_api.bp)
+    sse.register(app)
+    if app.config.get("LOKET_UI", True):
+        from hub import ui
+
+        ui.register(app)
+    return app
+
+
+def _secret_key(hub_cfg: Any, data_dir: Path) -> bytes:
+    """The session-signing key: from ``hub.secret_key_file``, created there on first start."""
+    path = getattr(hub_cfg, "secret_key_file", None)
+    path = Path(path) if path else data_dir / "secret_key"
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32).encode()
+    fd = path.open("xb")
+    try:
+        fd.write(key)
+    finally:
+        fd.close()
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,415 @@
+"""The Authority: the hub's single writer of the queue (DESIGN.md "Sync", notes/sync.md §5).
+
+Every change goes through :meth:`Authority._commit` under the store's one lock:
+fold the new primary events on a *copy* of the state, collect the derived events the fold
+(and the clock check) emits, append cause + derived events to the journal in ONE write + fsync,
+and only then swap the state in, wake long-polls/streams and answer. A journal failure leaves
+the state as it was, so the client simply retries with the same ``req``.
+
+Everything the hub knows is rebuilt from the journal at startup: the fold, the request index
+(``req`` -> event), per-(origin, inc) ``acked_through``, clock anchors and the hub's own event
+counter. Derived events missing from the log (a crash between... nothing: they are committed
+with their cause; but a log restored from an older backup or written by an older fold may
+lack some) are re-derived and appended - deterministic ids make this idempotent (§5.5).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from core.clock import HLC, Clock, SystemClock
+from core.events import Event, make_event, make_record
+from core.queue import QueueState
+from hub import operations
+from hub.derive import MAX_AHEAD_MS, ClockAnchors, hlc_wall_ms, skew_notice
+from hub.errors import Refused
+from hub.pushgate import PushGate, canonical, parse_pushed
+from hub.store import Store
+from hub.views import config_view, day_of, timezone_of
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[list[dict]], None]
+
+# Persist nodes' last-seen times at most this often: each TinyDB write rewrites the file.
+SEEN_FLUSH_MS = 60_000
+
+
+class Authority:
+    """Accepts commands and pushed events, folds, persists, notifies. Thread-safe."""
+
+    def __init__(
+        self,
+        config: Any,
+        store: Store,
+        clock: Clock | None = None,
+        *,
+        rating_window_s: float = 120.0,
+    ):
+        self.config = config
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self.rating_window_ms = int(rating_window_s * 1000)
+        self.tz = timezone_of(config)
+        self._lock = store.lock
+        self._cond = threading.Condition(self._lock)
+        self._listeners: list[Listener] = []
+        self.hlc = HLC("hub", self.clock)
+        self.epoch: str = store.setting("hub_epoch")
+        self.last_hseq = 0
+        self.state = QueueState(getattr(config, "counters", ()))
+        self.gate = PushGate()
+        self.anchors = ClockAnchors()
+        self._records: list[dict] = []  # index i holds hseq i+1 (kept in RAM: see report)
+        self._ids: dict[str, str] = {}  # event id -> canonical text (dedup + conflict alarm)
+        self._reqs: dict[str, str] = {}  # req -> id of the first primary event carrying it
+        self._events: dict[str, dict] = {}  # primary event id -> event dict (for answers)
+        self._issue_of: dict[str, str] = {}  # ticket key -> id of its ticket.issued
+        self._last_call: dict[str, str] = {}  # ticket key -> id of its latest ticket.called
+        self._hub_seq = 0
+        self._journal_day: str | None = None
+        self._seen: dict[str, dict] = {}
+        self._seen_flushed_ms = 0
+        self._replay()
+        self._barrier = self._load_barrier()
+
+    # -- startup ------------------------------------------------------------------------------
+
+    def _replay(self) -> None:
+        derived_wanted: list[Event] = []
+        last_hub_hlc = ""
+        for record in self.store.records():
+            if record["hseq"] != self.last_hseq + 1:
+                raise RuntimeError(
+                    f"hub journal out of order: hseq {record['hseq']} after {self.last_hseq}"
+                )
+            self._index(record)
+            ev = record["event"]
+            derived_wanted += self.state.apply(record)
+            if (notice := skew_notice(record)) is not None:
+                derived_wanted.append(notice)
+            if ev["origin"] == "hub" and ev["inc"] == self.epoch and ev["hlc"] > last_hub_hlc:
+                last_hub_hlc = ev["hlc"]
+        if last_hub_hlc:
+            self.hlc.restore(last_hub_hlc)
+        missing = [d for d in derived_wanted if d.id not in self._ids]
+        if missing:
+            log.warning("re-deriving %d missing derived event(s) at startup", len(missing))
+            now = self.clock.wall_ms()
+            records = []
+            for d in missing:
+                self.last_hseq += 1
+                records.append(make_record(self.last_hseq, now, now, d))
+            self.store.append(records)
+            for r in records:
+                self._index(r)
+
+    def _index(self, record: dict) -> None:
+        """Account for one logged record in every in-memory index (replay and commit)."""
+        ev = record["event"]
+        self._records.append(record)
+        self.last_hseq = record["hseq"]
+        self._ids[ev["id"]] = canonical(ev)
+        self._journal_day = day_of(record["recv_ms"], self.tz)
+        if ev["type"].startswith(("call.", "transfer.", "anomaly.", "rating.", "clock.")) or (
+            ev["type"] == "ticket.void_ghost"
+        ):
+            return
+        self._events[ev["id"]] = ev
+        self.gate.note_logged(ev)
+        self.anchors.observe(ev["origin"], ev.get("clock"), record["recv_ms"])
+        if ev.get("req"):
+            self._reqs.setdefault(ev["req"], ev["id"])
+        if ev["type"] == "ticket.issued":
+            self._issue_of.setdefault(ev["ticket"], ev["id"])
+        elif ev["type"] == "ticket.called":
+            self._last_call[ev["ticket"]] = ev["id"]
+        if ev["origin"] == "hub" and ev["inc"] == self.epoch:
+            self._hub_seq = max(self._hub_seq, ev["seq"])
+
+    # -- the one way to change anything ------------------------------------------------------
+
+    def _commit(self, events: list[Event]) -> list[dict]:
+        """Fold, append cause + derived in one write, then publish. Caller holds the lock."""
+        now = self.clock.wall_ms()
+        trial = self.state.copy()
+        records: list[dict] = []
+        batch_ids: set[str] = set()
+        hseq = self.last_hseq
+        for event in events:
+            hseq += 1
+            d = event.to_dict()
+            if event.origin == "hub":
+                est = now
+            else:
+                self.anchors.observe(event.origin, d.get("clock"), now)
+                est = self.anchors.estimate(d, now)
+            record = make_record(hseq, now, est, event)
+            records.append(record)
+            batch_ids.add(event.id)
+            derived = trial.apply(record)
+            if (notice := skew_notice(record)) is not None:
+                derived.append(notice)
+            elif event.origin != "hub" and hlc_wall_ms(event.hlc) is not None:
+                try:
+                    self.hlc.merge(event.hlc, trusted=False)
+                except ValueError:
+                    log.warning("unreadable hlc %r in %s", event.hlc, event.id)
+            for dev in derived:
+                if dev.id in self._ids or dev.id in batch_ids:
+                    continue
+                hseq += 1
+                batch_ids.add(dev.id)
+                records.append(make_record(hseq, now, now, dev))
+        if not records:
+            return []
+        day = day_of(now, self.tz)
+        if self._journal_day is not None and day != self._journal_day:
+            self.store.rotate()  # one journal segment per service day
+        self.store.append(records)  # durable from here on
+        self.state = trial
+        for record in records:
+            self._index(record)
+        self._cond.notify_all()
+        for fn in list(self._listeners):
+            try:
+                fn(records)
+            except Exception:  # one failing listener must not stop the others (STYLE 8)
+                log.exception("listener %r failed", fn)
+        return records
+
+    def _hub_event(self, type_: str, *, ticket: str | None, req: str | None, deps, body) -> Event:
+        """A primary event made by the hub: id ``hub:<epoch>:<n>``.
+
+        Only one per commit: ``n`` advances when the commit indexes it, so a refused or failed
+        command leaves no gap (re-pushed hub events are gated on gapless seqs after a restore).
+        """
+        clock = {
+            "wall_ms": self.clock.wall_ms(),
+            "boot_id": self.clock.boot_id(),
+            "mono_ms": self.clock.mono_ms(),
+        }
+        return make_event(
+            "hub",
+            self.epoch,
+            self._hub_seq + 1,
+            type_,
+            ticket=ticket,
+            req=req,
+            deps=tuple(d for d in deps if d),
+            hlc=self.hlc.now(),
+            clock=clock,
+            body=body,
+        )
+
+    def commit_hub_event(self, type_: str, *, ticket=None, req=None, deps=(), body) -> dict:
+        """Make, commit and return one hub event (admin actions such as roster changes)."""
+        with self._lock:
+            if req and req in self._reqs:
+                return self._events[self._reqs[req]]
+            event = self._hub_event(type_, ticket=ticket, req=req, deps=deps, body=body)
+            self._commit([event])
+            return event.to_dict()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def now_ms(self) -> int:
+        return self.clock.wall_ms()
+
+    def today(self) -> str:
+        return day_of(self.clock.wall_ms(), self.tz)
+
+    def snapshot(self) -> dict:
+        """The ``GET /api/v1/state`` body: ``{hub_epoch, last_hseq, hub_ms, state, config}``."""
+        with self._lock:
+            return {
+                "hub_epoch": self.epoch,
+                "last_hseq": self.last_hseq,
+                "hub_ms": self.clock.wall_ms(),
+                "state": self.state.snapshot(),
+                "config": config_view(self.config),
+            }
+
+    def records_since(self, hseq: int, limit: int = 500) -> list[dict]:
+        with self._lock:
+            start = max(0, hseq)
+            return self._records[start : start + max(0, limit)]
+
+    def wait_for(self, hseq: int, timeout: float) -> bool:
+        """Block until ``last_hseq > hseq`` or ``timeout`` seconds pass; True if it happened."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.last_hseq > hseq, timeout=max(0.0, timeout))
+
+    def add_listener(self, fn: Listener) -> None:
+        """``fn(records)`` runs after every commit, under the lock: keep it quick."""
+        with self._lock:
+            self._listeners.append(fn)
+
+    def remove_listener(self, fn: Listener) -> None:
+        with self._lock:
+            if fn in self._listeners:
+                self._listeners.remove(fn)
+
+    def event(self, event_id: str) -> dict | None:
+        with self._lock:
+            return self._events.get(event_id)
+
+    def hub_time(self) -> dict:
+        with self._lock:
+            return {"hub_ms": self.clock.wall_ms(), "hub_hlc": self.hlc.now()}
+
+    # -- commands (bodies in hub.operations) ---------------------------------------------
+
+    def issue_status(self, req, service, kiosk, priority=0, public=None) -> tuple[int, dict]:
+        """``(201, body)`` for a new ticket, ``(200, same body)`` for a repeated ``req``."""
+        with self._lock:
+            return operations.issue(self, req, service, kiosk, priority, public)
+
+    def issue(self, req, service, kiosk, priority=0, public=None) -> dict:
+        return self.issue_status(req, service, kiosk, priority, public)[1]
+
+    def counter_command(self, counter_id: str, action: str, req: str, **kw: Any) -> dict:
+        with self._lock:
+            return operations.counter_command(self, counter_id, action, req, **kw)
+
+    def grant_lease(self, req: str, kiosk: str, service: str) -> dict:
+        with self._lock:
+            return operations.grant_lease(self, req, kiosk, service)
+
+    # -- sync push ----------------------------------------------------------------------------
+
+    def push(
+        self, node: str, inc: str, hub_epoch_seen: str | None, events: list, *, auth_node=None
+    ) -> dict:
+        """Insert-if-absent in causal order; answers only after the commit (notes §5.3)."""
+        if auth_node is not None and auth_node != node:
+            raise Refused("forbidden_node", f"this token belongs to {auth_node!r}", 403)
+        with self._lock:
+            rejected: list[dict] = []
+            fresh: list[Event] = []
+            conflicts: list[str] = []
+            for raw in events:
+                event, reason = parse_pushed(raw, self.epoch)
+                if event is None:
+                    rid = raw.get("id") if isinstance(raw, dict) else None
+                    rejected.append({"id": rid, "reason": reason})
+                    continue
+                known = self._ids.get(event.id)
+                if known is None and event.id in self.gate.held:
+                    known = canonical(self.gate.held[event.id])
+                if known is not None and known != canonical(event):
+                    conflicts.append(event.id)
+                elif known is None:
+                    fresh.append(event)
+            if conflicts:
+                log.error("ALARM push from %s: same id, different body: %s", node, conflicts)
+                raise Refused(
+                    "id_conflict",
+                    "events with these ids are already logged with a different body",
+                    409,
+                    ids=conflicts,
+                )
+            self.gate.hold(fresh)
+            ready = self.gate.releasable(lambda eid: eid in self._ids)
+            if ready:
+                self._commit(ready)
+            now = self.clock.wall_ms()
+            self._touch(node, now, push_ms=now, inc=inc, hub_epoch_seen=hub_epoch_seen)
+            if hub_epoch_seen == self.epoch:
+                self._barrier_progress(node)
+            mine = {e.id for e in fresh}
+            held = sorted(
+                eid for eid, e in self.gate.held.items() if eid in mine or e.origin == node
+            )
+            return {
+                "hub_epoch": self.epoch,
+                "acked_through": self.gate.acked_through(node, inc),
+                "held": held,
+                "rejected": rejected,
+            }
+
+    # -- nodes and the recovery barrier ---------------------------------------------------------
+
+    def touch(self, node_id: str) -> None:
+        """Note that an authenticated node talked to us (cheap; persisted in batches)."""
+        with self._lock:
+            self._touch(node_id, self.clock.wall_ms())
+
+    def _touch(self, node_id: str, now: int, **fields: Any) -> None:
+        seen = self._seen.setdefault(node_id, {})
+        seen["last_seen_ms"] = now
+        seen.update({k: v for k, v in fields.items() if v is not None})
+        if now - self._seen_flushed_ms >= SEEN_FLUSH_MS:
+            self._seen_flushed_ms = now
+            try:
+                self.store.save_node_seen(
+                    {k: {"last_seen_ms": v["last_seen_ms"]} for k, v in self._seen.items()}
+                )
+            except OSError:
+                log.warning("could not persist node last-seen times", exc_info=True)
+
+    def node_status(self) -> list[dict]:
+        with self._lock:
+            paired = {n["id"]: n for n in self.store.nodes()}
+            kiosks = {k.id for k in getattr(self.config, "kiosks", ())}
+            origins = {o for (o, _inc) in self.gate.acked if o != "hub"}
+            out = []
+            for node_id in sorted(set(paired) | kiosks | origins | set(self._seen)):
+                doc, seen = paired.get(node_id, {}), self._seen.get(node_id, {})
+                out.append(
+                    {
+                        "id": node_id,
+                        "paired": node_id in paired,
+                        "paired_ms": doc.get("paired_ms"),
+                        "kiosk": node_id in kiosks,
+                        "last_seen_ms": seen.get("last_seen_ms", doc.get("last_seen_ms")),
+                        "last_push_ms": seen.get("push_ms"),
+                        "hub_epoch_seen": seen.get("hub_epoch_seen"),
+                        "acked_through": {
+                            inc: n for (o, inc), n in self.gate.acked.items() if o == node_id
+                        },
+                        "held": sum(1 for e in self.gate.held.values() if e.origin == node_id),
+                        "barrier_pending": node_id in (self._barrier or ()),
+                    }
+                )
+            return out
+
+    def _load_barrier(self) -> set[str] | None:
+        settings = self.store.settings()
+        barrier = settings.get("barrier")
+        if not settings.get("restored") or not barrier or barrier.get("epoch") != self.epoch:
+            return None
+        if barrier.get("lifted"):
+            return None
+        pending = {k.id for k in getattr(self.config, "kiosks", ())} - set(barrier.get("done", []))
+        return pending or None
+
+    def barrier(self) -> list[str] | None:
+        """Kiosks that must still push in this epoch before online numbers resume (or None)."""
+        with self._lock:
+            return sorted(self._barrier) if self._barrier else None
+
+    def _barrier_progress(self, node: str) -> None:
+        if not self._barrier or node not in self._barrier:
+            return
+        self._barrier.discard(node)
+        barrier = dict(self.store.setting("barrier") or {})
+        barrier["done"] = sorted(set(barrier.get("done", [])) | {node})
+        self.store.set_settings(barrier=barrier)
+        if not self._barrier:
+            log.warning("recovery barrier passed: every kiosk pushed in epoch %s", self.epoch)
+            self._barrier = None
+
+    def lift_barrier(self, by: str) -> None:
+        """An admin ends the recovery barrier early (e.g. a kiosk is broken for good)."""
+        with self._lock:
+            barrier = dict(self.store.setting("barrier") or {"epoch": self.epoch})
+            barrier.update(lifted=True, lifted_by=by)
+            self.store.set_settings(barrier=barrier)
+            self._barrier = None
+
+
+__all__ = ["Authority", "MAX_AHEAD_MS"]

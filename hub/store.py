@@ -1,0 +1,166 @@
+"""The only hub module that touches storage: the event journal and the TinyDB documents.
+
+Two stores because they have opposite shapes (DESIGN.md "Storage"):
+- the **journal** (``core.journal``): hub records ``{hseq, recv_ms, est_ms, event}``, appended
+  in one write + fsync, a new segment per service day;
+- **TinyDB** (through :class:`hub.tinystore.AtomicJSONStorage`): small documents rewritten
+  rarely - ``settings`` (hub_epoch, the recovery barrier), ``nodes`` (token hashes, last seen),
+  ``users`` (admin password hashes).
+
+One re-entrant lock guards both; the Authority holds it for a whole command so that
+"decide, append, publish" is one step. TinyDB and the journal are used from one process only.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+from tinydb.table import Document
+
+from core.journal import Journal
+from hub.tinystore import AtomicJSONStorage
+
+JOURNAL_DIR = "journal"
+DB_FILE = "hub.json"
+
+
+def new_epoch() -> str:
+    """A fresh hub epoch: random, so a restored hub never reuses its event ids."""
+    return secrets.token_hex(4)
+
+
+class Store:
+    """Journal + documents of one hub data folder, behind one lock."""
+
+    def __init__(self, data_dir: str | os.PathLike[str]):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self.journal = Journal(self.data_dir / JOURNAL_DIR, prefix="events")
+        self.db = TinyDB(self.data_dir / DB_FILE, storage=AtomicJSONStorage)
+        if self.setting("hub_epoch") is None:
+            self.set_settings(hub_epoch=new_epoch())
+
+    # -- journal ------------------------------------------------------------------------------
+
+    def records(self, start: int = 0) -> Iterator[dict]:
+        """Hub records from the 0-based journal index ``start`` on, oldest first."""
+        return self.journal.iter_from(start)
+
+    def append(self, records: Iterable[dict]) -> None:
+        """Append records durably (one write + fsync); raises JournalError."""
+        with self.lock:
+            self.journal.append(records)
+
+    def rotate(self) -> None:
+        """Start a new journal segment (the Authority calls this at the service-day change)."""
+        with self.lock:
+            self.journal.rotate()
+
+    # -- settings -----------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        """All settings (one TinyDB document: every change is one atomic file replacement)."""
+        with self.lock:
+            doc = self.db.table("settings").get(doc_id=1)
+            return dict(doc) if doc else {}
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self.settings().get(key, default)
+
+    def set_settings(self, **values: Any) -> None:
+        with self.lock:
+            merged = {**self.settings(), **values}
+            self.db.table("settings").upsert(Document(merged, doc_id=1))
+
+    # -- nodes --------------------------------------------------------------------------------
+
+    def node(self, node_id: str) -> dict | None:
+        with self.lock:
+            return self.db.table("nodes").get(Query().id == node_id)
+
+    def nodes(self) -> list[dict]:
+        with self.lock:
+            return list(self.db.table("nodes").all())
+
+    def node_by_token_hash(self, token_hash: str) -> dict | None:
+        with self.lock:
+            return self.db.table("nodes").get(Query().token_hash == token_hash)
+
+    def upsert_node(self, node_id: str, **fields: Any) -> None:
+        with self.lock:
+            self.db.table("nodes").upsert({"id": node_id, **fields}, Query().id == node_id)
+
+    def save_node_seen(self, seen: dict[str, dict]) -> None:
+        """Persist last-seen/sync state of several paired nodes in one write."""
+        with self.lock:
+            q = Query()
+            self.db.table("nodes").update_multiple(
+                [(fields, q.id == node_id) for node_id, fields in seen.items()]
+            )
+
+    # -- users --------------------------------------------------------------------------------
+
+    def user(self, username: str) -> dict | None:
+        with self.lock:
+            return self.db.table("users").get(Query().username == username)
+
+    def users(self) -> list[dict]:
+        with self.lock:
+            return list(self.db.table("users").all())
+
+    def upsert_user(self, username: str, **fields: Any) -> None:
+        with self.lock:
+            self.db.table("users").upsert(
+                {"username": username, **fields}, Query().username == username
+            )
+
+    # -- backup and restore ------------------------------------------------------------------
+
+    def backup_to(self, dest: str | os.PathLike[str]) -> Path:
+        """Copy the journal and documents to ``dest`` (consistent: taken under the lock)."""
+        dest = Path(dest)
+        with self.lock:
+            (dest / JOURNAL_DIR).mkdir(parents=True, exist_ok=False)
+            for seg in self.journal.segments:
+                shutil.copy2(seg, dest / JOURNAL_DIR / seg.name)
+            shutil.copy2(self.data_dir / DB_FILE, dest / DB_FILE)
+        return dest
+
+    def close(self) -> None:
+        with self.lock:
+            self.journal.close()
+            self.db.close()
+
+
+def restore_from(backup_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str]) -> str:
+    """Replace ``data_dir`` with a backup and start a new hub epoch; returns the new epoch.
+
+    The hub must be stopped. The old data folder is kept next to it (``<name>.before-restore-N``).
+    A new epoch makes nodes re-push every primary event and re-pull from 0 (notes/sync.md §5.4);
+    the ``restored`` flag raises the recovery barrier (§3): no new numbers until every kiosk has
+    pushed in the new epoch or an admin lifts it.
+    """
+    backup_dir, data_dir = Path(backup_dir), Path(data_dir)
+    if not (backup_dir / DB_FILE).exists() or not (backup_dir / JOURNAL_DIR).is_dir():
+        raise FileNotFoundError(f"{backup_dir} is not a hub backup (needs {DB_FILE} and journal/)")
+    if data_dir.exists():
+        n = 1
+        while (aside := data_dir.with_name(f"{data_dir.name}.before-restore-{n}")).exists():
+            n += 1
+        data_dir.rename(aside)
+    shutil.copytree(backup_dir, data_dir)
+    store = Store(data_dir)
+    try:
+        epoch = new_epoch()
+        store.set_settings(hub_epoch=epoch, restored=True, barrier={"epoch": epoch, "done": []})
+    finally:
+        store.close()
+    return epoch

@@ -1,0 +1,44 @@
+"""JSON projections of config and tickets the API answers with (no state of their own)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.model import Ticket
+from core.numbering import service_day
+
+
+def timezone_of(config: Any) -> ZoneInfo:
+    tz = getattr(getattr(config, "mpp", None), "timezone", None) or "Asia/Jakarta"
+    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(str(tz))
+
+
+def day_of(wall_ms: int, tz: ZoneInfo) -> str:
+    """The MPP's service day of an instant (the journal rotates and numbering restarts here)."""
+    return service_day(wall_ms, tz)
+
+
+def as_json(item: Any) -> Any:
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return {f.name: as_json(getattr(item, f.name)) for f in dataclasses.fields(item)}
+    if isinstance(item, list | tuple | set | frozenset):
+        return [as_json(x) for x in item]
+    if isinstance(item, dict):
+        return {str(k): as_json(v) for k, v in item.items()}
+    if isinstance(item, ZoneInfo):
+        return str(item)
+    return item
+
+
+def config_view(config: Any) -> dict[str, list]:
+    """What displays need to render the state: services, counters, agencies (config order)."""
+    return {
+        kind: [as_json(x) for x in getattr(config, kind, ())]
+        for kind in ("services", "counters", "agencies")
+    }
+
+
+def ticket_json(ticket: Ticket | None) -> dict | None:
+    return None if ticket is None else ticket.to_dict()

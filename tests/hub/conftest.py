@@ -1,0 +1,103 @@
+"""Hub fixtures: an app on a temp data folder with a FakeClock, a client, node tokens."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from core.clock import FakeClock
+from core.model import Agency, Counter, Service
+
+# 2026-11-28 09:00 in Asia/Jakarta (UTC+7)
+T0 = 1_795_831_200_000
+
+
+def make_config(data_dir: Path, **overrides: Any) -> SimpleNamespace:
+    """A small MPP: services A (quota 5) and B, counters C1 (A,B) and C2 (B), kiosks K1, K2."""
+    services = [
+        Service("A", "A", "Dukcapil KTP", "dukcapil", daily_quota=5, avg_service_min=6.0),
+        Service("B", "B", "BPJS", "bpjs", avg_service_min=10.0),
+    ]
+    counters = [Counter("C1", "Loket 1", 1, ("A", "B")), Counter("C2", "Loket 2", 2, ("B",))]
+    kiosks = [
+        SimpleNamespace(id="K1", name="Kiosk 1", services=("A", "B"), lease_size=8),
+        SimpleNamespace(id="K2", name="Kiosk 2", services=("B",), lease_size=4),
+    ]
+    cfg = SimpleNamespace(
+        mpp=SimpleNamespace(name="MPP Test", timezone="Asia/Jakarta"),
+        hub=SimpleNamespace(
+            host="127.0.0.1",
+            port=0,
+            data_dir=str(data_dir),
+            threads=8,
+            secret_key_file=str(data_dir / "secret_key"),
+        ),
+        agencies=[Agency("dukcapil", "Dukcapil"), Agency("bpjs", "BPJS Kesehatan")],
+        services=services,
+        counters=counters,
+        kiosks=kiosks,
+    )
+    for key, value in overrides.items():
+        setattr(cfg, key, value)
+    return cfg
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(wall_ms=T0, mono_ms=1_000, boot_id="hub-boot-1")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> SimpleNamespace:
+    return make_config(tmp_path / "hub")
+
+
+@pytest.fixture
+def app(config, clock):
+    from hub import create_app
+
+    app = create_app(config, clock=clock, settings={"LOKET_SSE_HEARTBEAT_S": 0.2})
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["loket"].store.close()
+
+
+@pytest.fixture
+def authority(app):
+    return app.extensions["loket"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def tokens(authority) -> dict[str, str]:
+    """Bearer tokens for nodes K1, K2 (kiosks), C1, C2 (counters) and an API client."""
+    from hub.auth import pair_node
+
+    return {n: pair_node(authority.store, n) for n in ("K1", "K2", "C1", "C2", "api")}
+
+
+@pytest.fixture
+def auth(tokens):
+    """``auth("K1")`` -> headers with that node's token."""
+
+    def headers(node: str = "api") -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[node]}"}
+
+    return headers
+
+
+_reqs = itertools.count(1)
+
+
+@pytest.fixture
+def req():
+    """A fresh request id each call."""
+    return lambda: f"test:r{next(_reqs)}"
