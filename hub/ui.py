@@ -1,18 +1,171 @@
 """Hub web UI: hall board, public ticket status page, admin and reports.
 
 create_app calls register(app) once; every UI blueprint is attached here so
-the API modules never need to know which pages exist.
+the API modules never need to know which pages exist. The helpers below are the
+one place where the UI reads the Authority's config and snapshot, so a change in
+their shape is fixed here and not in every page.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Iterator, Mapping
+from datetime import UTC, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+# Words shown on the hall board and status page; the board takes ?lang=en.
+TEXT = {
+    "id": {
+        "title": "Nomor Antrian",
+        "go_to": "Silakan menuju",
+        "counter": "Loket",
+        "waiting": "Menunggu",
+        "last_calls": "Panggilan terakhir",
+        "no_calls": "Belum ada panggilan",
+        "offline": "Koneksi terputus, menyambung kembali…",
+        "online": "Tersambung",
+        "people_ahead": "Orang di depan Anda",
+        "est_wait": "Perkiraan waktu tunggu",
+        "minutes": "menit",
+        "status": "Status",
+        "service": "Layanan",
+        "waiting_status": "Menunggu dipanggil",
+        "called_status": "Dipanggil",
+        "served_status": "Selesai dilayani",
+        "no_show_status": "Tidak hadir",
+        "cancelled_status": "Dibatalkan",
+        "void_status": "Tidak berlaku",
+    },
+    "en": {
+        "title": "Queue Number",
+        "go_to": "Please go to",
+        "counter": "Counter",
+        "waiting": "Waiting",
+        "last_calls": "Last calls",
+        "no_calls": "No calls yet",
+        "offline": "Connection lost, reconnecting…",
+        "online": "Connected",
+        "people_ahead": "People ahead of you",
+        "est_wait": "Estimated wait",
+        "minutes": "min",
+        "status": "Status",
+        "service": "Service",
+        "waiting_status": "Waiting to be called",
+        "called_status": "Called",
+        "served_status": "Served",
+        "no_show_status": "No-show",
+        "cancelled_status": "Cancelled",
+        "void_status": "Void",
+    },
+}
 
 
 def register(app: Flask) -> None:
     """Attach all UI blueprints to the hub app."""
-    # Imported lazily so importing hub.ui never pulls in page modules that
-    # may be mid-edit; create_app is the only caller.
-    from hub import board
+    # Imported here so importing hub.ui stays cheap and cycle-free for create_app.
+    from hub import admin, board, reports, status_page
 
     app.register_blueprint(board.bp)
+    app.register_blueprint(status_page.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(reports.bp)
+    # The admin login lives in the session cookie: no script access, no cross-site POSTs.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+
+
+def text(lang: str | None) -> dict[str, str]:
+    """UI words in Indonesian unless English is asked for."""
+    return TEXT["en"] if lang == "en" else TEXT["id"]
+
+
+def authority() -> Any:
+    """The app's Authority (contract: app.extensions['loket'])."""
+    return current_app.extensions["loket"]
+
+
+def field(obj: Any, name: str, default: Any = None) -> Any:
+    """Read a field from a dataclass or a dict (config and snapshots come as either)."""
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def config_items(kind: str) -> list[Any]:
+    """config.services / counters / agencies as a list, whatever container holds them."""
+    items = field(authority().config, kind) or ()
+    if isinstance(items, Mapping):
+        return list(items.values())
+    return list(items)
+
+
+def timezone() -> tzinfo:
+    """The MPP's timezone (service days and hours are local), UTC if none is configured."""
+    name = field(field(authority().config, "mpp"), "timezone", None)
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (KeyError, ValueError):  # config validation already reported a bad name
+        return UTC
+
+
+def mpp_name() -> str:
+    mpp = field(authority().config, "mpp")
+    return field(mpp, "name", "") or "Mal Pelayanan Publik"
+
+
+def services() -> dict[str, Any]:
+    """Configured services by id, in config order."""
+    return {field(s, "id"): s for s in config_items("services")}
+
+
+def counters() -> dict[str, Any]:
+    """Configured counters by id, in config order."""
+    return {field(c, "id"): c for c in config_items("counters")}
+
+
+def agencies() -> dict[str, Any]:
+    return {field(a, "id"): a for a in config_items("agencies")}
+
+
+def label_of(key: str | None) -> str:
+    """'2026-11-28/B-023' -> 'B-023'."""
+    return (key or "").rpartition("/")[2]
+
+
+def snapshot_state(snap: Mapping) -> Mapping:
+    """The QueueState.snapshot() part of Authority.snapshot()."""
+    state = snap.get("state")
+    return state if isinstance(state, Mapping) else snap
+
+
+def snapshot_waiting(snap: Mapping) -> dict[str, list[Mapping]]:
+    """Waiting tickets per service, in queue order (each with its 'position')."""
+    return dict(snapshot_state(snap).get("waiting") or {})
+
+
+def snapshot_counters(snap: Mapping) -> dict[str, Mapping]:
+    """Counter states of a snapshot by counter id."""
+    return dict(snapshot_state(snap).get("counters") or {})
+
+
+def snapshot_calls(snap: Mapping) -> list[Mapping]:
+    """The fold's recent calls, newest first (lost calls already removed by the fold)."""
+    return list(snapshot_state(snap).get("recent_calls") or [])
+
+
+def iter_records(since: int = 0, page: int = 500) -> Iterator[dict]:
+    """Every hub record after hseq `since`, fetched page by page (records_since is bounded)."""
+    auth = authority()
+    while True:
+        batch = auth.records_since(since, page)
+        if not batch:
+            return
+        yield from batch
+        since = batch[-1]["hseq"]
+
+
+def recent_records(count: int) -> list[dict]:
+    """About the last `count` records (the dashboard's window on recent notices)."""
+    return list(iter_records(max(0, int(authority().last_hseq) - count)))

@@ -1,0 +1,199 @@
+"""Admin UI: login/logout, the supervisor's dashboard and node health.
+
+Users and password checks come from hub.auth (scrypt hashes in the store); the
+login lives in Flask's signed session cookie (HttpOnly, SameSite=Lax, set in
+hub.ui.register). Every POST goes through hub.csrf. Write actions call the
+Authority (or hub.auth) and never touch storage here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from hub import auth, board, csrf, kpi, ui
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+csrf.protect(bp)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Derived notices a supervisor must see (notes/sync.md §4): none of them is silent.
+NOTICE_TYPES = (
+    "anomaly.double_service",
+    "call.superseded",
+    "call.retracted",
+    "transfer.rejected",
+    "ticket.void_ghost",
+    "rating.rejected",
+    "clock.skew",
+)
+NOTICE_WINDOW = 2000  # records scanned for recent notices on the dashboard
+
+
+def login_required(view: F) -> F:
+    """Redirect to the login page unless an admin is logged in."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not session.get("user"):
+            return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("admin_login.html", next=next_url, error=None)
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    user = auth.verify_user(ui.authority().store, username, password) if username else None
+    if user is None:
+        error = "Nama pengguna atau kata sandi salah."
+        return render_template("admin_login.html", next=next_url, error=error), 401
+    # A fresh session at login: nothing set before it (fixation) survives.
+    session.clear()
+    session["user"] = username
+    session["role"] = user.get("role", "admin")
+    csrf.rotate()
+    return redirect(next_url)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> str:
+    snap = ui.authority().snapshot()
+    return render_template(
+        "admin_dashboard.html",
+        queues=queue_rows(snap),
+        counters=counter_rows(snap),
+        nodes=node_rows(),
+        notices=recent_notices(),
+        snap=snap,
+    )
+
+
+@bp.get("/nodes")
+@login_required
+def nodes() -> str:
+    return render_template("admin_nodes.html", nodes=node_rows(), token=None, paired=None)
+
+
+@bp.post("/nodes/pair")
+@login_required
+def pair() -> str | Response:
+    """Issue a node's bearer token (hub.auth.pair_node); shown once, stored hashed."""
+    node_id = request.form.get("node", "").strip()
+    try:
+        token = auth.pair_node(ui.authority().store, node_id)
+    except ValueError as exc:
+        flash(str(exc))
+        return redirect(url_for("admin.nodes"))
+    return render_template("admin_nodes.html", nodes=node_rows(), token=token, paired=node_id)
+
+
+def queue_rows(snap: dict) -> list[dict[str, Any]]:
+    """Per service: waiting and being served now, and today's served/no-show/cancelled."""
+    waiting = ui.snapshot_waiting(snap)
+    by_prefix = {ui.field(s, "prefix", sid): sid for sid, s in ui.services().items()}
+    serving: dict[str, int] = {}
+    for c in ui.snapshot_counters(snap).values():
+        if c.get("current"):
+            sid = by_prefix.get(ui.label_of(c["current"]).split("-")[0])
+            serving[sid] = serving.get(sid, 0) + 1
+    from hub import reports  # reports imports this module for login_required
+
+    today = reports.day_report(board.service_day(snap.get("hub_ms")))
+    rows = []
+    for sid, s in ui.services().items():
+        done = today.by_service.get(sid, kpi.Row()) if today else kpi.Row()
+        rows.append(
+            {
+                "id": sid,
+                "name": ui.field(s, "name", sid),
+                "agency": ui.field(ui.agencies().get(ui.field(s, "agency")), "name", ""),
+                "waiting": len(waiting.get(sid, ())),
+                "called": serving.get(sid, 0),
+                "issued": done.issued,
+                "served": done.served,
+                "no_show": done.no_show,
+                "cancelled": done.cancelled,
+            }
+        )
+    return rows
+
+
+def counter_rows(snap: dict) -> list[dict[str, Any]]:
+    """Per configured counter: number, services, open/closed and the ticket it serves."""
+    live = ui.snapshot_counters(snap)
+    rows = []
+    for cid, c in ui.counters().items():
+        state = live.get(cid, {})
+        rows.append(
+            {
+                "id": cid,
+                "name": ui.field(c, "name", cid),
+                "number": ui.field(c, "number"),
+                "services": list(state.get("services") or ui.field(c, "services", ()) or ()),
+                "open": state.get("open", True),
+                "label": state.get("label") or ui.label_of(state.get("current")) or None,
+            }
+        )
+    return rows
+
+
+def node_rows() -> list[dict[str, Any]]:
+    """Authority.node_status() as given; the template shows the known fields."""
+    try:
+        return list(ui.authority().node_status())
+    except AttributeError:  # an Authority without node tracking yet
+        return []
+
+
+def recent_notices(limit: int = 50) -> list[dict[str, Any]]:
+    """The newest derived notices (anomalies, superseded calls, clock skew...), newest first."""
+    notices = []
+    for r in reversed(ui.recent_records(NOTICE_WINDOW)):
+        ev = r["event"]
+        if ev["type"] in NOTICE_TYPES:
+            body = ev.get("body") or {}
+            notices.append(
+                {
+                    "hseq": r["hseq"],
+                    "type": ev["type"],
+                    "ticket": ui.label_of(ev.get("ticket") or body.get("ticket")),
+                    "body": body,
+                    "est_ms": r.get("est_ms"),
+                }
+            )
+            if len(notices) == limit:
+                break
+    return notices
+
+
+def _safe_next(value: str | None) -> str:
+    # Only local paths: an open redirect after login would hand phishers a trusted link.
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return url_for("admin.dashboard")

@@ -1,0 +1,233 @@
+"""Reports for the MPP manager: KPIs of a day or a date range, SVG charts and CSV.
+
+The numbers come from hub.kpi over the hub's records (see its docstring for the
+rules); this module only picks the range, draws and formats. Charts are inline
+SVG drawn here, because the hall LAN has no internet and no chart library.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup, escape
+
+from hub import admin, kpi, ui
+
+bp = Blueprint("reports", __name__, url_prefix="/admin", template_folder="templates")
+
+MAX_RANGE_DAYS = 366
+TABLES = ("summary", "services", "agencies", "counters", "hours", "skm", "tickets")
+
+
+@bp.get("/reports")
+@admin.login_required
+def report() -> str:
+    date_from, date_to = date_range()
+    rep = range_report(date_from, date_to)
+    names = {sid: ui.field(s, "name", sid) for sid, s in ui.services().items()}
+    charts = {
+        "hours": column_chart(
+            [(f"{h:02d}", n) for h, n in rep.arrivals_by_hour.items()], "Kedatangan per jam"
+        ),
+        "waits": bar_chart(
+            [(names.get(sid, sid), _min(r.wait.mean) or 0) for sid, r in rep.by_service.items()],
+            "Rata-rata waktu tunggu (menit)",
+        ),
+        "skm": bar_chart([(SKM_LABELS[s], n) for s, n in rep.ikm.counts.items()], "Jawaban SKM"),
+    }
+    return render_template(
+        "admin_reports.html", rep=rep, charts=charts, names=names, tables=TABLES, fmt=_min
+    )
+
+
+@bp.get("/reports.csv")
+@admin.login_required
+def report_csv() -> Response:
+    date_from, date_to = date_range()
+    table = request.args.get("table", "services")
+    if table not in TABLES:
+        abort(404)
+    rows = csv_rows(range_report(date_from, date_to), table)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    name = f"loket-{table}-{date_from}_{date_to}.csv"
+    return Response(
+        buf.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def date_range() -> tuple[str, str]:
+    """from/to query args (YYYY-MM-DD), today by default; 400 if malformed or too long."""
+    today = datetime.now(ui.timezone()).date().isoformat()
+    try:
+        start = date.fromisoformat(request.args.get("from") or today)
+        end = date.fromisoformat(request.args.get("to") or start.isoformat())
+    except ValueError:
+        abort(400, description="Tanggal harus berformat YYYY-MM-DD.")
+    if end < start:
+        start, end = end, start
+    if end - start > timedelta(days=MAX_RANGE_DAYS):
+        abort(400, description=f"Rentang paling lama {MAX_RANGE_DAYS} hari.")
+    return start.isoformat(), end.isoformat()
+
+
+def range_report(date_from: str, date_to: str) -> kpi.Report:
+    """KPIs over every hub record for service days date_from..date_to."""
+    agency_of = {sid: ui.field(s, "agency", "") for sid, s in ui.services().items()}
+    return kpi.compute(
+        ui.iter_records(0), date_from, date_to, agency_of=agency_of, tz=ui.timezone()
+    )
+
+
+def day_report(day: str | None) -> kpi.Report | None:
+    """Today's KPIs for the dashboard (None when the hub gave no time)."""
+    return range_report(day, day) if day else None
+
+
+SKM_LABELS = {4: "Sangat puas", 3: "Puas", 2: "Kurang puas", 1: "Tidak puas"}
+
+
+def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
+    """The rows of one CSV table, header first. Durations are minutes with 2 decimals."""
+    if table == "summary":
+        t = rep.total
+        return [
+            ["metric", "value"],
+            ["from", rep.date_from],
+            ["to", rep.date_to],
+            *[[k, v] for k, v in _row_values(t).items()],
+            ["ikm", "" if rep.ikm.value is None else str(rep.ikm.value)],
+            ["ikm_grade", rep.ikm.grade or ""],
+            ["ikm_label", rep.ikm.label or ""],
+            ["ratings", rep.ikm.n],
+            ["anomalies", rep.anomalies],
+        ]
+    if table in ("services", "agencies"):
+        groups = rep.by_service if table == "services" else rep.by_agency
+        source = ui.services() if table == "services" else ui.agencies()
+        head = [table[:-1] if table == "services" else "agency", "name"]
+        keys = list(_row_values(kpi.Row()))
+        out: list[list[Any]] = [head + keys]
+        for gid, row in groups.items():
+            name = ui.field(source.get(gid), "name", gid)
+            out.append([gid, name, *_row_values(row).values()])
+        return out
+    if table == "counters":
+        counters = ui.counters()
+        out = [
+            ["counter", "number", "name", "served", "no_show"]
+            + ["service_mean_min", "service_p50_min", "service_p90_min"]
+        ]
+        for cid, row in rep.by_counter.items():
+            c = counters.get(cid)
+            s = row.service
+            out.append(
+                [cid, ui.field(c, "number", ""), ui.field(c, "name", cid), row.served, row.no_show]
+                + [_min(s.mean), _min(s.p50), _min(s.p90)]
+            )
+        return out
+    if table == "hours":
+        return [["hour", "arrivals"], *[[f"{h:02d}", n] for h, n in rep.arrivals_by_hour.items()]]
+    if table == "skm":
+        return [
+            ["score", "label", "count"],
+            *[[s, SKM_LABELS[s], n] for s, n in rep.ikm.counts.items()],
+        ]
+    tz = ui.timezone()
+    out = [["day", "ticket", "service", "status", "issued_at", "wait_min", "service_min"]]
+    out[0] += ["counter", "score"]
+    for t in rep.tickets:
+        issued = datetime.fromtimestamp(t.issued_ms / 1000, tz).strftime("%H:%M:%S")
+        out.append(
+            [t.day, t.label, t.service, t.status, issued, _min(t.wait_s), _min(t.service_s)]
+            + [t.counter or "", "" if t.score is None else t.score]
+        )
+    return out
+
+
+def _row_values(row: kpi.Row) -> dict[str, Any]:
+    w, s = row.wait, row.service
+    rate = row.no_show_rate
+    return {
+        "issued": row.issued,
+        "served": row.served,
+        "no_show": row.no_show,
+        "cancelled": row.cancelled,
+        "not_finished": row.waiting,
+        "transferred": row.transferred,
+        "no_show_rate_pct": "" if rate is None else f"{rate * 100:.1f}",
+        "wait_mean_min": _min(w.mean),
+        "wait_p50_min": _min(w.p50),
+        "wait_p90_min": _min(w.p90),
+        "service_mean_min": _min(s.mean),
+        "service_p50_min": _min(s.p50),
+        "service_p90_min": _min(s.p90),
+    }
+
+
+def _min(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds / 60:.2f}"
+
+
+# -- inline SVG charts ---------------------------------------------------------------------------
+
+
+def bar_chart(items: Iterable[tuple[str, float | str]], title: str) -> Markup:
+    """Horizontal bars, one per (label, value); values as given are printed at the bar end."""
+    items = [(label, float(value or 0)) for label, value in items]
+    if not items:
+        return Markup("")
+    width, label_w, row_h = 640, 200, 28
+    top = max(v for _, v in items) or 1.0
+    height = row_h * len(items) + 10
+    parts = [_svg_open(width, height, title)]
+    for i, (label, value) in enumerate(items):
+        y = 5 + i * row_h
+        w = (width - label_w - 70) * value / top
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" class="bar"/>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 18}">{_num(value)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def column_chart(items: Iterable[tuple[str, float]], title: str) -> Markup:
+    """Vertical columns (e.g. arrivals per hour), value above each column."""
+    items = [(label, float(value or 0)) for label, value in items]
+    if not items:
+        return Markup("")
+    width, height, base, col_w = 640, 220, 190, (640 - 20) / len(items)
+    top = max(v for _, v in items) or 1.0
+    parts = [_svg_open(width, height, title)]
+    for i, (label, value) in enumerate(items):
+        x = 10 + i * col_w
+        h = (base - 30) * value / top
+        cx = x + col_w / 2
+        parts.append(
+            f'<rect x="{x + 3:.1f}" y="{base - h:.1f}" width="{col_w - 6:.1f}" height="{h:.1f}"'
+            f' class="bar"/>'
+            f'<text x="{cx:.1f}" y="{base - h - 4:.1f}" text-anchor="middle">{_num(value)}</text>'
+            f'<text x="{cx:.1f}" y="{base + 18}" text-anchor="middle">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _svg_open(width: int, height: int, title: str) -> str:
+    return (
+        f'<svg viewBox="0 0 {width} {height}" class="chart"'
+        f' role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    )
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.2f}"

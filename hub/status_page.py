@@ -1,0 +1,98 @@
+"""GET /t/<public>: one ticket's live status page, the QR code on the ticket points here.
+
+Public and read-only; the unguessable `public` id is the only key, and the page
+shows nothing beyond what is printed on the ticket plus where it stands now.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+
+from hub import ui
+
+bp = Blueprint("status_page", __name__, template_folder="templates")
+
+# A public id is made by token_urlsafe-like generators; anything else is not worth a lookup.
+_PUBLIC_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@bp.get("/t/<public>")
+def status(public: str) -> str:
+    lang = "en" if request.args.get("lang") == "en" else "id"
+    info = ticket_status(public)
+    return render_template("status.html", info=info, t=ui.text(lang), lang=lang)
+
+
+@bp.get("/t/<public>.json")
+def status_json(public: str) -> Response:
+    """The same facts as JSON, refetched by status.js after a relevant stream event."""
+    return jsonify(ticket_status(public))
+
+
+def ticket_status(public: str) -> dict[str, Any]:
+    """Facts about the ticket with this public id; 404 when there is none."""
+    if not public or len(public) > 64 or not set(public) <= _PUBLIC_CHARS:
+        abort(404)
+    snap = ui.authority().snapshot()
+    mine = find_ticket(public, snap)
+    if mine is None:
+        abort(404)
+    service_id = mine.get("service")
+    service = ui.services().get(service_id)
+    status = mine.get("status")
+    ahead = mine.get("position") if status == "waiting" else None
+    holder = mine.get("holder") if status == "called" else None
+    counter = ui.counters().get(holder) if holder else None
+    return {
+        "public": public,
+        "key": mine.get("key"),
+        "label": mine.get("label") or ui.label_of(mine.get("key")),
+        "service": service_id,
+        "prefix": ui.field(service, "prefix", service_id),
+        "service_name": ui.field(service, "name", service_id),
+        "status": status,
+        "people_ahead": ahead,
+        "est_wait_min": None if ahead is None else estimate_wait(ahead, service_id, snap),
+        "counter_number": ui.field(counter, "number", holder) if holder else None,
+        "last_hseq": snap.get("last_hseq", 0),
+    }
+
+
+def find_ticket(public: str, snap: Mapping) -> dict[str, Any] | None:
+    """The ticket as a dict: from the snapshot's queues while waiting, else from the fold.
+
+    The snapshot lists only waiting tickets (with their position); a called or
+    finished ticket is looked up in the Authority's current QueueState, which the
+    Authority replaces (never mutates) on commit, so reading it is safe.
+    """
+    for service_id, tickets in ui.snapshot_waiting(snap).items():
+        for t in tickets:
+            if t.get("public") == public:
+                return {**t, "service": service_id, "status": "waiting"}
+    state = getattr(ui.authority(), "state", None)
+    lookup = getattr(state, "ticket_by_public", None)
+    ticket = lookup(public) if lookup else None
+    if ticket is None:
+        return None
+    return ticket.to_dict()
+
+
+def estimate_wait(ahead: int, service_id: str, snap: Mapping) -> int:
+    """Minutes: people ahead x the service's average time / counters open for it.
+
+    A rough, explainable figure (the same one a visitor would compute); it is
+    never promised, and the page says "perkiraan".
+    """
+    avg = float(ui.field(ui.services().get(service_id), "avg_service_min", 10.0) or 10.0)
+    states = ui.snapshot_counters(snap)
+    serving = 0
+    for cid, c in ui.counters().items():
+        live = states.get(cid, {})
+        services = live.get("services") or ui.field(c, "services", ()) or ()
+        if service_id in services and live.get("open", True):
+            serving += 1
+    return math.ceil(ahead * avg / max(1, serving))
