@@ -131,12 +131,15 @@ class ButtonPanelBase:
             return None
 
     def dispatch(self) -> int:
-        """Call ``on_event`` for every queued event, in this thread; returns how many."""
+        """Call ``on_event`` for every queued event, in this thread; returns how many.
+
+        Without ``on_event`` it does nothing: the queue is then the agent's to read."""
+        if self.on_event is None:
+            return 0
         count = 0
         while (event := self.get(0)) is not None:
             count += 1
-            if self.on_event is not None:
-                self.on_event(event.name, event.kind)
+            self.on_event(event.name, event.kind)
         return count
 
     def tick(self) -> None:

@@ -100,11 +100,11 @@ class BaseDisplay:
         self._offline_since = 0.0
         self._last: tuple[Frame, bool] | None = None
         self._closed = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticker_stop = threading.Event()
+        self._ticker: threading.Thread | None = None
         if ticker:
-            self._thread = threading.Thread(target=self._run, name="loket-display", daemon=True)
-            self._thread.start()
+            self._ticker = threading.Thread(target=self._run, name="loket-display", daemon=True)
+            self._ticker.start()
 
     # -- the contract ---------------------------------------------------------------------
     def show(self, text: str) -> None:
@@ -134,9 +134,9 @@ class BaseDisplay:
             self._refresh()
 
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=2)
+        self._ticker_stop.set()
+        if self._ticker is not None and self._ticker is not threading.current_thread():
+            self._ticker.join(timeout=2)
         with self._lock:
             if not self._closed:
                 self._closed = True
@@ -189,7 +189,7 @@ class BaseDisplay:
 
     def _run(self) -> None:
         period = self._blink_s / 2 if self._blink_s > 0 else 0.25
-        while not self._stop.wait(period):
+        while not self._ticker_stop.wait(period):
             try:
                 self.tick()
             except Exception:  # a failing device must not kill the ticker; it logs instead

@@ -1,0 +1,105 @@
+"""MAX7219 through luma with a recording serial interface: the register bytes."""
+
+import pytest
+
+pytest.importorskip("luma.led_matrix")
+
+from node.hardware.display import make_display  # noqa: E402
+from node.hardware.display_max7219 import Max7219Display, to_max7219  # noqa: E402
+
+DIGIT_REGISTERS = range(1, 9)
+
+
+class RecordingInterface:
+    """Stands in for luma's spi(): what would go over the wire."""
+
+    def __init__(self):
+        self.writes = []
+        self.cleaned = False
+
+    def data(self, data):
+        self.writes.append(list(data))
+
+    def command(self, *cmd):
+        self.writes.append(["cmd", *cmd])
+
+    def cleanup(self):
+        self.cleaned = True
+
+    def digits(self):
+        """The latest value of each digit register 1..8 (1 = rightmost digit)."""
+        regs = {}
+        for w in self.writes:
+            for i in range(0, len(w) - 1, 2):
+                if w[i] in DIGIT_REGISTERS:
+                    regs[w[i]] = w[i + 1]
+        return [regs.get(r, 0) for r in reversed(DIGIT_REGISTERS)]  # left to right
+
+
+@pytest.fixture
+def wire():
+    return RecordingInterface()
+
+
+def test_a001_right_aligned_with_reference_bytes(wire, clock):
+    d = Max7219Display(interface=wire, clock=clock.seconds)
+    d.show("A001")
+    assert wire.digits() == [0, 0, 0, 0, 0x77, 0x7E, 0x7E, 0x30]
+
+
+def test_dash_and_letters_use_our_font_not_lumas(wire, clock):
+    d = Max7219Display(interface=wire, clock=clock.seconds)
+    d.show("B-012")  # luma's own font would draw B as 8
+    b, dash = to_max7219(0x7C), 0x01
+    assert wire.digits()[3:] == [b, dash, 0x7E, 0x30, 0x6D]
+
+
+def test_offline_dot_blinks_on_the_rightmost_digit(wire, clock):
+    d = Max7219Display(interface=wire, clock=clock.seconds, blink_s=0.5)
+    d.show("A-001")
+    d.set_offline(True)
+    assert wire.digits()[-1] == 0x30 | 0x80
+    clock.advance(500)
+    d.tick()
+    assert wire.digits()[-1] == 0x30
+
+
+def test_init_sequence_and_brightness(wire, clock):
+    Max7219Display(interface=wire, brightness=0x20, clock=clock.seconds)
+    assert [0x0B, 7] in wire.writes  # scan limit: all 8 digits
+    assert [0x09, 0] in wire.writes  # no BCD decode: we send segments
+    assert [0x0A, 0x02] in wire.writes  # intensity = brightness >> 4
+
+
+def test_close_blanks_and_releases_the_bus(wire, clock):
+    d = Max7219Display(interface=wire, clock=clock.seconds)
+    d.show("A001")
+    d.close()
+    assert wire.digits() == [0] * 8
+    assert [0x0C, 0] in wire.writes  # shutdown mode
+    assert wire.cleaned
+
+
+def test_matrix_kind_draws_text_right_aligned_with_dot(wire, clock):
+    d = Max7219Display(kind="matrix", cascaded=4, interface=wire, clock=clock.seconds)
+    d.show("A-1")
+    d.set_offline(True)
+    rows = {}
+    for w in wire.writes:
+        if w and w[0] in DIGIT_REGISTERS:
+            # register n = column n-1 of every module, bit y = row y; the first byte goes
+            # to the far end of the chain: the rightmost module
+            rows[w[0]] = w[1::2]
+    assert all(row[3] == 0 for row in rows.values())  # leftmost module dark: right-aligned
+    assert any(row[0] & 0x7F for row in rows.values())
+    assert rows[8][0] & 0x80  # offline dot: last column, bottom row
+
+
+def test_factory_reads_backend_keys(wire, clock):
+    d = make_display(
+        {"backend": "max7219", "kind": "7seg", "cascaded": 1, "brightness": 0x40},
+        interface=wire,
+        ticker=False,
+        clock=clock.seconds,
+    )
+    assert isinstance(d, Max7219Display) and d.width == 8
