@@ -1,0 +1,137 @@
+"""``loket hub ...`` subcommands: serve, pair, adduser, backup, restore.
+
+``core.cli`` parses the command line and dispatches here with an ``argparse.Namespace``;
+each function returns the process exit code. ``ConfigError`` is left to the caller, which
+prints every problem (validation happens before any port is bound).
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def _config(args: Any) -> Any:
+    from core.config import load_hub_config
+
+    return load_hub_config(args.config)
+
+
+def threads_for(config: Any) -> int:
+    """waitress worker threads: ``hub.threads`` if set, else one per long-poll/stream + headroom.
+
+    Every node holds one thread in its changes long-poll, every hall board one in its stream
+    (notes/hardware.md "Web push"); pushes and commands need a few more.
+    """
+    configured = getattr(config.hub, "threads", None)
+    if configured:
+        return int(configured)
+    nodes = len(getattr(config, "kiosks", ())) + len(getattr(config, "counters", ()))
+    return nodes + 8 + 8  # + hall boards/browsers + short requests
+
+
+def serve(args: Any) -> int:
+    """Run the hub in the foreground with waitress; prints the URL it listens on."""
+    import waitress
+
+    from hub import create_app
+
+    config = _config(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_app(config)
+    threads = threads_for(config)
+    server = waitress.create_server(
+        app,
+        host=config.hub.host,
+        port=config.hub.port,
+        threads=threads,
+        # streams and long-polls count as connections too
+        connection_limit=max(100, threads * 4),
+        ident="loket-hub",
+    )
+    host = config.hub.host if config.hub.host not in ("0.0.0.0", "::") else "127.0.0.1"
+    print(
+        f"Loket hub serving on http://{host}:{server.effective_port}/ ({threads} threads)",
+        flush=True,
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        app.extensions["loket"].store.close()
+    return 0
+
+
+def _store(config: Any):
+    from hub.store import Store
+
+    return Store(Path(config.hub.data_dir))
+
+
+def pair(args: Any) -> int:
+    """Issue a bearer token for a node and print it once (only its hash is kept)."""
+    from hub.auth import pair_node
+
+    store = _store(_config(args))
+    try:
+        token = pair_node(store, args.node_id)
+    finally:
+        store.close()
+    print(f"token for {args.node_id}: {token}")
+    print("Put it into the node's profile as [node] token; it is not shown again.")
+    return 0
+
+
+def adduser(args: Any) -> int:
+    """Create or update an admin user; asks for the password unless --password is given."""
+    from hub.auth import add_user
+
+    password = getattr(args, "password", None)
+    if not password:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat: "):
+            print("passwords differ", file=sys.stderr)
+            return 2
+    store = _store(_config(args))
+    try:
+        add_user(store, args.username, password, role=getattr(args, "role", None) or "admin")
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"user {args.username} saved")
+    return 0
+
+
+def backup(args: Any) -> int:
+    """Copy journal + documents to ``args.dest`` (run it while the hub is stopped)."""
+    store = _store(_config(args))
+    try:
+        dest = store.backup_to(args.dest)
+    finally:
+        store.close()
+    print(f"backup written to {dest}")
+    return 0
+
+
+def restore(args: Any) -> int:
+    """Replace the data folder by ``args.backup`` and start a new hub epoch (hub stopped).
+
+    Nodes then re-push everything and re-pull from 0; online numbering stays closed (503
+    ``recovery_barrier``) until every configured kiosk has pushed in the new epoch.
+    """
+    from hub.store import restore_from
+
+    config = _config(args)
+    epoch = restore_from(args.backup, config.hub.data_dir)
+    print(f"restored {args.backup} into {config.hub.data_dir}; new hub epoch {epoch}")
+    print("Online numbering resumes once every kiosk has re-synced (or an admin lifts it).")
+    return 0
