@@ -90,8 +90,18 @@ def dashboard() -> str:
         counters=counter_rows(snap),
         nodes=node_rows(),
         notices=recent_notices(),
+        barrier=barrier_pending(),
         snap=snap,
     )
+
+
+@bp.post("/barrier/lift")
+@login_required
+def lift_barrier() -> Response:
+    """End the recovery barrier early (Authority.lift_barrier), e.g. for a dead kiosk."""
+    ui.authority().lift_barrier(by=session["user"])
+    flash("Penghalang pemulihan dicabut: nomor online diterbitkan lagi.")
+    return redirect(url_for("admin.dashboard"))
 
 
 @bp.get("/nodes")
@@ -161,6 +171,12 @@ def counter_rows(snap: dict) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def barrier_pending() -> list[str] | None:
+    """Kiosks the recovery barrier still waits for, or None when there is no barrier."""
+    barrier = getattr(ui.authority(), "barrier", None)
+    return barrier() if callable(barrier) else None
 
 
 def node_rows() -> list[dict[str, Any]]:

@@ -1,12 +1,21 @@
-"""Handcrafted hub records for the UI and KPI tests (no hub needed to build them)."""
+"""Helpers for the UI tests: handcrafted hub records (no hub needed) and CSRF scraping."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 DAY = "2026-11-28"
 T0 = int(datetime(2026, 11, 28, 1, 0, tzinfo=UTC).timestamp() * 1000)  # 08:00 WIB
 MIN = 60_000
+PASSWORD = "rahasia-123"
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token a page embeds in its forms."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
 
 
 class Log:
