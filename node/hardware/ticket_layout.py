@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from node.hardware.errors import HardwareError
+from node.hardware.errors import HardwareError, missing_driver
 from node.hardware.printer import TicketPrint
 
 # Raw ESC/POS commands we emit ourselves (escpos.constants has them too; spelled out here so
@@ -80,14 +80,24 @@ def _wrap(text: str, columns: int) -> list[str]:
 
 
 def render_ticket(ticket: TicketPrint, profile: str | None = None) -> bytes:
-    """Return the complete ESC/POS byte stream of ``ticket`` for the given escpos profile."""
+    """Return the complete ESC/POS byte stream of ``ticket`` for the given escpos profile.
+
+    Raises ``HardwareError`` when the ticket cannot be laid out (unknown profile, a QR code
+    too large for the paper...): nothing has been sent at that point.
+    """
     try:
         from escpos.printer import Dummy
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise HardwareError(
-            "python-escpos is not installed: pip install 'python-escpos[usb,serial]'"
-        ) from exc
+        raise missing_driver("escpos", "pip install 'python-escpos[usb,serial]'") from exc
+    try:
+        return _render(Dummy, ticket, profile)
+    except HardwareError:
+        raise
+    except Exception as exc:
+        raise HardwareError(f"cannot lay out ticket {ticket.label}: {exc!r}") from exc
 
+
+def _render(Dummy: type, ticket: TicketPrint, profile: str | None) -> bytes:  # noqa: N803
     text = _TEXT.get(ticket.lang, _TEXT["id"])
     p = Dummy(profile=profile)
     columns = p.profile.get_columns("a")

@@ -1,0 +1,196 @@
+"""The real python-escpos backends, driven through a pty pair and a local TCP "printer"."""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import threading
+import tty
+from collections.abc import Iterator
+
+import pytest
+
+from node.hardware.errors import HardwareError
+from node.hardware.printer import TicketPrint, make_printer
+from node.hardware.printer_escpos import PAPER_STATUS_QUERY, paper_status_from_reply
+from node.hardware.ticket_layout import render_ticket
+
+TICKET = TicketPrint(
+    label="A-007",
+    service_name="Pembayaran PKB",
+    agency_name="Samsat",
+    mpp_name="MPP Kota Contoh",
+    issued_at="28-11-2026 10:02",
+    people_ahead=2,
+    est_wait_min=15,
+    status_url="http://hub.local/t/c2Ftc2F0LWEwMDc",
+    offline=False,
+)
+
+
+class FakeNetworkPrinter:
+    """A TCP thread that records what it receives and answers DLE EOT 4 with ``reply``."""
+
+    def __init__(self, reply: bytes | None) -> None:
+        self.reply = reply
+        self.received = bytearray()
+        self.connections = 0
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.1)
+        self.port = self._server.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            with conn:
+                conn.settimeout(0.1)
+                while not self._stop.is_set():
+                    try:
+                        chunk = conn.recv(65536)
+                    except TimeoutError:
+                        continue
+                    if not chunk:
+                        break
+                    self.received += chunk
+                    if PAPER_STATUS_QUERY in chunk and self.reply is not None:
+                        conn.sendall(self.reply)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._server.close()
+
+
+@pytest.fixture
+def network_printer(request: pytest.FixtureRequest) -> Iterator[FakeNetworkPrinter]:
+    server = FakeNetworkPrinter(getattr(request, "param", b"\x12"))
+    yield server
+    server.stop()
+
+
+def network_section(port: int, profile: str = "TM-T20II") -> dict:
+    return {
+        "backend": "network",
+        "host": "127.0.0.1",
+        "port": port,
+        "profile": profile,
+        "timeout": 2,
+    }
+
+
+def test_network_printer_receives_the_whole_ticket_in_one_piece(
+    network_printer: FakeNetworkPrinter,
+) -> None:
+    printer = make_printer(network_section(network_printer.port))
+    printer.print_ticket(TICKET)
+    printer.close()  # EOF lets the server finish reading
+    network_printer.stop()
+    assert bytes(network_printer.received) == render_ticket(TICKET, "TM-T20II")
+
+
+@pytest.mark.parametrize(
+    ("network_printer", "expected"),
+    [(b"\x12", "ok"), (b"\x1e", "low"), (b"\x72", "out"), (None, "unknown"), (b"\xff", "unknown")],
+    indirect=["network_printer"],
+)
+def test_network_paper_status(network_printer: FakeNetworkPrinter, expected: str) -> None:
+    printer = make_printer(network_section(network_printer.port))
+    assert printer.status() == expected
+    printer.close()
+    network_printer.stop()
+    assert bytes(network_printer.received) == PAPER_STATUS_QUERY
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_refused_connection_is_offline_and_print_raises() -> None:
+    printer = make_printer(network_section(free_port()))
+    assert printer.status() == "offline"
+    with pytest.raises(HardwareError, match="ticket not printed"):
+        printer.print_ticket(TICKET)
+    printer.close()
+
+
+def test_render_failure_sends_nothing(network_printer: FakeNetworkPrinter) -> None:
+    printer = make_printer(network_section(network_printer.port, profile="POS-5890"))
+    # A QR code of 1,000+ characters is wider than 58 mm paper: the layout fails.
+    too_long = TicketPrint(**{**TICKET.__dict__, "status_url": "http://hub/t/" + "x" * 1000})
+    with pytest.raises(HardwareError, match="cannot lay out"):
+        printer.print_ticket(too_long)
+    printer.close()
+    network_printer.stop()
+    assert network_printer.connections == 0 and network_printer.received == b""
+
+
+@pytest.fixture
+def pty_pair() -> Iterator[tuple[int, str]]:
+    master, slave = os.openpty()
+    tty.setraw(master)
+    path = os.ttyname(slave)
+    yield master, path
+    os.close(master)
+    os.close(slave)
+
+
+def read_exactly(fd: int, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        ready, _, _ = select.select([fd], [], [], 5)
+        assert ready, f"only {len(data)} of {n} bytes arrived"
+        data += os.read(fd, n - len(data))
+    return data
+
+
+def test_serial_printer_on_a_pty(pty_pair: tuple[int, str]) -> None:
+    master, path = pty_pair
+    printer = make_printer({"backend": "serial", "device": path, "profile": "POS-5890"})
+    printer.print_ticket(TICKET)
+    expected = render_ticket(TICKET, "POS-5890")
+    assert read_exactly(master, len(expected)) == expected
+    os.write(master, b"\x1e")  # the answer waits in the line until the query is read
+    assert printer.status() == "low"
+    assert read_exactly(master, 3) == PAPER_STATUS_QUERY
+    assert printer.status() == "unknown"  # a printer that never answers
+    printer.close()
+
+
+def test_missing_serial_device_is_offline(tmp_path: os.PathLike) -> None:
+    printer = make_printer({"backend": "serial", "device": f"{tmp_path}/ttyUSB9"})
+    assert printer.status() == "offline"
+    with pytest.raises(HardwareError, match="ttyUSB9"):
+        printer.print_ticket(TICKET)
+
+
+def test_file_backend_writes_the_ticket_and_reports_unknown(tmp_path: os.PathLike) -> None:
+    path = f"{tmp_path}/lp0"
+    printer = make_printer({"backend": "file", "path": path, "profile": "TM-T20II"})
+    printer.print_ticket(TICKET)
+    assert printer.status() == "unknown"  # a device file cannot answer
+    printer.close()
+    with open(path, "rb") as f:
+        assert f.read() == render_ticket(TICKET, "TM-T20II")
+
+
+def test_backend_settings_are_checked_when_built() -> None:
+    with pytest.raises(HardwareError, match="vendor_id"):
+        make_printer({"backend": "usb"})
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [(b"", "unknown"), (b"\x12", "ok"), (b"\x1e", "low"), (b"\x72", "out"), (b"\x00", "unknown")],
+)
+def test_paper_status_decoding(reply: bytes, expected: str) -> None:
+    assert paper_status_from_reply(reply) == expected
