@@ -1,0 +1,167 @@
+"""The node's copy of the hub log, and the checkpoint that says how far it goes.
+
+Records are the hub's ``{"hseq", "recv_ms", "est_ms", "event"}`` and are kept in hub order in a
+journal of their own, one folder per ``hub_epoch`` (a restored hub restarts its numbering, so
+records of two epochs must never mix). The checkpoint (``checkpoint.json``) holds
+``hub_epoch``, ``since`` (last hseq applied) and ``acked_through`` (the hub's answer to our
+pushes); it is written with ``write_atomic`` and only *after* the records it covers are
+fsync'd: the PouchDB #1240 failure is a checkpoint ahead of its data (notes/sync.md §1, §5.4).
+If the process dies between the two writes, the replica is ahead of the checkpoint; records at
+or below the replica's own last hseq are skipped on the next pull, so nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from pathlib import Path
+
+from core.journal import Journal, write_atomic
+
+CHECKPOINT_FILE = "checkpoint.json"
+REPLICA_DIR = "replica"
+
+
+def read_json(path: Path, default: dict | None = None) -> dict:
+    """A small JSON state file (written atomically), or ``default`` when absent."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return dict(default or {})
+
+
+def write_json(path: Path, value: dict) -> None:
+    write_atomic(path, json.dumps(value, sort_keys=True).encode("utf-8"))
+
+
+def _epoch_dir(epoch: str) -> str:
+    # The epoch is the hub's random id; keep the folder name boring whatever it contains.
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", epoch) or "_"
+
+
+class Replica:
+    """Hub records in hub order + the checkpoint (thread-safe)."""
+
+    def __init__(self, data_dir: str | Path):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self.checkpoint = read_json(
+            self.data_dir / CHECKPOINT_FILE,
+            {"hub_epoch": None, "since": 0, "acked_through": 0},
+        )
+        # Bumped whenever the records are replaced wholesale (epoch change), so views
+        # folded incrementally know to start over.
+        self.generation = 0
+        self._journal: Journal | None = None
+        self._records: list[dict] = []
+        self._ids: set[str] = set()
+        if self.hub_epoch is not None:
+            self._open(self.hub_epoch)
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def hub_epoch(self) -> str | None:
+        return self.checkpoint.get("hub_epoch")
+
+    @property
+    def since(self) -> int:
+        return int(self.checkpoint.get("since") or 0)
+
+    @property
+    def acked_through(self) -> int:
+        return int(self.checkpoint.get("acked_through") or 0)
+
+    @property
+    def last_hseq(self) -> int:
+        with self._lock:
+            return self._records[-1]["hseq"] if self._records else 0
+
+    def records(self, start: int = 0) -> list[dict]:
+        """Records from list index ``start`` on (for incremental folds)."""
+        with self._lock:
+            return self._records[start:]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, event_id: str) -> bool:
+        return event_id in self._ids
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _open(self, epoch: str) -> None:
+        folder = self.data_dir / REPLICA_DIR / _epoch_dir(epoch)
+        self._journal = Journal(folder, prefix="hub")
+        self._records = list(self._journal)
+        self._ids = {r["event"]["id"] for r in self._records}
+
+    def _save_checkpoint(self) -> None:
+        write_json(self.data_dir / CHECKPOINT_FILE, self.checkpoint)
+
+    def adopt_epoch(self, epoch: str) -> None:
+        """First contact: record the hub's epoch (nothing to rebuild yet)."""
+        with self._lock:
+            if self.hub_epoch is None:
+                self.checkpoint["hub_epoch"] = epoch
+                self._open(epoch)
+                self._save_checkpoint()
+
+    def apply(self, records: list[dict]) -> list[dict]:
+        """Append records newer than what is held, fsync, then move the checkpoint.
+
+        Returns the records that were new (in hseq order) for the listeners.
+        """
+        with self._lock:
+            if self._journal is None:
+                raise RuntimeError("replica has no hub epoch yet; call adopt_epoch first")
+            last = self.last_hseq
+            fresh = []
+            for rec in sorted(records, key=lambda r: r["hseq"]):
+                if rec["hseq"] > last:
+                    fresh.append(rec)
+                    last = rec["hseq"]
+            if fresh:
+                self._journal.append(fresh)  # durable before the checkpoint names it
+                self._records.extend(fresh)
+                self._ids.update(r["event"]["id"] for r in fresh)
+            if last != self.since:
+                self.checkpoint["since"] = last
+                self._save_checkpoint()
+            return fresh
+
+    def set_acked(self, acked_through: int) -> None:
+        with self._lock:
+            if int(acked_through) != self.acked_through:
+                self.checkpoint["acked_through"] = int(acked_through)
+                self._save_checkpoint()
+
+    def reset(self, epoch: str, acked_through: int = 0) -> None:
+        """A new hub epoch: start an empty replica for it and pull from 0 again.
+
+        Called only after every primary event of the old replica was re-pushed; the old
+        folder is removed after the new checkpoint is durable.
+        """
+        with self._lock:
+            old = self.hub_epoch
+            if self._journal is not None:
+                self._journal.close()
+            self.checkpoint = {"hub_epoch": epoch, "since": 0, "acked_through": acked_through}
+            self._open(epoch)
+            if self._records:
+                # A folder left over from an earlier visit to this epoch: start clean.
+                self._journal.close()
+                shutil.rmtree(self.data_dir / REPLICA_DIR / _epoch_dir(epoch))
+                self._open(epoch)
+            self._save_checkpoint()
+            self.generation += 1
+            if old is not None and _epoch_dir(old) != _epoch_dir(epoch):
+                shutil.rmtree(self.data_dir / REPLICA_DIR / _epoch_dir(old), ignore_errors=True)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._journal is not None:
+                self._journal.close()

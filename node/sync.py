@@ -1,0 +1,339 @@
+"""Keeps a node and the hub in step: push the outbox, pull the changes feed.
+
+The protocol is notes/sync.md §5.4:
+
+* **push** ``outbox[acked_through:]`` to ``POST /api/v1/sync/push`` in batches; the hub answers
+  ``acked_through`` after it committed, which is stored in the checkpoint. Held events (waiting
+  for their ``deps``) are simply sent again later: the hub inserts by id, so repeats are free.
+* **pull** ``GET /api/v1/sync/changes?since=&wait=`` (long-poll); records are appended to the
+  replica and fsync'd, *then* the checkpoint moves (:meth:`Replica.apply`).
+* **hub_epoch changed** (hub restored from a backup, or replaced): re-push every *primary* event
+  held -- own, received from the hub in the replica, or kept from RPC answers -- never a derived
+  one (bug 7 in §8.4), then start a new replica at ``since=0``. Until the re-push got through
+  the old epoch stays in the checkpoint, so a crash in between simply repeats it.
+
+Two threads run :meth:`push_once` and :meth:`pull_once` in loops with backoff; tests call
+:meth:`step` instead and never sleep. Listeners are told about online/offline changes, new
+records and epoch changes; a failing listener is logged and the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from core.clock import Clock
+from core.events import DERIVED_TYPES
+from node.outbox import Outbox
+from node.replica import Replica, write_json
+from node.transport import HubUnreachable, Transport
+
+log = logging.getLogger(__name__)
+
+STATUS_FILE = "status.json"
+PUSH_PATH = "/api/v1/sync/push"
+CHANGES_PATH = "/api/v1/sync/changes"
+
+
+class SyncListener:
+    """Override what you need; every method is a no-op by default (Mopidy style)."""
+
+    def on_online(self, online: bool) -> None:
+        """The hub became reachable (True) or unreachable (False)."""
+
+    def on_records(self, records: list[dict]) -> None:
+        """New hub records were applied to the replica (fsync'd), in hseq order."""
+
+    def on_epoch_changed(self, old: str | None, new: str) -> None:
+        """The replica was rebuilt for a new hub epoch (now empty, pulling from 0)."""
+
+
+def is_derived(event: dict) -> bool:
+    return event.get("type") in DERIVED_TYPES or str(event.get("id", "")).startswith("hub:comp:")
+
+
+class SyncClient:
+    """Outbox pusher + changes-feed puller for one node."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        outbox: Outbox,
+        replica: Replica,
+        clock: Clock,
+        *,
+        batch: int = 100,
+        wait: float = 25.0,
+        push_timeout: float = 5.0,
+        max_backoff: float = 30.0,
+    ):
+        self.transport = transport
+        self.outbox = outbox
+        self.replica = replica
+        self.clock = clock
+        self.node_id = outbox.node_id
+        self.batch = batch
+        self.wait = wait
+        self.push_timeout = push_timeout
+        self.max_backoff = max_backoff
+        self.online: bool | None = None
+        self.last_sync_ms: int | None = None
+        self.last_error: str | None = None
+        self.status_extra: Callable[[], dict] | None = None
+        self._listeners: list[SyncListener] = []
+        self._lock = threading.RLock()  # one push/pull/epoch switch at a time
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._pull_ok = False
+
+    # -- listeners -----------------------------------------------------------------------
+
+    def add_listener(self, listener: SyncListener) -> None:
+        self._listeners.append(listener)
+
+    def _notify(self, method: str, *args: object) -> None:
+        for listener in list(self._listeners):
+            try:
+                getattr(listener, method)(*args)
+            except Exception:  # one bad listener must not stop the others
+                log.exception("sync listener %r failed in %s", listener, method)
+
+    def set_online(self, online: bool, error: str | None = None) -> None:
+        """Record reachability; roles call this too when an RPC fails or succeeds."""
+        self.last_error = error
+        if online:
+            self.last_sync_ms = self.clock.wall_ms()
+        changed = online != self.online
+        self.online = online
+        if changed:
+            self.write_status()
+            self._notify("on_online", online)
+
+    # -- push ----------------------------------------------------------------------------
+
+    def _post_push(self, events: list[dict], epoch_seen: str | None) -> dict:
+        status, body = self.transport.request(
+            "POST",
+            PUSH_PATH,
+            json={
+                "node": self.node_id,
+                "inc": self.outbox.inc,
+                "hub_epoch_seen": epoch_seen,
+                "events": events,
+            },
+            timeout=self.push_timeout,
+        )
+        if status >= 400:
+            raise _HubRefused(status, body)
+        for item in body.get("rejected") or []:
+            log.error("hub rejected %s: %s", item.get("id"), item.get("reason"))
+        return body
+
+    def push_once(self) -> bool:
+        """Send the next batch of unacknowledged own events; True when none remain."""
+        with self._lock:
+            pending = self.outbox.own_events(after_seq=self.replica.acked_through)
+            if not pending:
+                return True
+            try:
+                body = self._post_push(pending[: self.batch], self.replica.hub_epoch)
+                if self._epoch_changed(body.get("hub_epoch")):
+                    return False
+            except HubUnreachable as err:
+                self.set_online(False, str(err))
+                return False
+            except _HubRefused as err:
+                log.error("push refused: %s", err)
+                self.last_error = str(err)
+                return False
+            self.replica.set_acked(int(body.get("acked_through") or 0))
+            self.set_online(True)
+            self.write_status()
+            return self.replica.acked_through >= self.outbox.last_seq
+
+    # -- pull ----------------------------------------------------------------------------
+
+    def pull_once(self, wait: float = 0) -> list[dict]:
+        """One changes request (long-poll up to ``wait`` s); returns the new records."""
+        with self._lock:
+            since = self.replica.since
+        path = f"{CHANGES_PATH}?since={since}&limit=500&wait={int(wait)}"
+        try:
+            status, body = self.transport.request("GET", path, timeout=wait + 10)
+        except HubUnreachable as err:
+            self.set_online(False, str(err))
+            return []
+        if status >= 400:
+            log.error("changes refused: %s %s", status, body)
+            self.last_error = f"{status} {body.get('error')}"
+            self._pull_ok = False
+            return []
+        with self._lock:
+            try:
+                if self._epoch_changed(body.get("hub_epoch")):
+                    return []  # the feed we asked for belonged to the old epoch
+            except HubUnreachable as err:
+                self.set_online(False, str(err))
+                return []
+            except _HubRefused as err:
+                log.error("re-push refused: %s", err)
+                return []
+            if self.replica.since != since:
+                return []  # someone else pulled meanwhile; ask again
+            fresh = self.replica.apply(body.get("results") or [])
+            self._pull_ok = True
+        newest = max((r["event"].get("hlc") or "" for r in fresh), default="")
+        if newest:
+            self.outbox.merge_hlc(newest)
+        self.set_online(True)
+        self.write_status()
+        if fresh:
+            self._notify("on_records", fresh)
+        return fresh
+
+    def step(self, wait: float = 0) -> list[dict]:
+        """Push everything pushable, then pull until caught up (tests drive this)."""
+        for _ in range(1000):
+            before = self.replica.acked_through
+            if self.push_once() or self.online is False:
+                break
+            if self.replica.acked_through == before:
+                break  # held events (deps not yet at the hub): try again next step
+        out: list[dict] = []
+        for _ in range(1000):
+            fresh = self.pull_once(wait)
+            out.extend(fresh)
+            if not fresh:
+                break
+        return out
+
+    # -- epoch change --------------------------------------------------------------------
+
+    def _epoch_changed(self, epoch: str | None) -> bool:
+        if not epoch:
+            return False
+        old = self.replica.hub_epoch
+        if old is None:
+            self.replica.adopt_epoch(epoch)
+            return False
+        if epoch == old:
+            return False
+        log.warning("hub epoch changed %s -> %s: re-pushing every primary event held", old, epoch)
+        acked = self._repush_primaries(old)
+        # Tell the hub we now work in its epoch: this is what lifts its recovery barrier.
+        acked = int(self._post_push([], epoch).get("acked_through") or acked)
+        self.replica.reset(epoch, acked_through=acked)
+        self.write_status()
+        self._notify("on_epoch_changed", old, epoch)
+        return True
+
+    def _repush_primaries(self, epoch_seen: str) -> int:
+        seen: set[str] = set()
+        events: list[dict] = []
+        for rec in self.replica.records():
+            ev = rec["event"]
+            if not is_derived(ev) and ev["id"] not in seen:
+                seen.add(ev["id"])
+                events.append(ev)
+        for ev in self.outbox.events():
+            if not is_derived(ev) and ev["id"] not in seen:
+                seen.add(ev["id"])
+                events.append(ev)
+        acked = 0
+        for start in range(0, len(events), self.batch) or [0]:
+            body = self._post_push(events[start : start + self.batch], epoch_seen)
+            acked = int(body.get("acked_through") or 0)
+        return acked
+
+    # -- status file ---------------------------------------------------------------------
+
+    def status(self) -> dict:
+        return {
+            "node": self.node_id,
+            "online": self.online,
+            "last_sync_ms": self.last_sync_ms,
+            "hub_epoch": self.replica.hub_epoch,
+            "since": self.replica.since,
+            "acked_through": self.replica.acked_through,
+            "last_seq": self.outbox.last_seq,
+            "backlog": max(0, self.outbox.last_seq - self.replica.acked_through),
+            "last_error": self.last_error,
+        }
+
+    def write_status(self) -> None:
+        """Persist what ``loket node status`` shows, for reading without this process."""
+        data = self.status()
+        data["updated_ms"] = self.clock.wall_ms()
+        if self.status_extra is not None:
+            try:
+                data.update(self.status_extra())
+            except Exception:
+                log.exception("status_extra failed")
+        try:
+            write_json(Path(self.replica.data_dir) / STATUS_FILE, data)
+        except OSError:
+            log.exception("cannot write the status file")
+
+    # -- threads -------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Push soon (called after an own event was logged)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stop.clear()
+        for name, target in (("push", self._push_loop), ("pull", self._pull_loop)):
+            t = threading.Thread(target=target, name=f"loket-sync-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads.clear()
+
+    def _push_loop(self) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                done = self.push_once()
+            except Exception:
+                log.exception("push failed")
+                done = False
+            if done:
+                delay = 0.5
+                self._wake.wait(10.0)
+            else:
+                self._wake.wait(delay)
+                delay = min(delay * 2, self.max_backoff)
+            self._wake.clear()
+
+    def _pull_loop(self) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                self._pull_ok = False
+                self.pull_once(self.wait)
+                ok = self._pull_ok
+            except Exception:
+                log.exception("pull failed")
+                ok = False
+            if ok:
+                delay = 0.5
+            else:
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.max_backoff)
+
+
+class _HubRefused(Exception):
+    """The hub answered a sync request with an error status."""
+
+    def __init__(self, status: int, body: dict):
+        self.status = status
+        self.body = body
+        super().__init__(f"{status} {body.get('error')}: {body.get('message')}")
