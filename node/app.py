@@ -1,0 +1,284 @@
+"""The device agent: ``build_node(config) -> Node``.
+
+One node = one data folder (own log + replica + checkpoint), one sync client, one role
+(kiosk, counter or hall display) and its devices. Threading model: button callbacks and
+sync listeners never do work on their own threads; they put a closure on the node's work
+queue and a single worker thread runs it (notes/hardware.md: "Callbacks run on library
+threads: queue work"). So the roles need no locks and tests can drive everything without
+threads: ``node.start(threads=False)``, ``node.press(...)``, ``node.step()``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.clock import Clock, SystemClock
+from core.model import Counter
+from node.outbox import Outbox
+from node.replica import Replica
+from node.roles.base import Context, Devices, Role, _cfg, _items
+from node.sync import SyncClient, SyncListener
+from node.transport import HttpTransport, Transport
+from node.view import LocalView
+
+log = logging.getLogger(__name__)
+
+ROLES = ("kiosk", "counter", "display")
+MAINTAIN_EVERY_S = 30.0
+
+
+class _Relay(SyncListener):
+    """Moves sync notifications from the sync threads onto the node's worker queue."""
+
+    def __init__(self, node: Node):
+        self.node = node
+
+    def on_online(self, online: bool) -> None:
+        self.node.submit(lambda: self.node._on_online(online))
+
+    def on_records(self, records: list[dict]) -> None:
+        self.node.submit(lambda: self.node.role.on_records(records))
+
+    def on_epoch_changed(self, old: str | None, new: str) -> None:
+        self.node.submit(lambda: self.node.role.on_epoch_changed(old, new))
+
+
+class Node:
+    """A running node. ``start()``/``stop()``; ``press()`` simulates a button."""
+
+    def __init__(self, ctx: Context, role: Role, role_name: str):
+        self.ctx = ctx
+        self.role = role
+        self.role_name = role_name
+        self._work: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._threaded = False
+        self._booted = False
+        ctx.sync.add_listener(_Relay(self))
+        ctx.sync.status_extra = self._status_extra
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def boot(self) -> None:
+        """Log ``node.hello`` for this boot, load cached hub metadata, restore the role."""
+        if self._booted:
+            return
+        self._booted = True
+        ctx = self.ctx
+        clock = ctx.clock
+        ctx.outbox.append_own(
+            "node.hello",
+            {"boot_id": clock.boot_id(), "mono_ms": clock.mono_ms(), "wall_ms": clock.wall_ms()},
+        )
+        ctx.load_hub_info()
+        self._refresh_hub_info()
+        self.role.start()
+        ctx.sync.write_status()
+
+    def start(self, threads: bool = True) -> None:
+        """Boot, then (with ``threads``) run the sync loops and the worker in the background."""
+        self.boot()
+        if not threads:
+            return
+        self._threaded = True
+        self._stop.clear()
+        self.ctx.sync.start()
+        self._worker = threading.Thread(target=self._run, name="loket-node", daemon=True)
+        self._worker.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.submit(lambda: None)  # wake the worker
+        if self._threaded:
+            self.ctx.sync.stop()
+        if self._worker is not None:
+            self._worker.join(5.0)
+            self._worker = None
+        self.ctx.devices.close()
+        self.ctx.outbox.close()
+        self.ctx.sync.replica.close()
+
+    # -- work queue ----------------------------------------------------------------------
+
+    def submit(self, fn: Callable[[], None]) -> None:
+        self._work.put(fn)
+
+    def press(self, name: str, kind: str = "press") -> None:
+        """A button event (``kind`` "press" or "hold"); safe from any thread."""
+        self.submit(lambda: self.role.on_button(name, kind))
+
+    def run_once(self, timeout: float | None = 0) -> bool:
+        """Run one queued item; False when there was none within ``timeout``."""
+        try:
+            fn = self._work.get(block=timeout != 0, timeout=timeout or None)
+        except queue.Empty:
+            return False
+        try:
+            fn()
+        except Exception:
+            log.exception("node work item failed")
+        return True
+
+    def drain(self) -> int:
+        n = 0
+        while self.run_once(0):
+            n += 1
+        return n
+
+    def step(self, wait: float = 0, rounds: int = 5) -> None:
+        """Tests: run queued work, sync once, run what the sync queued; repeat till quiet."""
+        self.boot()
+        for _ in range(rounds):
+            did = self.drain()
+            fresh = self.ctx.sync.step(wait)
+            did += self.drain()
+            if not did and not fresh:
+                break
+        self.role.maintain()
+        self.drain()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if not self.run_once(timeout=MAINTAIN_EVERY_S):
+                try:
+                    self.role.maintain()
+                    self.ctx.sync.write_status()
+                except Exception:
+                    log.exception("maintenance failed")
+
+    # -- hub metadata ------------------------------------------------------------------------
+
+    def _refresh_hub_info(self) -> None:
+        before = self.ctx.hub_info
+        self.ctx.refresh_hub_info()
+        if self.ctx.hub_info != before:
+            self.ctx.view.invalidate()
+
+    def _on_online(self, online: bool) -> None:
+        if online and not self.ctx.hub_info.get("config"):
+            self._refresh_hub_info()
+        self.role.on_online(online)
+        if online:
+            self.role.maintain()
+
+    # -- status --------------------------------------------------------------------------
+
+    def _status_extra(self) -> dict:
+        return {"role": self.role_name, **_safe(self.role.status)}
+
+    def status(self) -> dict:
+        """What ``loket node status`` prints, live."""
+        return {**self.ctx.sync.status(), **self._status_extra()}
+
+
+def _safe(fn: Callable[[], dict]) -> dict:
+    try:
+        return fn()
+    except Exception as err:
+        return {"status_error": str(err)}
+
+
+def _roster_from(ctx: Context) -> Callable[[], list[Counter]]:
+    def roster() -> list[Counter]:
+        out = []
+        for c in _items(ctx.hub_info.get("config", {}).get("counters")):
+            try:
+                out.append(
+                    Counter(
+                        id=c["id"],
+                        name=c.get("name") or c["id"],
+                        number=int(c.get("number") or 0),
+                        services=tuple(c.get("services") or ()),
+                    )
+                )
+            except (KeyError, TypeError, ValueError):
+                log.warning("ignoring malformed counter in hub info: %r", c)
+        return out
+
+    return roster
+
+
+def make_devices(config: Any, role: str) -> Devices:
+    """The devices a role needs, chosen by name in config (never a silent fallback)."""
+    devices = Devices()
+    if role == "counter":
+        from node.hardware.display import make_display
+
+        devices.display = make_display(_cfg(config, "display", None) or config.display)
+    elif role == "kiosk":
+        from node.hardware.printer import make_printer
+
+        devices.printer = make_printer(getattr(config, "printer", None))
+    elif role == "display":
+        from node.hardware.screen import make_screen
+        from node.hardware.sound import make_announcer
+
+        devices.announcer = make_announcer(getattr(config, "sound", None))
+        devices.screen = make_screen(getattr(config, "screen", None))
+    return devices
+
+
+def build_node(
+    config: Any,
+    *,
+    transport: Transport | None = None,
+    clock: Clock | None = None,
+    hardware: Devices | dict | None = None,
+) -> Node:
+    """Assemble a node from a ``NodeConfig``; opens its data folder, touches no device
+    unless ``hardware`` is None (then the configured backends are built)."""
+    node_id = _cfg(config, "node", "id")
+    role_name = _cfg(config, "node", "role")
+    if role_name not in ROLES:
+        raise ValueError(f"node.role: {role_name!r}; expected one of {ROLES}")
+    data_dir = Path(_cfg(config, "node", "data_dir"))
+    hub_url = _cfg(config, "node", "hub_url", "") or ""
+    clock = clock or SystemClock()
+    if transport is None:
+        transport = HttpTransport(hub_url, _cfg(config, "node", "token"))
+    if isinstance(hardware, dict):
+        hardware = Devices(**hardware)
+    devices = hardware if hardware is not None else make_devices(config, role_name)
+    outbox = Outbox(data_dir, node_id, clock)
+    replica = Replica(data_dir)
+    sync = SyncClient(transport, outbox, replica, clock)
+    ctx = Context(
+        node_id=node_id,
+        config=config,
+        data_dir=data_dir,
+        clock=clock,
+        transport=transport,
+        outbox=outbox,
+        view=None,  # type: ignore[arg-type]  # set just below: the roster reads ctx
+        sync=sync,
+        devices=devices,
+        hub_url=hub_url,
+    )
+    ctx.view = LocalView(replica, outbox, roster=_roster_from(ctx))
+    role = _make_role(role_name, ctx)
+    node = Node(ctx, role, role_name)
+    if devices.buttons is None and role_name == "counter" and _cfg(config, "buttons", "backend"):
+        from node.hardware.buttons import make_buttons
+
+        devices.buttons = make_buttons(config.buttons, on_event=node.press)
+    return node
+
+
+def _make_role(name: str, ctx: Context) -> Role:
+    if name == "kiosk":
+        from node.roles.kiosk import KioskRole
+
+        return KioskRole(ctx)
+    if name == "counter":
+        from node.roles.counter import CounterRole
+
+        return CounterRole(ctx)
+    from node.roles.display import DisplayRole
+
+    return DisplayRole(ctx)

@@ -1,0 +1,1 @@
+"""Role logic of a node: kiosk, counter, hall display. No hardware imports here."""

@@ -1,0 +1,125 @@
+"""Hall display: shows and speaks calls from this node's own replica.
+
+Because it works from its replica, the hall keeps showing the board and the last calls while
+the hub restarts (DESIGN.md "Sync"). For each ``ticket.called`` / ``ticket.recalled`` the feed
+brings, the screen is rendered first and the announcement is queued after it: the announcer
+plays one at a time from its own worker, so the picture never waits for the audio.
+
+Only calls the fold accepted are announced (a call that lost to another counter is not), and
+nothing older than what was on the board when this node started: a fresh replica pulling the
+whole day must not read out every call since the morning.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.announce import call_clips
+from core.model import TicketStatus
+from node.roles.base import Context, Role, _cfg
+
+log = logging.getLogger(__name__)
+
+RECENT = 8
+
+
+class DisplayRole(Role):
+    """Renders the hall board and announces calls."""
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        self.lang = _cfg(ctx.config, "sound", "lang", "id") or "id"
+        # Calls at or below this hseq were on the board before we started: show, don't speak.
+        self.floor = ctx.sync.replica.last_hseq
+        self.calls: list[dict] = []
+        self.announced = 0
+
+    def start(self) -> None:
+        if self.floor == 0:
+            # First start: the board may already be busy; speak only what happens from now.
+            answer = self.ctx.refresh_hub_info()
+            if answer is not None:
+                self.floor = int(answer.get("last_hseq") or 0)
+        self.render()
+
+    def on_epoch_changed(self, old: str | None, new: str) -> None:
+        # A restored hub numbers from scratch; what it replays was already on the board.
+        answer = self.ctx.refresh_hub_info()
+        self.floor = int(answer.get("last_hseq") or 0) if answer else 0
+
+    def on_online(self, online: bool) -> None:
+        self.render()
+
+    def on_records(self, records: list[dict]) -> None:
+        state = self.ctx.view.state()
+        to_speak: list[tuple[str, int]] = []
+        # The hub appends a losing call and its call.superseded in one commit, so both
+        # arrive in the same batch.
+        lost = {
+            (r["event"].get("body") or {}).get("call")
+            for r in records
+            if r["event"].get("type") == "call.superseded"
+        }
+        for rec in records:
+            ev = rec["event"]
+            if ev.get("type") not in ("ticket.called", "ticket.recalled"):
+                continue
+            counter = (ev.get("body") or {}).get("counter")
+            ticket = state.tickets.get(ev.get("ticket") or "")
+            if ticket is None or counter is None:
+                continue
+            if ev["type"] == "ticket.called":
+                accepted = ev["id"] not in lost
+            else:
+                accepted = ticket.holder == counter or ticket.status != TicketStatus.CALLED
+            if not accepted:
+                continue  # a call that lost: never shown or announced
+            number = self.ctx.counter_number(counter)
+            self.calls.insert(
+                0, {"label": ticket.label, "counter": counter, "counter_number": number}
+            )
+            del self.calls[RECENT:]
+            if rec["hseq"] > self.floor:
+                to_speak.append((ticket.label, number))
+        if records:
+            self.floor = max(self.floor, max(r["hseq"] for r in records))
+        self.render(state)  # the picture first ...
+        announcer = self.ctx.devices.announcer
+        for label, number in to_speak:  # ... then the voice, queued, one at a time
+            if announcer is not None:
+                try:
+                    announcer.announce(call_clips(label, number, self.lang))
+                    self.announced += 1
+                except Exception:
+                    log.exception("announcing %s failed", label)
+
+    def render(self, state=None) -> None:
+        """Screen view as docs/contracts.md fixes it (node.hardware screen)."""
+        screen = self.ctx.devices.screen
+        if screen is None:
+            return
+        state = state or self.ctx.view.state()
+        recent = [{"label": c["label"], "counter": str(c["counter_number"])} for c in self.calls]
+        waiting = [
+            {
+                "service": service,
+                "name": self.ctx.service_info(service).get("name") or service,
+                "count": len(tickets),
+            }
+            for service, tickets in sorted(state.snapshot()["waiting"].items())
+        ]
+        view = {
+            "title": self.ctx.mpp_name(),
+            "now": recent[0] if recent else None,
+            "recent": recent,
+            "waiting": waiting,
+            "offline": self.ctx.sync.online is False,
+            "lang": self.lang,
+        }
+        try:
+            screen.render(view)
+        except Exception:
+            log.exception("screen render failed")
+
+    def status(self) -> dict:
+        return {"announced": self.announced, "showing": self.calls[:1]}

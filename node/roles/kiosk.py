@@ -1,0 +1,241 @@
+"""Kiosk: a service button prints a ticket, online from the hub or offline from a lease.
+
+Online (notes/sync.md §5.8): ``POST /api/v1/tickets {req, service, kiosk, priority, public}``
+with retries that reuse the req; the hub's ``ticket.issued`` event is logged here *before* the
+ticket is printed, so after a hub restore it can be re-pushed (§5.5, last rule).
+Offline, or when the reply is lost: the next free number of a standby lease, taken from a
+``LeaseBook`` derived from the durable log (never from RAM, §8.5), logged as
+``ticket.issued mode=lease`` with the same req (the hub then voids its ghost), then printed
+with the offline mark. No lease left: a prefix number (``B-K1-1``), ugly on purpose.
+Leases are topped up while online when fewer than half of the last block remain.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.numbering import LeaseBook, format_label, prefix_label, service_day, ticket_key
+from node.roles.base import Context, Role, _cfg
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TZ = "Asia/Jakarta"
+# Simulation keypad: a, b, c, d ... -> the kiosk's services in configured order.
+KEYPAD = string.ascii_lowercase
+
+
+class KioskRole(Role):
+    """Issues and prints tickets for the services configured on this kiosk."""
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        self.services: list[str] = list(_cfg(ctx.config, "node", "services", None) or [])
+        self.last_ticket: dict | None = None
+        self.last_error: str | None = None
+        self.print_failures = 0
+
+    # -- time ----------------------------------------------------------------------------
+
+    def _tz(self) -> ZoneInfo:
+        name = (
+            _cfg(self.ctx.config, "mpp", "timezone")
+            or _cfg(self.ctx.config, "node", "timezone")
+            or (self.ctx.hub_info.get("mpp") or {}).get("timezone")
+            or DEFAULT_TZ
+        )
+        return ZoneInfo(name)
+
+    def _now_ms(self) -> int:
+        # The HLC has merged the hub's time, so a Pi that booted into 1970 still gets the
+        # right service day once it has talked to the hub (notes/sync.md §4).
+        return self.ctx.outbox.now_ms()
+
+    # -- buttons -------------------------------------------------------------------------
+
+    def service_for(self, name: str) -> str | None:
+        if name in self.services:
+            return name
+        if len(name) == 1 and name.lower() in KEYPAD:
+            index = KEYPAD.index(name.lower())
+            if index < len(self.services):
+                return self.services[index]
+        return None
+
+    def on_button(self, name: str, kind: str = "press") -> None:
+        service = self.service_for(name)
+        if service is None:
+            log.info("kiosk %s: no service on button %r", self.ctx.node_id, name)
+            return
+        self.issue(service)
+        self.maintain()
+
+    # -- issuing -------------------------------------------------------------------------
+
+    def issue(self, service: str) -> dict | None:
+        """Issue, log (fsync) and print one ticket; returns its ``ticket.issued`` event."""
+        ctx = self.ctx
+        req = ctx.outbox.new_req()
+        public = secrets.token_urlsafe(12)
+        answer = ctx.rpc(
+            "POST",
+            "/api/v1/tickets",
+            {"req": req, "service": service, "kiosk": ctx.node_id, "priority": 0, "public": public},
+        )
+        if answer is not None:
+            status, body = answer
+            if status in (200, 201) and isinstance(body.get("event"), dict):
+                event = body["event"]
+                ctx.outbox.store_foreign(event)  # durable before it is printed
+                self._print(event, body, offline=False)
+                return event
+            self.last_error = f"{body.get('error')}: {body.get('message')}"
+            log.warning("hub refused a ticket for %s: %s", service, self.last_error)
+            return None
+        event = self._issue_offline(service, req, public)
+        ctx.sync.wake()
+        self._print(event, None, offline=True)
+        return event
+
+    def _issue_offline(self, service: str, req: str, public: str) -> dict:
+        ctx = self.ctx
+        day = service_day(self._now_ms(), self._tz())
+        prefix = ctx.service_info(service).get("prefix") or service
+        book = LeaseBook.from_events(ctx.node_id, ctx.outbox.events())
+        free = book.next_free(day, service)
+        if free is not None:
+            number, lease_id = free
+            label, mode, deps = format_label(prefix, number), "lease", [lease_id]
+        else:
+            number, lease_id = None, None
+            n = book.next_prefix_n(day, service)
+            label, mode, deps = prefix_label(prefix, ctx.node_id, n), "prefix", []
+        body = {
+            "service": service,
+            "number": number,
+            "label": label,
+            "day": day,
+            "mode": mode,
+            "kiosk": ctx.node_id,
+            "priority": 0,
+            "lease": lease_id,
+            "public": public,
+        }
+        return ctx.outbox.append_own(
+            "ticket.issued", body, ticket=ticket_key(day, label), req=req, deps=deps
+        )
+
+    def _print(self, event: dict, answer: dict | None, *, offline: bool) -> None:
+        from node.hardware.printer import TicketPrint
+
+        ctx = self.ctx
+        body = event["body"]
+        info = ctx.service_info(body["service"])
+        people_ahead = est_wait = None
+        status_url = None
+        if answer is not None:
+            people_ahead = answer.get("people_ahead")
+            est_wait = answer.get("est_wait_min")
+            status_url = answer.get("status_url")
+        else:
+            state = ctx.view.state()
+            if event["ticket"] in state.tickets:
+                people_ahead = state.position(event["ticket"])
+        if status_url is None and body.get("public") and ctx.hub_url:
+            status_url = f"{ctx.hub_url.rstrip('/')}/t/{body['public']}"
+        if status_url and status_url.startswith("/") and ctx.hub_url:
+            status_url = ctx.hub_url.rstrip("/") + status_url
+        # The hub's event carries the hub's (trusted) time; offline, the HLC-corrected time.
+        wall = (event.get("clock") or {}).get("wall_ms") if not offline else None
+        issued = datetime.fromtimestamp((wall or self._now_ms()) / 1000, self._tz())
+        ticket = TicketPrint(
+            label=body["label"],
+            service_name=info.get("name") or body["service"],
+            agency_name=ctx.agency_name(info.get("agency")),
+            mpp_name=ctx.mpp_name(),
+            issued_at=issued.strftime("%d-%m-%Y %H:%M"),
+            people_ahead=people_ahead,
+            est_wait_min=est_wait,
+            status_url=status_url,
+            offline=offline,
+            lang=_cfg(ctx.config, "sound", "lang", "id") or "id",
+        )
+        self.last_ticket = {"label": body["label"], "mode": body["mode"], "offline": offline}
+        printer = ctx.devices.printer
+        if printer is None:
+            return
+        try:
+            printer.print_ticket(ticket)
+        except Exception as err:
+            # Logged but not printed: nobody holds this number, so take it out of the queue
+            # rather than leave a ticket staff would call in vain.
+            self.print_failures += 1
+            self.last_error = f"print failed: {err}"
+            log.error("printing %s failed: %s; cancelling it", body["label"], err)
+            ctx.outbox.append_own(
+                "ticket.cancelled",
+                {"by": ctx.node_id, "reason": "print_failed"},
+                ticket=event["ticket"],
+                req=ctx.outbox.new_req(),
+                deps=[event["id"]],
+            )
+            ctx.sync.wake()
+
+    # -- leases --------------------------------------------------------------------------
+
+    def maintain(self) -> None:
+        """Top up standby leases while online (fewer than half of the last block left)."""
+        ctx = self.ctx
+        if ctx.sync.online is not True:
+            return
+        day = service_day(self._now_ms(), self._tz())
+        book = LeaseBook.from_events(ctx.node_id, ctx.outbox.events())
+        for service in self.services:
+            size = self._last_lease_size(day, service)
+            remaining = book.remaining(day, service)
+            if size and remaining * 2 >= size:
+                continue
+            answer = ctx.rpc(
+                "POST",
+                "/api/v1/leases",
+                {"req": ctx.outbox.new_req(), "kiosk": ctx.node_id, "service": service},
+                attempts=1,
+            )
+            if answer is None:
+                return
+            status, body = answer
+            if status in (200, 201) and isinstance(body.get("event"), dict):
+                ctx.outbox.store_foreign(body["event"])
+            else:
+                log.info("no lease for %s: %s", service, body.get("error"))
+
+    def _last_lease_size(self, day: str, service: str) -> int:
+        size = 0
+        for ev in self.ctx.outbox.events():
+            b = ev.get("body") or {}
+            if (
+                ev.get("type") == "lease.granted"
+                and b.get("kiosk") == self.ctx.node_id
+                and b.get("service") == service
+                and b.get("day") == day
+            ):
+                size = b["hi"] - b["lo"] + 1
+        return size
+
+    def status(self) -> dict:
+        printer = self.ctx.devices.printer
+        try:
+            printer_status = str(printer.status()) if printer is not None else None
+        except Exception as err:
+            printer_status = f"error: {err}"
+        day = service_day(self._now_ms(), self._tz())
+        book = LeaseBook.from_events(self.ctx.node_id, self.ctx.outbox.events())
+        return {
+            "printer": printer_status,
+            "last_ticket": self.last_ticket,
+            "lease_remaining": {s: book.remaining(day, s) for s in self.services},
+            "last_error": self.last_error,
+        }

@@ -1,0 +1,110 @@
+"""Kiosk node: online tickets, lease tickets offline, prefix numbers, re-push on reconnect."""
+
+from __future__ import annotations
+
+
+def printed_labels(node) -> list[str]:
+    return [t.label for t in node.ctx.devices.printer.tickets]
+
+
+def test_online_ticket_is_logged_before_it_is_printed(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    printer = kiosk.ctx.devices.printer
+    seen_in_log = []
+    real_print = printer.print_ticket
+
+    def print_and_check(ticket):
+        # At the moment of printing, the hub's event must already be in the node's own log.
+        seen_in_log.append(
+            [e["body"]["label"] for e in kiosk.ctx.outbox.events() if e["type"] == "ticket.issued"]
+        )
+        real_print(ticket)
+
+    printer.print_ticket = print_and_check
+    kiosk.press("a")  # keypad a -> service A
+    kiosk.step()
+
+    assert printed_labels(kiosk) == ["A-001"]
+    assert seen_in_log == [["A-001"]]
+    assert b"A-001" in printer.jobs[0]
+    assert printer.tickets[0].offline is False
+    assert [e["body"]["label"] for e in hub.events("ticket.issued")] == ["A-001"]
+
+
+def test_offline_uses_the_lease_then_prefix_numbers_and_the_hub_gets_all(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.step()  # online: the kiosk takes a standby lease per service
+    leases = [e for e in kiosk.ctx.outbox.events() if e["type"] == "lease.granted"]
+    assert {e["body"]["service"] for e in leases} == {"A", "B"}
+    lease_b = next(e["body"] for e in leases if e["body"]["service"] == "B")
+    size = lease_b["hi"] - lease_b["lo"] + 1
+
+    kiosk.press("b")  # one online ticket first
+    kiosk.step()
+    hub.down = True
+    for _ in range(size + 2):
+        kiosk.press("b")
+        kiosk.step()
+    labels = printed_labels(kiosk)
+    offline = [t for t in kiosk.ctx.devices.printer.tickets if t.offline]
+    assert len(offline) == size + 2
+    lease_labels = [f"B-{n:03d}" for n in range(lease_b["lo"], lease_b["hi"] + 1)]
+    assert [t.label for t in offline] == [*lease_labels, "B-K1-1", "B-K1-2"]
+    assert kiosk.status()["online"] is False
+    assert kiosk.status()["backlog"] >= size + 2
+
+    hub.down = False
+    kiosk.step()
+    kiosk.press("b")  # online again: the hub's allocator continues past every lease
+    kiosk.step()
+    labels = printed_labels(kiosk)
+    at_hub = [e["body"]["label"] for e in hub.events("ticket.issued")]
+    assert sorted(at_hub) == sorted(labels)
+    assert len(set(at_hub)) == len(at_hub), "no number printed twice"
+    assert kiosk.status()["backlog"] == 0
+    assert kiosk.status()["online"] is True
+
+
+def test_lost_reply_falls_back_with_the_same_req_and_the_ghost_is_voided(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.step()
+    kiosk.transport.lose_replies = 3  # all three tries reach the hub, no answer comes back
+    kiosk.press("a")
+    kiosk.step()
+    printed = kiosk.ctx.devices.printer.tickets
+    assert len(printed) == 1 and printed[0].offline
+    issued = hub.events("ticket.issued")
+    assert len({e["req"] for e in issued}) == 1  # the hub's ghost and the lease ticket
+    voided = hub.events("ticket.void_ghost")
+    assert len(voided) == 1
+    state = hub.authority.snapshot()["state"]
+    waiting = [w["label"] for w in state["waiting"].get("A", [])]
+    assert waiting == [printed[0].label]
+
+
+def test_restart_continues_lease_numbers_from_the_log(hub, make_node, tmp_path):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.step()
+    hub.down = True
+    kiosk.press("a")
+    kiosk.step()
+    first = printed_labels(kiosk)[-1]
+    devices, clock = kiosk.ctx.devices, kiosk.clock
+    kiosk.ctx.outbox.close()
+    kiosk.ctx.sync.replica.close()
+
+    again = make_node("K1", "kiosk", devices=devices, clock=clock)
+    again.press("a")
+    again.step()
+    second = printed_labels(again)[-1]
+    assert first != second
+    hellos = [e for e in again.ctx.outbox.events() if e["type"] == "node.hello"]
+    assert len(hellos) == 2  # one per boot
+    seqs = [e["seq"] for e in again.ctx.outbox.own_events()]
+    assert seqs == list(range(1, len(seqs) + 1))  # gapless across the restart
+
+
+def test_printer_status_is_reported(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.ctx.devices.printer.paper = "low"
+    assert kiosk.status()["printer"] == "low"
