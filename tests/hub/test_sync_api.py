@@ -1,0 +1,230 @@
+"""POST /sync/push and GET /sync/changes: dedup, causal gating, rejections, epochs, barrier."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from core.events import make_event
+
+DAY = "2026-11-28"
+MIN = 60_000
+T0 = 1_795_831_200_000  # the FakeClock start in conftest: 2026-11-28 09:00 WIB
+
+
+def hlc(ms: int, node: str) -> str:
+    return f"{ms:013d}.00000.{node}"
+
+
+def issued(seq, number, *, node="K1", inc="k1a", service="B", mono=5_000, wall=T0, req=None):
+    label = f"{service}-{number:03d}"
+    return make_event(
+        node, inc, seq, "ticket.issued",
+        ticket=f"{DAY}/{label}", req=req or f"{node}:{inc}:r{seq}", hlc=hlc(wall, node),
+        clock={"wall_ms": wall, "boot_id": f"{node}-boot", "mono_ms": mono},
+        body={"service": service, "number": number, "label": label, "day": DAY,
+              "mode": "lease", "kiosk": node, "priority": 0, "lease": None},
+    ).to_dict()  # fmt: skip
+
+
+def called(seq, ticket, deps, *, node="C1", inc="c1a", service="B"):
+    return make_event(
+        node, inc, seq, "ticket.called", ticket=ticket, req=f"{node}:{inc}:r{seq}", deps=deps,
+        hlc=hlc(T0, node), clock={"wall_ms": T0, "boot_id": f"{node}-boot", "mono_ms": 9_000},
+        body={"counter": node, "expect_service": service, "mode": "offline"},
+    ).to_dict()  # fmt: skip
+
+
+def hello(seq, *, node="K1", inc="k1a", mono=1_000, wall=0):
+    return make_event(
+        node, inc, seq, "node.hello", hlc=hlc(wall, node),
+        clock={"wall_ms": wall, "boot_id": f"{node}-boot", "mono_ms": mono},
+        body={"boot_id": f"{node}-boot", "mono_ms": mono, "wall_ms": wall},
+    ).to_dict()  # fmt: skip
+
+
+def push(client, auth, events, *, node="K1", inc="k1a", seen=None, as_node=None):
+    body = {"node": node, "inc": inc, "hub_epoch_seen": seen, "events": events}
+    return client.post("/api/v1/sync/push", json=body, headers=auth(as_node or node))
+
+
+def logged(authority) -> list[dict]:
+    return [r["event"] for r in authority.records_since(0, 10_000)]
+
+
+def test_push_appends_and_acks(client, auth, authority):
+    e1, e2 = issued(1, 7), issued(2, 8)
+    r = push(client, auth, [e1, e2])
+    assert r.status_code == 200
+    assert r.json == {"hub_epoch": authority.epoch, "acked_through": 2, "held": [], "rejected": []}
+    assert [e["id"] for e in logged(authority)] == [e1["id"], e2["id"]]
+    state = client.get("/api/v1/state").json["state"]
+    assert [t["label"] for t in state["waiting"]["B"]] == ["B-007", "B-008"]
+
+
+def test_push_is_insert_if_absent(client, auth, authority):
+    e1 = issued(1, 7)
+    push(client, auth, [e1])
+    lines = authority.store.journal.count
+    again = push(client, auth, [e1])
+    assert again.json["acked_through"] == 1
+    assert authority.store.journal.count == lines
+
+
+def test_same_id_with_another_body_is_an_alarm(client, auth, authority):
+    push(client, auth, [issued(1, 7)])
+    forged = issued(1, 9)
+    r = push(client, auth, [forged])
+    assert r.status_code == 409
+    assert r.json["error"] == "id_conflict" and r.json["ids"] == [forged["id"]]
+    assert [e["body"]["number"] for e in logged(authority)] == [7]
+
+
+def test_events_wait_for_their_predecessor(client, auth, authority):
+    e1, e2, e3 = issued(1, 7), issued(2, 8), issued(3, 9)
+    r = push(client, auth, [e3, e2])
+    assert r.json["acked_through"] == 0
+    assert r.json["held"] == sorted([e2["id"], e3["id"]])
+    assert logged(authority) == []
+    r = push(client, auth, [e1])
+    assert r.json["acked_through"] == 3 and r.json["held"] == []
+    assert [e["id"] for e in logged(authority)] == [e1["id"], e2["id"], e3["id"]]
+
+
+def test_events_wait_for_their_deps(client, auth, authority):
+    ticket = issued(1, 7)
+    call = called(1, ticket["ticket"], [ticket["id"]])
+    r = push(client, auth, [call], node="C1", inc="c1a")
+    assert r.json == {"hub_epoch": authority.epoch, "acked_through": 0,
+                      "held": [call["id"]], "rejected": []}  # fmt: skip
+    r = push(client, auth, [ticket])
+    assert r.json["acked_through"] == 1
+    assert [e["id"] for e in logged(authority)] == [ticket["id"], call["id"]]
+    state = client.get("/api/v1/state").json["state"]
+    assert state["counters"]["C1"]["label"] == "B-007"
+    status = client.get("/api/v1/nodes", headers=auth()).json["nodes"]
+    c1 = next(n for n in status if n["id"] == "C1")
+    assert c1["acked_through"] == {"c1a": 1} and c1["held"] == 0
+
+
+def test_invalid_and_derived_events_are_rejected_with_a_reason(client, auth, authority):
+    bad = issued(1, 7)
+    del bad["body"]["label"]
+    derived = {**issued(1, 7), "id": "hub:comp:x:call.superseded", "type": "call.superseded",
+               "body": {"call": "x", "counter": "C1", "winner": None, "ticket": "t"}}  # fmt: skip
+    r = push(client, auth, [bad, derived, "nonsense"])
+    assert r.status_code == 200
+    reasons = {x["id"]: x["reason"] for x in r.json["rejected"]}
+    assert "body.label" in reasons[bad["id"]]
+    assert reasons[derived["id"]].startswith("derived")
+    assert reasons[None].startswith("invalid")
+    assert logged(authority) == []
+
+
+def test_a_token_pushes_only_for_its_own_node(client, auth, authority):
+    r = push(client, auth, [issued(1, 7)], node="K1", as_node="K2")
+    assert r.status_code == 403 and r.json["error"] == "forbidden_node"
+    assert logged(authority) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"inc": "a", "events": []}, 422, "node"),
+        ({"node": "K1", "events": []}, 422, "inc"),
+        ({"node": "K1", "inc": "a"}, 422, "events"),
+        ({"node": "K1", "inc": "a", "events": {}}, 422, "events"),
+    ],
+)
+def test_push_field_errors(client, auth, body, status, field):
+    r = client.post("/api/v1/sync/push", json=body, headers=auth("K1"))
+    assert r.status_code == status and r.json["field"] == field
+
+
+def test_pushed_lease_numbers_move_the_allocator(client, auth):
+    push(client, auth, [issued(1, 7)])
+    r = client.post("/api/v1/tickets", json={"req": "x", "service": "B"}, headers=auth("K2"))
+    assert r.json["ticket"]["label"] == "B-008"
+
+
+def test_offline_events_are_placed_by_anchored_boot_time(client, auth, authority, clock):
+    # The kiosk says hello at boot-mono 1 s (its wall clock thinks it is 1970)...
+    push(client, auth, [hello(1, mono=1_000, wall=0)])
+    hub_at_hello = clock.wall_ms()
+    clock.advance(10 * MIN)
+    # ...then an offline ticket made 2 min after boot, pushed 10 min later.
+    push(client, auth, [issued(2, 7, mono=1_000 + 2 * MIN, wall=0)])
+    rec = authority.records_since(1, 1)[0]
+    assert rec["est_ms"] == hub_at_hello + 2 * MIN
+    assert rec["recv_ms"] == hub_at_hello + 10 * MIN
+
+
+def test_far_future_clock_gets_a_skew_notice(client, auth, authority, clock):
+    ahead = clock.wall_ms() + 30 * MIN
+    push(client, auth, [issued(1, 7, wall=ahead)])
+    notices = [e for e in logged(authority) if e["type"] == "clock.skew"]
+    assert len(notices) == 1
+    assert notices[0]["body"] == {"node": "K1", "skew_ms": 30 * MIN}
+    # the hub's own clock did not jump forward
+    assert int(client.get("/api/v1/time").json["hub_hlc"][:13]) < ahead
+
+
+def test_conflicting_offline_call_gets_superseded_in_the_same_commit(client, auth, authority):
+    ticket = issued(1, 7)
+    push(client, auth, [ticket])
+    online = client.post("/api/v1/counters/C2/next", json={"req": "c2"}, headers=auth("C2"))
+    assert online.json["ticket"]["label"] == "B-007"
+    call = called(1, ticket["ticket"], [ticket["id"]])
+    push(client, auth, [call], node="C1", inc="c1a")
+    last = authority.records_since(0, 100)[-2:]
+    assert [r["event"]["id"] for r in last] == [
+        call["id"], f"hub:comp:{call['id']}:call.superseded"
+    ]  # fmt: skip
+    assert last[0]["hseq"] + 1 == last[1]["hseq"]
+
+
+# -- changes feed ------------------------------------------------------------------------------
+
+
+def test_changes_pages_through_the_log(client, auth):
+    push(client, auth, [issued(1, 7), issued(2, 8), issued(3, 9)])
+    page = client.get("/api/v1/sync/changes?since=0&limit=2", headers=auth()).json
+    assert [r["hseq"] for r in page["results"]] == [1, 2]
+    assert page["last_hseq"] == 3
+    rest = client.get("/api/v1/sync/changes?since=2", headers=auth()).json
+    assert [r["event"]["body"]["number"] for r in rest["results"]] == [9]
+    assert client.get("/api/v1/sync/changes?since=3", headers=auth()).json["results"] == []
+
+
+@pytest.mark.parametrize("query", ["since=-1", "since=x", "limit=0", "wait=-2"])
+def test_changes_bad_parameters(client, auth, query):
+    r = client.get(f"/api/v1/sync/changes?{query}", headers=auth())
+    assert r.status_code == 422 and r.json["error"] == "invalid_field"
+
+
+def test_long_poll_returns_when_an_event_arrives(app, auth):
+    answers: list[dict] = []
+    waiting = threading.Event()
+
+    def poll() -> None:
+        waiting.set()
+        r = app.test_client().get("/api/v1/sync/changes?since=0&wait=25", headers=auth("C1"))
+        answers.append(r.json)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    waiting.wait(10)
+    r = app.test_client().post(
+        "/api/v1/tickets", json={"req": "lp", "service": "B"}, headers=auth("K1")
+    )
+    assert r.status_code == 201
+    poller.join(30)
+    assert not poller.is_alive()
+    assert [rec["event"]["ticket"] for rec in answers[0]["results"]] == [f"{DAY}/B-001"]
+
+
+def test_long_poll_without_events_answers_empty(client, auth, app):
+    app.config["LOKET_LONGPOLL_MAX_S"] = 0.05
+    r = client.get("/api/v1/sync/changes?since=0&wait=25", headers=auth())
+    assert r.status_code == 200 and r.json["results"] == []
