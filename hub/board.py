@@ -32,20 +32,23 @@ RECENT_CALLS = 6
 
 @bp.get("/board")
 def board() -> str:
-    """The hall board page, ?lang=en for English."""
+    """The hall board page, ?lang=en for English, ?services=A,B for one zone's TV."""
     lang = "en" if request.args.get("lang") == "en" else "id"
-    view = board_view()
+    view = board_view(_wanted())
     return render_template("board.html", view=view, t=ui.text(lang), lang=lang)
 
 
 @bp.get("/board/view.json")
 def view_json() -> Response:
     """The board's view as JSON, for board.js to resynchronise after a change."""
-    return jsonify(board_view())
+    return jsonify(board_view(_wanted()))
 
 
-def board_view() -> dict[str, Any]:
-    """What the board shows: the last calls, waiting counts per service, counters."""
+def board_view(only: set[str] | None = None) -> dict[str, Any]:
+    """What the board shows: the last calls, waiting counts per service, counters.
+
+    `only` limits it to some services: an MPP with 30 agencies puts one TV per zone.
+    """
     auth = ui.authority()
     snap = auth.snapshot()
     today = service_day(snap.get("hub_ms"))
@@ -58,6 +61,7 @@ def board_view() -> dict[str, Any]:
             "waiting": sum(1 for t in waiting.get(sid, ()) if not _other_day(t.get("key"), today)),
         }
         for sid, s in ui.services().items()
+        if not only or sid in only
     ]
     counters = {
         cid: {"number": ui.field(c, "number"), "name": ui.field(c, "name", cid)}
@@ -70,19 +74,23 @@ def board_view() -> dict[str, Any]:
         "day": today,
         "services": services,
         "counters": counters,
-        "calls": recent_calls(ui.snapshot_calls(snap), counters, today),
+        "calls": recent_calls(ui.snapshot_calls(snap), counters, today, only),
+        "only": sorted(only or ()),
     }
 
 
 def recent_calls(
-    calls: list[Mapping], counters: dict[str, dict], day: str | None = None
+    calls: list[Mapping],
+    counters: dict[str, dict],
+    day: str | None = None,
+    only: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The fold's recent calls for the board: today only, one per ticket, newest first."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for c in calls:
         key = c.get("ticket")
-        if key in seen or _other_day(key, day):
+        if key in seen or _other_day(key, day) or (only and c.get("service") not in only):
             continue
         seen.add(key)
         counter = c.get("counter")
@@ -91,6 +99,7 @@ def recent_calls(
                 "hseq": c.get("hseq"),
                 "ticket": key,
                 "label": c.get("label") or ui.label_of(key),
+                "service": c.get("service"),
                 "counter": counter,
                 "number": counters.get(counter, {}).get("number", counter),
             }
@@ -105,6 +114,11 @@ def service_day(hub_ms: int | None) -> str | None:
     if not hub_ms:
         return None
     return datetime.fromtimestamp(hub_ms / 1000, ui.timezone()).strftime("%Y-%m-%d")
+
+
+def _wanted() -> set[str] | None:
+    raw = request.args.get("services", "")
+    return {s.strip() for s in raw.split(",") if s.strip()} or None
 
 
 def _other_day(key: str | None, day: str | None) -> bool:

@@ -6,6 +6,7 @@
   "use strict";
 
   var MAX_CALLS = 6;
+  var STREAM = "/api/v1/stream";
   var QUEUE_TYPES = {
     "ticket.issued": 1, "ticket.called": 1, "ticket.transferred": 1,
     "ticket.cancelled": 1, "ticket.skipped": 1, "ticket.done": 1,
@@ -88,8 +89,19 @@
     return c && c.number !== null && c.number !== undefined ? c.number : id;
   }
 
+  function serviceOf(key) {
+    // Labels are "<prefix>-NNN"; the prefix names the service (config validates it).
+    var prefix = labelOf(key).split("-")[0];
+    for (var i = 0; i < view.services.length; i++) {
+      if (view.services[i].prefix === prefix) { return view.services[i].id; }
+    }
+    return null;
+  }
+
   function onCall(ev, hseq) {
     var counter = ev.body.counter;
+    // A zone board (?services=) shows only its own services' calls.
+    if (view.only.length && !serviceOf(ev.ticket)) { return; }
     calls = calls.filter(function (c) { return c.ticket !== ev.ticket; });
     calls.unshift({ hseq: hseq, ticket: ev.ticket, label: labelOf(ev.ticket),
                     counter: counter, number: counterNumber(counter) });
@@ -113,7 +125,7 @@
 
   function refresh() {
     refreshTimer = null;
-    fetch("/board/view.json", { cache: "no-store" })
+    fetch("/board/view.json" + location.search, { cache: "no-store" })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (v) {
         view = v;
@@ -158,7 +170,9 @@
   }
 
   function connect() {
-    source = new EventSource("/api/v1/stream");
+    // Start right after what the page already shows; later reconnects by the
+    // browser send Last-Event-ID, which the hub prefers over this parameter.
+    source = new EventSource(STREAM + "?last_event_id=" + Math.max(0, lastSeen));
     source.addEventListener("hello", onHello);
     source.addEventListener("record", onRecord);
     source.onopen = function () { setConn("online"); };

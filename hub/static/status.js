@@ -11,6 +11,9 @@
   var source = null;
   var timer = null;
   var conn = document.getElementById("conn");
+  var done = false;
+
+  var FINAL = { served: 1, no_show: 1, cancelled: 1, void: 1 };
 
   function draw() {
     document.body.setAttribute("data-status", info.status || "");
@@ -22,6 +25,7 @@
       info.people_ahead === null ? "\u2014" : String(info.people_ahead);
     document.getElementById("st-wait").textContent =
       info.est_wait_min === null ? "\u2014" : "\u00b1 " + info.est_wait_min + " " + t.minutes;
+    if (FINAL[info.status]) { done = true; close(); }  // nothing more will change
   }
 
   function refresh() {
@@ -51,8 +55,8 @@
   }
 
   function open() {
-    if (source || !window.EventSource) { return; }
-    source = new EventSource("/api/v1/stream");
+    if (source || done || !window.EventSource) { return; }
+    source = new EventSource("/api/v1/stream?last_event_id=" + (info.last_hseq || 0));
     source.addEventListener("record", onRecord);
     source.addEventListener("hello", function () { conn.textContent = ""; soon(); });
     source.onerror = function () { conn.textContent = conn.getAttribute("data-offline"); };
@@ -65,5 +69,6 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") { open(); } else { close(); }
   });
+  draw();
   if (document.visibilityState !== "hidden") { open(); }
 })();

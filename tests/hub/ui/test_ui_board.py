@@ -51,7 +51,7 @@ def test_board_assets_are_local(client) -> None:
             assert not re.search(rb"https?://", resp.data), url
     with client.get("/ui/static/board.js") as resp:
         js = resp.get_data(as_text=True)
-    assert 'new EventSource("/api/v1/stream")' in js
+    assert 'STREAM = "/api/v1/stream"' in js and "new EventSource(STREAM" in js
     assert "setInterval" not in js  # no polling loop
 
 
@@ -71,3 +71,15 @@ def test_view_json_counts_waiting_and_lists_calls(client, authority) -> None:
     assert {s["id"]: s["waiting"] for s in view["services"]} == {"A": 1, "B": 0}
     assert [(c["label"], c["number"]) for c in view["calls"]] == [("A-001", 1)]
     assert view["last_hseq"] == authority.last_hseq
+
+
+def test_zone_board_shows_only_its_services(client, authority) -> None:
+    authority.issue("r1", "A", "K1")
+    authority.issue("r2", "B", "K1")
+    authority.counter_command("C2", "next", "r3")  # B-001 at Loket 2
+    html = client.get("/board?services=A").get_data(as_text=True)
+    assert 'data-service="A"' in html and 'data-service="B"' not in html
+    assert "B-001" not in html.split('id="board-data"')[0]
+    view = client.get("/board/view.json?services=B").get_json()
+    assert [s["id"] for s in view["services"]] == ["B"]
+    assert [c["label"] for c in view["calls"]] == ["B-001"]
