@@ -283,7 +283,11 @@ class FakeButtonPanel(ButtonPanelBase):
         clock: Callable[[], float] | None = None,
         threaded: bool = False,
     ) -> None:
-        names = list(_pin_map(config)) if config is not None else list(ALL_NAMES)
+        # The staff buttons are always there; the rating row only when configured (or when
+        # there is no config at all), as on a real counter.
+        names = list(ALL_NAMES)
+        if config is not None:
+            names = list(BUTTON_NAMES) + [n for n in _pin_map(config) if n.startswith("rate_")]
         super().__init__(
             names,
             on_event,

@@ -65,6 +65,7 @@ def _open_spi(port: int, device: int) -> Any:
 
 class Max7219Display(BaseDisplay):
     """``kind="7seg"``: ``digits`` (8 per chip) through luma's sevensegment;
+    ``intensity`` 0..255 (the chip has 16 steps: intensity >> 4);
     ``kind="matrix"``: ``cascaded`` 8x8 modules, text in a luma legacy bitmap font.
 
     Pass ``interface`` (anything with ``data()/command()/cleanup()``) to skip SPI: tests
@@ -75,10 +76,11 @@ class Max7219Display(BaseDisplay):
         self,
         *,
         kind: str = "7seg",
-        port: int = 0,
-        device: int = 0,
+        spi_port: int = 0,
+        spi_device: int = 0,
         cascaded: int = 1,
-        brightness: int = 0x70,
+        digits: int | None = None,
+        intensity: int = 0x70,
         rotate: int = 0,
         block_orientation: int = 0,
         reverse_order: bool = False,
@@ -88,8 +90,10 @@ class Max7219Display(BaseDisplay):
     ) -> None:
         if kind not in ("7seg", "matrix"):
             raise HardwareError(f"display.kind {kind!r}: expected '7seg' or 'matrix'")
-        if not 0 <= brightness <= 255:
-            raise HardwareError(f"display.brightness {brightness}: expected 0..255")
+        if not 0 <= intensity <= 255:
+            raise HardwareError(f"display.intensity {intensity}: expected 0..255")
+        if kind == "7seg" and digits:
+            cascaded = max(cascaded, -(-digits // 8))  # 8 digits per chip
         try:
             from luma.led_matrix.device import max7219
         except ImportError as exc:
@@ -98,20 +102,23 @@ class Max7219Display(BaseDisplay):
                 "(pip install luma.led_matrix 'pillow<14')"
             ) from exc
         self.kind = kind
-        serial = interface if interface is not None else _open_spi(port, device)
+        serial = interface if interface is not None else _open_spi(spi_port, spi_device)
         self._device = max7219(
             serial,
             cascaded=cascaded,
             rotate=rotate,
             block_orientation=block_orientation,
             blocks_arranged_in_reverse_order=reverse_order,
-            contrast=brightness,
+            contrast=intensity,
         )
         if kind == "7seg":
             from luma.core.virtual import sevensegment
 
             self._seg = sevensegment(self._device, segment_mapper=segment_mapper)
-            width = self._device.width * self._device.height // 8
+            self._cells = self._device.width * self._device.height // 8
+            # Fewer digits fitted than the chips drive: digit 0 is the rightmost, so
+            # right-aligning in `digits` and padding on the left lands on the right ones.
+            width = digits or self._cells
         else:
             from luma.core.legacy import font as legacy_font
 
@@ -123,14 +130,15 @@ class Max7219Display(BaseDisplay):
 
     @classmethod
     def from_section(cls, section: Any, **kwargs: Any) -> Max7219Display:
-        keys = ("kind", "port", "device", "cascaded", "brightness", "rotate")
+        keys = ("kind", "spi_port", "spi_device", "cascaded", "digits", "intensity", "rotate")
         keys += ("block_orientation", "reverse_order", "font")
         opts = {k: setting(section, k) for k in keys if setting(section, k, None) is not None}
         return cls(**opts, **kwargs)
 
     def _present(self, frame: Frame, dot: bool) -> None:
         if self.kind == "7seg":
-            self._seg.text = fit(frame.text, self.width) + ("." if dot else "")
+            text = fit(frame.text, self.width) + ("." if dot else "")
+            self._seg.text = fit(text, self._cells)
         else:
             self._draw_matrix(frame.text, dot)
 

@@ -2,7 +2,8 @@
 
 The panel is a separate box on a cable: it gets unplugged, power-cycled and re-enumerated.
 So a failing write never reaches the agent: on SerialException/OSError we close the port,
-keep the *latest* frame, and retry after a back-off (1 s doubling to 30 s) from :meth:`tick`
+keep the *latest* frame, and retry after a back-off (1 s doubling to ``reconnect_s``, default
+30 s) from :meth:`tick`
 (the ticker thread) or the next update, reopening the same URL.  Use a stable path such as
 ``/dev/serial/by-id/usb-FTDI_...-if00-port0``: after a replug ``/dev/ttyUSB0`` may become
 ``ttyUSB1``, the by-id link follows the adapter.
@@ -45,10 +46,10 @@ class SerialPanelDisplay(BaseDisplay):
         bytesize: int = 8,
         parity: str = "N",
         stopbits: float = 1,
-        address: int = 1,
-        framing: str = "generic",
-        encoder: Any = None,
+        address: int | str = 1,
+        encoder: Any = "ascii_stx",
         write_timeout: float = 1.0,
+        reconnect_s: float = BACKOFF_MAX_S,
         refresh_s: float = 60.0,
         **base: Any,
     ) -> None:
@@ -76,13 +77,17 @@ class SerialPanelDisplay(BaseDisplay):
         except (ValueError, serial.SerialException) as exc:
             raise HardwareError(f"display.url {url!r}: {exc}") from exc
         self.url = url
-        self.encoder = encoder or make_encoder(framing, address=address, width=digits)
+        # A name from panel_framing (or "module:Class"), or an encoder object (tests, vendors).
+        if isinstance(encoder, str):
+            encoder = make_encoder(encoder, address=address, width=digits)
+        self.encoder = encoder
         self.last_error: str | None = None
         self.frames_sent = 0
         self._latest: bytes | None = None
         self._delivered = True
         self._retry_at = 0.0
-        self._backoff = BACKOFF_MIN_S
+        self._backoff_max = reconnect_s
+        self._backoff = min(BACKOFF_MIN_S, reconnect_s)
         self._refresh_s = refresh_s
         self._sent_at = 0.0
         base.setdefault("blink_s", 0)  # steady dot, see module docstring
@@ -91,8 +96,8 @@ class SerialPanelDisplay(BaseDisplay):
     @classmethod
     def from_section(cls, section: Any, **kwargs: Any) -> SerialPanelDisplay:
         opts: dict[str, Any] = {"url": setting(section, "url")}
-        keys = ("digits", "baudrate", "bytesize", "parity", "stopbits", "address", "framing")
-        for key in (*keys, "write_timeout", "refresh_s"):
+        keys = ("digits", "baudrate", "bytesize", "parity", "stopbits", "address", "encoder")
+        for key in (*keys, "write_timeout", "reconnect_s", "refresh_s"):
             if setting(section, key, None) is not None:
                 opts[key] = setting(section, key)
         return cls(**opts, **kwargs)
@@ -138,7 +143,7 @@ class SerialPanelDisplay(BaseDisplay):
         self._delivered = True
         self._sent_at = now
         self.frames_sent += 1
-        self._backoff = BACKOFF_MIN_S
+        self._backoff = min(BACKOFF_MIN_S, self._backoff_max)
         self.last_error = None
 
     def _fail(self, exc: BaseException, now: float) -> None:
@@ -150,7 +155,7 @@ class SerialPanelDisplay(BaseDisplay):
         except self._serial_errors:
             pass  # the device may already be gone; closing is best effort
         self._retry_at = now + self._backoff
-        self._backoff = min(self._backoff * 2, BACKOFF_MAX_S)
+        self._backoff = min(self._backoff * 2, self._backoff_max)
 
     def _shutdown(self) -> None:
         try:

@@ -5,8 +5,8 @@ any object with ``encode(text, *, offline) -> bytes`` and chooses it by the ``fr
 a name from :data:`ENCODERS` or ``"package.module:ClassName"`` for a vendor encoder shipped
 outside this repo (constructed with ``address`` and ``width`` keywords).
 
-The generic framing we ship (``framing = "generic"``), all ASCII so a technician can read it
-on a serial monitor::
+The generic framing we ship (``encoder = "ascii_stx"``), all ASCII so a technician can read
+it on a serial monitor::
 
     STX  A A  T T T ... T  ETX  C C
     0x02 |    |            0x03 checksum
@@ -55,7 +55,11 @@ def xor_checksum(data: bytes) -> int:
 class GenericAsciiFraming:
     """STX, address, text, ETX, XOR checksum (see the module docstring)."""
 
-    def __init__(self, address: int = 1, width: int = 8) -> None:
+    def __init__(self, address: int | str = 1, width: int = 8) -> None:
+        try:
+            address = int(address)
+        except ValueError:
+            raise HardwareError(f"display.address {address!r}: expected 0..99") from None
         if not 0 <= address <= 99:
             raise HardwareError(f"display.address {address}: expected 0..99")
         if width < 1:
@@ -69,10 +73,10 @@ class GenericAsciiFraming:
         return bytes([STX]) + payload + f"{xor_checksum(payload):02X}".encode("ascii")
 
 
-ENCODERS: dict[str, type] = {"generic": GenericAsciiFraming}
+ENCODERS: dict[str, type] = {"ascii_stx": GenericAsciiFraming}
 
 
-def make_encoder(name: str, *, address: int = 1, width: int = 8) -> Any:
+def make_encoder(name: str, *, address: int | str = 1, width: int = 8) -> Any:
     """The encoder called ``name`` (or imported from ``"module:Class"``)."""
     if name in ENCODERS:
         return ENCODERS[name](address=address, width=width)
@@ -81,8 +85,7 @@ def make_encoder(name: str, *, address: int = 1, width: int = 8) -> Any:
         try:
             cls = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as exc:
-            raise HardwareError(f"display.framing {name!r} cannot be loaded: {exc}") from exc
+            raise HardwareError(f"display.encoder {name!r} cannot be loaded: {exc}") from exc
         return cls(address=address, width=width)
-    raise HardwareError(
-        f"unknown display.framing {name!r}; expected one of {sorted(ENCODERS)} or 'module:Class'"
-    )
+    known = ", ".join(sorted(ENCODERS))
+    raise HardwareError(f"unknown display.encoder {name!r}; expected {known} or 'module:Class'")

@@ -65,10 +65,10 @@ def test_offline_dot_blinks_on_the_rightmost_digit(wire, clock):
 
 
 def test_init_sequence_and_brightness(wire, clock):
-    Max7219Display(interface=wire, brightness=0x20, clock=clock.seconds)
+    Max7219Display(interface=wire, intensity=0x20, clock=clock.seconds)
     assert [0x0B, 7] in wire.writes  # scan limit: all 8 digits
     assert [0x09, 0] in wire.writes  # no BCD decode: we send segments
-    assert [0x0A, 0x02] in wire.writes  # intensity = brightness >> 4
+    assert [0x0A, 0x02] in wire.writes  # the chip's 16 steps: intensity >> 4
 
 
 def test_close_blanks_and_releases_the_bus(wire, clock):
@@ -97,9 +97,17 @@ def test_matrix_kind_draws_text_right_aligned_with_dot(wire, clock):
 
 def test_factory_reads_backend_keys(wire, clock):
     d = make_display(
-        {"backend": "max7219", "kind": "7seg", "cascaded": 1, "brightness": 0x40},
+        {"backend": "max7219", "kind": "7seg", "cascaded": 1, "intensity": 0x40, "spi_port": 0},
         interface=wire,
         ticker=False,
         clock=clock.seconds,
     )
     assert isinstance(d, Max7219Display) and d.width == 8
+
+
+def test_four_digit_module_uses_the_rightmost_digit_registers(wire, clock):
+    d = Max7219Display(interface=wire, digits=4, clock=clock.seconds)
+    d.show("A-001")  # does not fit 4 digits: the dash goes
+    d.set_offline(True)
+    assert d.width == 4
+    assert wire.digits() == [0, 0, 0, 0, 0x77, 0x7E, 0x7E, 0x30 | 0x80]

@@ -32,7 +32,7 @@ def test_generic_framing_layout():
 
 
 def test_unknown_framing_and_bad_address_are_errors():
-    with pytest.raises(HardwareError, match="unknown display.framing"):
+    with pytest.raises(HardwareError, match="unknown display.encoder"):
         make_encoder("acme")
     with pytest.raises(HardwareError, match="cannot be loaded"):
         make_encoder("no_such_module:Panel")
@@ -87,7 +87,7 @@ def test_periodic_refresh_resends_the_latest_frame(clock):
 
 def test_factory_reads_serial_keys(clock):
     d = make_display(
-        {"backend": "serial", "url": "loop://", "digits": 4, "address": 12},
+        {"backend": "serial", "url": "loop://", "digits": 4, "address": "12"},
         ticker=False,
         clock=clock.seconds,
     )
@@ -139,7 +139,7 @@ def test_unplug_keeps_latest_and_replug_delivers_it(tmp_path, clock):
         pty = Pty(link)  # replugged: a new tty behind the same by-id link
         d.tick()  # still inside the back-off: nothing sent yet
         assert pty.read(wait=0.1) == b""
-        clock.advance(30_000)
+        clock.advance(2_000)  # two failures: back-off 1 s, then 2 s
         d.tick()
         assert pty.read() == frame("A-003")
         assert not d.pending and d.last_error is None
