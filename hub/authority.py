@@ -287,6 +287,9 @@ class Authority:
         """Insert-if-absent in causal order; answers only after the commit (notes §5.3)."""
         if auth_node is not None and auth_node != node:
             raise Refused("forbidden_node", f"this token belongs to {auth_node!r}", 403)
+        known_nodes = getattr(self.config, "node_ids", None)
+        if known_nodes is not None and node not in known_nodes:
+            raise Refused("unknown_node", f"{node!r} is not a configured node", 404)
         with self._lock:
             rejected: list[dict] = []
             fresh: list[Event] = []

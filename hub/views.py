@@ -34,6 +34,8 @@ def as_json(item: Any) -> Any:
 
 def config_view(config: Any) -> dict[str, list]:
     """What displays need to render the state: services, counters, agencies (config order)."""
+    if hasattr(config, "public"):
+        return config.public()
     return {
         kind: [as_json(x) for x in getattr(config, kind, ())]
         for kind in ("services", "counters", "agencies")

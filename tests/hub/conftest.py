@@ -4,46 +4,38 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from core.clock import FakeClock
-from core.model import Agency, Counter, Service
+from core.config import HubConfig, hub_config_from_dict
 
 # 2026-11-28 09:00 in Asia/Jakarta (UTC+7)
 T0 = 1_795_831_200_000
 
 
-def make_config(data_dir: Path, **overrides: Any) -> SimpleNamespace:
+def make_config(data_dir: Path, **hub: Any) -> HubConfig:
     """A small MPP: services A (quota 5) and B, counters C1 (A,B) and C2 (B), kiosks K1, K2."""
-    services = [
-        Service("A", "A", "Dukcapil KTP", "dukcapil", daily_quota=5, avg_service_min=6.0),
-        Service("B", "B", "BPJS", "bpjs", avg_service_min=10.0),
-    ]
-    counters = [Counter("C1", "Loket 1", 1, ("A", "B")), Counter("C2", "Loket 2", 2, ("B",))]
-    kiosks = [
-        SimpleNamespace(id="K1", name="Kiosk 1", services=("A", "B"), lease_size=8),
-        SimpleNamespace(id="K2", name="Kiosk 2", services=("B",), lease_size=4),
-    ]
-    cfg = SimpleNamespace(
-        mpp=SimpleNamespace(name="MPP Test", timezone="Asia/Jakarta"),
-        hub=SimpleNamespace(
-            host="127.0.0.1",
-            port=0,
-            data_dir=str(data_dir),
-            threads=8,
-            secret_key_file=str(data_dir / "secret_key"),
-        ),
-        agencies=[Agency("dukcapil", "Dukcapil"), Agency("bpjs", "BPJS Kesehatan")],
-        services=services,
-        counters=counters,
-        kiosks=kiosks,
-    )
-    for key, value in overrides.items():
-        setattr(cfg, key, value)
-    return cfg
+    raw = {
+        "mpp": {"name": "MPP Test", "timezone": "Asia/Jakarta"},
+        "hub": {"host": "127.0.0.1", "port": 8080, "data_dir": str(data_dir), "threads": 8, **hub},
+        "agencies": [{"id": "dukcapil", "name": "Dukcapil"}, {"id": "bpjs", "name": "BPJS"}],
+        "services": [
+            {"id": "A", "name": "KTP", "agency": "dukcapil", "daily_quota": 5,
+             "avg_service_min": 6},
+            {"id": "B", "name": "BPJS", "agency": "bpjs", "avg_service_min": 10},
+        ],
+        "counters": [
+            {"id": "C1", "name": "Loket 1", "number": 1, "services": ["A", "B"]},
+            {"id": "C2", "name": "Loket 2", "number": 2, "services": ["B"]},
+        ],
+        "kiosks": [
+            {"id": "K1", "name": "Kiosk 1", "services": ["A", "B"], "lease_size": 8},
+            {"id": "K2", "name": "Kiosk 2", "services": ["B"], "lease_size": 4},
+        ],
+    }  # fmt: skip
+    return hub_config_from_dict(raw)
 
 
 @pytest.fixture
@@ -52,7 +44,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> SimpleNamespace:
+def config(tmp_path: Path) -> HubConfig:
     return make_config(tmp_path / "hub")
 
 

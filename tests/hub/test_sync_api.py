@@ -228,3 +228,9 @@ def test_long_poll_without_events_answers_empty(client, auth, app):
     app.config["LOKET_LONGPOLL_MAX_S"] = 0.05
     r = client.get("/api/v1/sync/changes?since=0&wait=25", headers=auth())
     assert r.status_code == 200 and r.json["results"] == []
+
+
+def test_push_from_a_node_that_is_not_configured(client, auth, authority):
+    r = push(client, auth, [issued(1, 7, node="api")], node="api", inc="x")
+    assert r.status_code == 404 and r.json["error"] == "unknown_node"
+    assert logged(authority) == []

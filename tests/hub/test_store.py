@@ -1,0 +1,199 @@
+"""Storage: atomic TinyDB writes, replay after reopen, re-derivation, backup/restore barrier."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from core.errors import JournalError
+from hub import create_app
+from hub.store import DB_FILE, Store, restore_from
+from hub.tinystore import AtomicJSONStorage
+
+
+def reopen(config, clock):
+    return create_app(config, clock=clock)
+
+
+def post(app, path, body, token):
+    return app.test_client().post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+# -- TinyDB storage ----------------------------------------------------------------------------
+
+
+def test_tinydb_storage_replaces_the_file_whole(tmp_path):
+    path = tmp_path / "db.json"
+    storage = AtomicJSONStorage(path)
+    assert storage.read() is None
+    storage.write({"t": {"1": {"a": 1}}})
+    assert json.loads(path.read_text()) == {"t": {"1": {"a": 1}}}
+    assert [p.name for p in tmp_path.iterdir()] == ["db.json"]  # no temp file left
+
+
+def test_failed_write_keeps_the_old_file_and_the_old_data(tmp_path, monkeypatch):
+    path = tmp_path / "db.json"
+    storage = AtomicJSONStorage(path)
+    storage.write({"t": {"1": {"a": 1}}})
+    before = path.read_bytes()
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(JournalError):
+        storage.write({"t": {"1": {"a": 2}}})
+    assert path.read_bytes() == before
+    assert storage.read() == {"t": {"1": {"a": 1}}}
+    assert [p.name for p in tmp_path.iterdir()] == ["db.json"]
+
+
+def test_damaged_document_file_refuses_to_open(tmp_path):
+    (tmp_path / "db.json").write_text('{"t": {"1": ')
+    with pytest.raises(ValueError):
+        AtomicJSONStorage(tmp_path / "db.json")
+
+
+def test_settings_and_epoch_survive_reopen(tmp_path):
+    store = Store(tmp_path)
+    epoch = store.setting("hub_epoch")
+    store.set_settings(colour="blue")
+    store.close()
+    again = Store(tmp_path)
+    assert again.setting("hub_epoch") == epoch
+    assert again.setting("colour") == "blue"
+    assert json.loads((tmp_path / DB_FILE).read_text())["settings"]["1"]["colour"] == "blue"
+    again.close()
+
+
+# -- replay ------------------------------------------------------------------------------------
+
+
+def test_reopened_hub_rebuilds_state_requests_and_acks(app, config, clock, tokens, authority):
+    first = post(app, "/api/v1/tickets", {"req": "r1", "service": "B"}, tokens["K1"]).json
+    post(app, "/api/v1/counters/C1/next", {"req": "r2"}, tokens["C1"])
+    post(app, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
+    epoch, snapshot = authority.epoch, authority.snapshot()
+    authority.store.close()
+
+    app2 = reopen(config, clock)
+    auth2 = app2.extensions["loket"]
+    assert auth2.epoch == epoch
+    assert auth2.snapshot()["state"] == snapshot["state"]
+    repeat = post(app2, "/api/v1/tickets", {"req": "r1", "service": "B"}, tokens["K1"])
+    assert repeat.status_code == 200
+    assert repeat.json["event"] == first["event"]
+    fresh = post(app2, "/api/v1/tickets", {"req": "r4", "service": "B"}, tokens["K1"]).json
+    assert fresh["ticket"]["label"] == "B-003"
+    assert fresh["event"]["id"] == f"hub:{epoch}:4"  # the hub's own counter continued
+    auth2.store.close()
+
+
+def test_missing_derived_event_is_rederived_at_startup(app, config, clock, tokens, authority):
+    post(app, "/api/v1/tickets", {"req": "r1", "service": "B"}, tokens["K1"])
+    post(app, "/api/v1/counters/C1/next", {"req": "r2"}, tokens["C1"])
+    post(app, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
+    post(app, "/api/v1/counters/C1/next", {"req": "r4"}, tokens["C1"])  # retracts the 1st call
+    derived = authority.records_since(0, 100)[-1]["event"]
+    assert derived["type"] == "call.retracted"
+    authority.store.close()
+    # Cut the derived record off the log, as an old backup or an older hub might have it.
+    segment = authority.store.journal.segments[-1]
+    lines = segment.read_bytes().splitlines(keepends=True)
+    segment.write_bytes(b"".join(lines[:-1]))
+
+    app2 = reopen(config, clock)
+    records = app2.extensions["loket"].records_since(0, 100)
+    assert [r["event"]["id"] for r in records].count(derived["id"]) == 1
+    assert records[-1]["event"] == derived
+    app2.extensions["loket"].store.close()
+    # and a second start appends nothing more
+    app3 = reopen(config, clock)
+    assert app3.extensions["loket"].last_hseq == records[-1]["hseq"]
+    app3.extensions["loket"].store.close()
+
+
+# -- backup, restore, recovery barrier ---------------------------------------------------------
+
+
+def test_restore_starts_a_new_epoch_behind_a_recovery_barrier(
+    app, config, clock, tokens, authority, tmp_path
+):
+    from core.events import make_event
+
+    post(app, "/api/v1/tickets", {"req": "r1", "service": "B"}, tokens["K1"])
+    backup = authority.store.backup_to(tmp_path / "backup")
+    post(app, "/api/v1/tickets", {"req": "r2", "service": "B"}, tokens["K1"])  # lost by restore
+    old_epoch = authority.epoch
+    lost_hub_event = authority.records_since(1, 1)[0]["event"]
+    authority.store.close()
+
+    new_epoch = restore_from(backup, config.hub.data_dir)
+    assert new_epoch != old_epoch
+    assert any(p.name.startswith("hub.before-restore-") for p in tmp_path.iterdir())
+
+    app2 = reopen(config, clock)
+    hub2 = app2.extensions["loket"]
+    assert hub2.epoch == new_epoch and hub2.last_hseq == 1
+    refused = post(app2, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
+    assert refused.status_code == 503
+    assert refused.json["error"] == "recovery_barrier"
+    assert refused.json["waiting_for"] == ["K1", "K2"]
+    lease = post(app2, "/api/v1/leases", {"req": "L", "kiosk": "K2", "service": "B"}, tokens["K2"])
+    assert lease.status_code == 503
+
+    # K1 re-pushes what it holds: the hub event it received (B-002) and its own offline B-010.
+    offline = make_event(
+        "K1", "k1a", 1, "ticket.issued", ticket="2026-11-28/B-010", req="K1:k1a:r1",
+        clock={"wall_ms": clock.wall_ms(), "boot_id": "b", "mono_ms": 1},
+        body={"service": "B", "number": 10, "label": "B-010", "day": "2026-11-28",
+              "mode": "lease", "kiosk": "K1", "priority": 0, "lease": None},
+    ).to_dict()  # fmt: skip
+    body = {"node": "K1", "inc": "k1a", "hub_epoch_seen": new_epoch,
+            "events": [lost_hub_event, offline]}  # fmt: skip
+    pushed = post(app2, "/api/v1/sync/push", body, tokens["K1"]).json
+    assert pushed["hub_epoch"] == new_epoch and pushed["acked_through"] == 1
+    ids = [r["event"]["id"] for r in hub2.records_since(0, 100)]
+    assert lost_hub_event["id"] in ids and offline["id"] in ids
+    still = post(app2, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
+    assert still.status_code == 503 and still.json["waiting_for"] == ["K2"]
+
+    body = {"node": "K2", "inc": "k2a", "hub_epoch_seen": new_epoch, "events": []}
+    post(app2, "/api/v1/sync/push", body, tokens["K2"])
+    issued = post(app2, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
+    assert issued.status_code == 201
+    # the allocator learnt every re-pushed number: no B-002 or B-010 twice
+    assert issued.json["ticket"]["label"] == "B-011"
+    assert issued.json["event"]["id"] == f"hub:{new_epoch}:1"
+    hub2.store.close()
+
+
+def test_barrier_progress_survives_a_restart_and_an_admin_can_lift_it(
+    app, config, clock, tokens, authority, tmp_path
+):
+    backup = authority.store.backup_to(tmp_path / "backup")
+    authority.store.close()
+    epoch = restore_from(backup, config.hub.data_dir)
+    app2 = reopen(config, clock)
+    body = {"node": "K1", "inc": "k1a", "hub_epoch_seen": epoch, "events": []}
+    post(app2, "/api/v1/sync/push", body, tokens["K1"])
+    app2.extensions["loket"].store.close()
+
+    app3 = reopen(config, clock)
+    assert app3.extensions["loket"].barrier() == ["K2"]
+    # a push that has not seen the new epoch yet does not count
+    body = {"node": "K2", "inc": "k2a", "hub_epoch_seen": "old", "events": []}
+    post(app3, "/api/v1/sync/push", body, tokens["K2"])
+    assert app3.extensions["loket"].barrier() == ["K2"]
+    lifted = post(app3, "/api/v1/barrier/lift", {}, tokens["api"])
+    assert lifted.status_code == 200
+    ok = post(app3, "/api/v1/tickets", {"req": "r", "service": "B"}, tokens["K1"])
+    assert ok.status_code == 201
+    app3.extensions["loket"].store.close()
+
+
+def test_restore_refuses_a_folder_that_is_not_a_backup(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        restore_from(tmp_path, tmp_path / "data")
