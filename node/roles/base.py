@@ -154,7 +154,10 @@ def _cfg(config: Any, section: str, key: str, default: Any = None) -> Any:
         return default
     if isinstance(sec, dict):
         return sec.get(key, default)
-    return getattr(sec, key, default)
+    if hasattr(sec, key):
+        return getattr(sec, key)
+    get = getattr(sec, "get", None)  # core.config_node.DeviceSection keeps options in .get()
+    return get(key, default) if callable(get) else default
 
 
 class Role(SyncListener):

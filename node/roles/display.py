@@ -99,7 +99,7 @@ class DisplayRole(Role):
         if screen is None:
             return
         state = state or self.ctx.view.state()
-        recent = [{"label": c["label"], "counter": str(c["counter_number"])} for c in self.calls]
+        recent = [{"label": c["label"], "counter": c["counter_number"]} for c in self.calls]
         waiting = [
             {
                 "service": service,

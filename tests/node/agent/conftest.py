@@ -101,6 +101,7 @@ class FlaskTransport:
     def __init__(self, hub: Hub, node_id: str):
         self.hub = hub
         self.node_id = node_id
+        self.down = False  # this node's cable is out (the hub still serves the others)
         self.lose_replies = 0  # the hub handles the request, the answer never arrives
         self.calls: list[tuple[str, str]] = []
 
@@ -108,7 +109,7 @@ class FlaskTransport:
         self, method: str, path: str, json: dict | None = None, timeout: float | None = None
     ) -> tuple[int, dict]:
         self.calls.append((method, path))
-        if self.hub.down:
+        if self.hub.down or self.down:
             raise HubUnreachable(f"{method} {path}: connection refused (test)")
         client = self.hub.app.test_client()
         headers = {"Authorization": f"Bearer {self.hub.tokens[self.node_id]}"}
@@ -119,19 +120,6 @@ class FlaskTransport:
             self.lose_replies -= 1
             raise HubUnreachable(f"{method} {path}: reply lost (test)")
         return resp.status_code, body
-
-
-class Recorder:
-    """A stand-in screen: records every view it is asked to render."""
-
-    def __init__(self) -> None:
-        self.frames: list[dict] = []
-
-    def render(self, view: dict) -> None:
-        self.frames.append(view)
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -167,6 +155,7 @@ def node_config(tmp_path: Path, node_id: str, role: str, **node: Any) -> SimpleN
 def fake_devices(role: str):
     from node.hardware.display import FakeDisplay
     from node.hardware.printer import FakePrinter
+    from node.hardware.screen import FakeScreen
     from node.hardware.sound import FakeAnnouncer
     from node.roles.base import Devices
 
@@ -174,7 +163,7 @@ def fake_devices(role: str):
         return Devices(printer=FakePrinter())
     if role == "counter":
         return Devices(display=FakeDisplay(8))
-    return Devices(announcer=FakeAnnouncer(), screen=Recorder())
+    return Devices(announcer=FakeAnnouncer(), screen=FakeScreen())
 
 
 @pytest.fixture

@@ -1,0 +1,190 @@
+"""``loket node run`` and ``loket node status``.
+
+``run(args)``: load the node profile (every error reported before any device is opened),
+build the node and run until Ctrl-C. ``--simulate`` replaces the devices with the shipped
+fakes: the keyboard plays the buttons (counter: n/r/s/d/t, capitals = hold, 1-4 = rating;
+kiosk: a, b, c ... = its services) and the LED is drawn in the terminal.
+
+``status(args)``: what the node last wrote to its data folder (``status.json`` and the
+checkpoint), so it works without the node process and without the hub.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from node.replica import CHECKPOINT_FILE, read_json
+from node.sync import STATUS_FILE
+
+
+def _load_config(args: Any):
+    from core.config import load_node_config
+
+    return load_node_config(args.config)
+
+
+def run(args: Any) -> int:
+    """Run a node until Ctrl-C (or EOF / 'q' in simulation)."""
+    from node.app import build_node
+
+    config = _load_config(args)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    simulate = bool(getattr(args, "simulate", False))
+    hardware = _simulated_devices(config) if simulate else None
+    node = build_node(config, hardware=hardware)
+    node.start()
+    role = config.node.role
+    try:
+        if simulate:
+            _keyboard_loop(node, role, sys.stdin, sys.stdout)
+        else:
+            threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        node.stop()
+    return 0
+
+
+def _simulated_devices(config: Any):
+    from node.hardware.display import ConsoleDisplay
+    from node.hardware.printer import FakePrinter
+    from node.hardware.screen import FakeScreen
+    from node.hardware.sound import FakeAnnouncer
+    from node.roles.base import Devices
+
+    role = config.node.role
+    if role == "counter":
+        return Devices(display=ConsoleDisplay(8, ticker=True, label=f"{config.node.id} "))
+    if role == "kiosk":
+        return Devices(printer=_ConsolePrinter(FakePrinter()))
+    return Devices(
+        announcer=_ConsoleAnnouncer(FakeAnnouncer()), screen=_ConsoleScreen(FakeScreen())
+    )
+
+
+def _keyboard_loop(node: Any, role: str, stdin: TextIO, stdout: TextIO) -> None:
+    from node.hardware.buttons import KEY_HELP, key_to_press
+
+    if role == "counter":
+        stdout.write(f"keys: {KEY_HELP}; q = quit (then Enter)\n")
+    elif role == "kiosk":
+        services = list(getattr(node.role, "services", []))
+        keys = ", ".join(f"{chr(97 + i)} = {s}" for i, s in enumerate(services))
+        stdout.write(f"keys: {keys}; q = quit (then Enter)\n")
+    else:
+        stdout.write("hall display: shows and announces calls; q = quit (then Enter)\n")
+    stdout.flush()
+    for line in stdin:
+        for key in line.strip():
+            if key == "q":
+                return
+            if role == "counter":
+                pressed = key_to_press(key)
+                if pressed is not None:
+                    name, hold = pressed
+                    node.press(name, "hold" if hold else "press")
+            elif role == "kiosk":
+                node.press(key)
+
+
+class _ConsolePrinter:
+    """Fake printer that also says on the terminal what it printed."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    def print_ticket(self, ticket: Any) -> None:
+        self.inner.print_ticket(ticket)
+        mark = " (OFFLINE)" if ticket.offline else ""
+        print(f"[printer] {ticket.label} {ticket.service_name}{mark}", flush=True)
+
+    def status(self) -> str:
+        return self.inner.status()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _ConsoleAnnouncer:
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    def announce(self, clips: list[str]) -> None:
+        self.inner.announce(clips)
+        print(f"[sound] {' '.join(clips)}", flush=True)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _ConsoleScreen:
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    def render(self, view: dict) -> None:
+        self.inner.render(view)
+        now = view.get("now")
+        if now:
+            print(f"[screen] {now['label']} -> loket {now['counter']}", flush=True)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+def _data_dir(args: Any) -> Path:
+    if getattr(args, "data_dir", None):
+        return Path(args.data_dir)
+    return Path(_load_config(args).node.data_dir)
+
+
+def _when(ms: int | None, now_ms: int) -> str:
+    if not ms:
+        return "never"
+    stamp = datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    ago = max(0, (now_ms - ms) // 1000)
+    return f"{stamp} ({ago} s ago)"
+
+
+def status(args: Any, out: TextIO | None = None) -> int:
+    """Print online?, backlog, last sync, hub epoch and since from the data folder."""
+    out = out or sys.stdout
+    data_dir = _data_dir(args)
+    st = read_json(data_dir / STATUS_FILE, {})
+    cp = read_json(data_dir / CHECKPOINT_FILE, {})
+    if not st and not cp:
+        out.write(f"no node state in {data_dir} (never started?)\n")
+        return 1
+    now_ms = int(getattr(args, "now_ms", None) or time.time() * 1000)
+    online = st.get("online")
+    lines = [
+        ("node", f"{st.get('node', '?')} ({st.get('role', '?')})"),
+        ("online", {True: "yes", False: "NO (working offline)", None: "unknown"}[online]),
+        ("backlog", f"{st.get('backlog', '?')} event(s) not yet acknowledged by the hub"),
+        ("last sync", _when(st.get("last_sync_ms"), now_ms)),
+        ("hub epoch", cp.get("hub_epoch") or st.get("hub_epoch") or "never contacted"),
+        ("since", str(cp.get("since", st.get("since", 0)))),
+        ("status written", _when(st.get("updated_ms"), now_ms)),
+    ]
+    for key in ("printer", "showing", "lease_remaining", "last_error"):
+        if st.get(key) is not None:
+            value = st[key]
+            lines.append(
+                (key.replace("_", " "), value if isinstance(value, str) else json.dumps(value))
+            )
+    width = max(len(k) for k, _ in lines)
+    for key, value in lines:
+        out.write(f"{key.ljust(width)}  {value}\n")
+    return 0
