@@ -11,7 +11,8 @@ Contract (docs/contracts.md, node.hardware.display)::
 
 The newest call wins: show/show_idle/show_closed end a running flash.  Time-based effects
 (the blink, the end of a flash) happen in :meth:`BaseDisplay.tick`, called by a small ticker
-thread (``ticker=True``) or by tests on an injected clock.  All methods are thread-safe and
+thread (``ticker=True``) or by tests on an injected ``clock`` (monotonic milliseconds, the
+same unit as the buttons' clock and ``core.clock.Clock.mono_ms``).  All methods are thread-safe and
 cheap for the agent thread: a device write happens only when the visible output changes.
 
 Text that does not fit loses its dashes first ("A-001" -> "A001" on 4 digits), then its
@@ -87,7 +88,8 @@ class BaseDisplay:
         closed_text: str | None = None,
     ) -> None:
         self.width = width
-        self._clock = clock or time.monotonic
+        # Milliseconds on a monotonic clock, like the buttons (core.clock's mono_ms fits).
+        self._clock_ms = clock or (lambda: time.monotonic() * 1000.0)
         self._blink_s = blink_s
         self._idle_text = idle_text if idle_text is not None else IDLE_TEXT[:width]
         if closed_text is None:
@@ -162,6 +164,10 @@ class BaseDisplay:
         pass
 
     # -- internals ------------------------------------------------------------------------
+    def _clock(self) -> float:
+        """Now, in seconds."""
+        return self._clock_ms() / 1000.0
+
     def _set_base(self, text: str, mode: str) -> None:
         with self._lock:
             self._base = Frame(text, self._offline, mode)

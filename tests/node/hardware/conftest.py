@@ -28,7 +28,7 @@ def mock_factory():
 
 
 class MsClock:
-    """Injectable monotonic clock in milliseconds (or seconds via ``.seconds``)."""
+    """Injectable monotonic clock in milliseconds (buttons and displays both take one)."""
 
     def __init__(self, now: float = 1_000.0) -> None:
         self.now = now
@@ -38,9 +38,6 @@ class MsClock:
 
     def advance(self, ms: float) -> None:
         self.now += ms
-
-    def seconds(self) -> float:
-        return self.now / 1000.0
 
 
 @pytest.fixture

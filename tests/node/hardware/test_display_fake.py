@@ -16,7 +16,7 @@ from node.hardware.errors import HardwareError
 
 @pytest.fixture
 def fake(clock):
-    return FakeDisplay(8, clock=clock.seconds)
+    return FakeDisplay(8, clock=clock)
 
 
 def test_fake_records_each_distinct_frame_with_offline_flag(fake):
@@ -57,14 +57,14 @@ def test_a_new_show_ends_a_running_flash(fake, clock):
 
 
 def test_closed_text_on_a_narrow_display_fits(clock):
-    narrow = FakeDisplay(4, clock=clock.seconds)
+    narrow = FakeDisplay(4, clock=clock)
     narrow.show_closed()
     assert narrow.text == "OFF"
 
 
 def test_console_blinks_the_offline_dot(clock):
     lines = []
-    con = ConsoleDisplay(8, write=lines.append, clock=clock.seconds, blink_s=0.5)
+    con = ConsoleDisplay(8, write=lines.append, clock=clock, blink_s=0.5)
     con.show("A-001")
     con.set_offline(True)
     clock.advance(500)
@@ -94,7 +94,7 @@ def test_closed_display_refuses_updates(fake):
 
 
 def test_make_display_by_name(clock):
-    d = make_display({"backend": "fake", "digits": 4, "idle_text": "0000"}, clock=clock.seconds)
+    d = make_display({"backend": "fake", "digits": 4, "idle_text": "0000"}, clock=clock)
     d.show_idle()
     assert isinstance(d, FakeDisplay) and d.text == "0000"
     con = make_display({"backend": "console"}, write=lambda s: None, ticker=False)

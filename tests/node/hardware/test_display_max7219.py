@@ -42,20 +42,20 @@ def wire():
 
 
 def test_a001_right_aligned_with_reference_bytes(wire, clock):
-    d = Max7219Display(interface=wire, clock=clock.seconds)
+    d = Max7219Display(interface=wire, clock=clock)
     d.show("A001")
     assert wire.digits() == [0, 0, 0, 0, 0x77, 0x7E, 0x7E, 0x30]
 
 
 def test_dash_and_letters_use_our_font_not_lumas(wire, clock):
-    d = Max7219Display(interface=wire, clock=clock.seconds)
+    d = Max7219Display(interface=wire, clock=clock)
     d.show("B-012")  # luma's own font would draw B as 8
     b, dash = to_max7219(0x7C), 0x01
     assert wire.digits()[3:] == [b, dash, 0x7E, 0x30, 0x6D]
 
 
 def test_offline_dot_blinks_on_the_rightmost_digit(wire, clock):
-    d = Max7219Display(interface=wire, clock=clock.seconds, blink_s=0.5)
+    d = Max7219Display(interface=wire, clock=clock, blink_s=0.5)
     d.show("A-001")
     d.set_offline(True)
     assert wire.digits()[-1] == 0x30 | 0x80
@@ -65,14 +65,14 @@ def test_offline_dot_blinks_on_the_rightmost_digit(wire, clock):
 
 
 def test_init_sequence_and_brightness(wire, clock):
-    Max7219Display(interface=wire, intensity=0x20, clock=clock.seconds)
+    Max7219Display(interface=wire, intensity=0x20, clock=clock)
     assert [0x0B, 7] in wire.writes  # scan limit: all 8 digits
     assert [0x09, 0] in wire.writes  # no BCD decode: we send segments
     assert [0x0A, 0x02] in wire.writes  # the chip's 16 steps: intensity >> 4
 
 
 def test_close_blanks_and_releases_the_bus(wire, clock):
-    d = Max7219Display(interface=wire, clock=clock.seconds)
+    d = Max7219Display(interface=wire, clock=clock)
     d.show("A001")
     d.close()
     assert wire.digits() == [0] * 8
@@ -81,7 +81,7 @@ def test_close_blanks_and_releases_the_bus(wire, clock):
 
 
 def test_matrix_kind_draws_text_right_aligned_with_dot(wire, clock):
-    d = Max7219Display(kind="matrix", cascaded=4, interface=wire, clock=clock.seconds)
+    d = Max7219Display(kind="matrix", cascaded=4, interface=wire, clock=clock)
     d.show("A-1")
     d.set_offline(True)
     rows = {}
@@ -100,13 +100,13 @@ def test_factory_reads_backend_keys(wire, clock):
         {"backend": "max7219", "kind": "7seg", "cascaded": 1, "intensity": 0x40, "spi_port": 0},
         interface=wire,
         ticker=False,
-        clock=clock.seconds,
+        clock=clock,
     )
     assert isinstance(d, Max7219Display) and d.width == 8
 
 
 def test_four_digit_module_uses_the_rightmost_digit_registers(wire, clock):
-    d = Max7219Display(interface=wire, digits=4, clock=clock.seconds)
+    d = Max7219Display(interface=wire, digits=4, clock=clock)
     d.show("A-001")  # does not fit 4 digits: the dash goes
     d.set_offline(True)
     assert d.width == 4

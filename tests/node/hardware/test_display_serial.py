@@ -51,7 +51,7 @@ def read_loop(display):
 
 
 def test_frames_on_loop_url(clock):
-    d = SerialPanelDisplay("loop://", clock=clock.seconds)
+    d = SerialPanelDisplay("loop://", clock=clock)
     d.show("A-001")
     d.set_offline(True)
     d.show_idle()
@@ -62,7 +62,7 @@ def test_frames_on_loop_url(clock):
 
 
 def test_write_timeout_is_always_set(clock):
-    d = SerialPanelDisplay("loop://", clock=clock.seconds)
+    d = SerialPanelDisplay("loop://", clock=clock)
     assert d.port.write_timeout == 1.0
     with pytest.raises(HardwareError, match="write_timeout"):
         SerialPanelDisplay("loop://", write_timeout=0)
@@ -74,7 +74,7 @@ def test_bad_url_is_a_hardware_error():
 
 
 def test_periodic_refresh_resends_the_latest_frame(clock):
-    d = SerialPanelDisplay("loop://", clock=clock.seconds, refresh_s=60)
+    d = SerialPanelDisplay("loop://", clock=clock, refresh_s=60)
     d.show("A-001")
     read_loop(d)
     clock.advance(59_000)
@@ -89,7 +89,7 @@ def test_factory_reads_serial_keys(clock):
     d = make_display(
         {"backend": "serial", "url": "loop://", "digits": 4, "address": "12"},
         ticker=False,
-        clock=clock.seconds,
+        clock=clock,
     )
     d.show("7")
     assert read_loop(d) == frame("7", address=12, width=4)
@@ -125,7 +125,7 @@ class Pty:
 def test_unplug_keeps_latest_and_replug_delivers_it(tmp_path, clock):
     link = str(tmp_path / "usb-FTDI_panel-if00-port0")
     pty = Pty(link)
-    d = SerialPanelDisplay(link, clock=clock.seconds)
+    d = SerialPanelDisplay(link, clock=clock)
     try:
         d.show("A-001")
         assert pty.read() == frame("A-001")

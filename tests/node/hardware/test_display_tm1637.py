@@ -35,7 +35,7 @@ def decode(changes, clk="GPIO5", dio="GPIO6"):
 
 @pytest.fixture
 def tm(mock_factory, clock):
-    d = TM1637Display(clk_pin=CLK, dio_pin=DIO, pin_factory=mock_factory, clock=clock.seconds)
+    d = TM1637Display(clk_pin=CLK, dio_pin=DIO, pin_factory=mock_factory, clock=clock)
     mock_factory.changes.clear()  # drop the lines' initial levels
     yield d
     d.close()
@@ -69,7 +69,7 @@ def test_offline_dot_blinks_on_the_last_digit(tm, mock_factory, clock):
 
 
 def test_close_blanks_and_turns_the_display_off(mock_factory, clock):
-    d = TM1637Display(clk_pin=CLK, dio_pin=DIO, pin_factory=mock_factory, clock=clock.seconds)
+    d = TM1637Display(clk_pin=CLK, dio_pin=DIO, pin_factory=mock_factory, clock=clock)
     mock_factory.changes.clear()
     d.close()
     assert decode(mock_factory.changes) == [[0x40], [0xC0, 0, 0, 0, 0], [0x80]]
@@ -80,7 +80,7 @@ def test_brightness_and_factory_keys(mock_factory, clock):
         {"backend": "tm1637", "clk_pin": CLK, "dio_pin": DIO, "brightness": 2},
         pin_factory=mock_factory,
         ticker=False,
-        clock=clock.seconds,
+        clock=clock,
     )
     try:
         mock_factory.changes.clear()
