@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import (
@@ -41,6 +42,7 @@ NOTICE_TYPES = (
     "clock.skew",
 )
 NOTICE_WINDOW = 2000  # records scanned for recent notices on the dashboard
+ONLINE_MS = 90_000
 
 
 def login_required(view: F) -> F:
@@ -180,11 +182,29 @@ def barrier_pending() -> list[str] | None:
 
 
 def node_rows() -> list[dict[str, Any]]:
-    """Authority.node_status() as given; the template shows the known fields."""
-    try:
-        return list(ui.authority().node_status())
-    except AttributeError:  # an Authority without node tracking yet
-        return []
+    """Authority.node_status() plus what a technician reads first: online, when, epoch ok."""
+    auth = ui.authority()
+    now = auth.now_ms() if hasattr(auth, "now_ms") else None
+    rows = []
+    for n in auth.node_status():
+        seen = n.get("last_seen_ms")
+        rows.append(
+            {
+                **n,
+                # Nodes long-poll every 25 s, so silence for longer than ONLINE_MS means trouble.
+                "online": bool(seen and now is not None and now - seen <= ONLINE_MS),
+                "last_seen": _clock(seen),
+                "last_push": _clock(n.get("last_push_ms")),
+                "epoch_ok": n.get("hub_epoch_seen") in (None, auth.epoch),
+            }
+        )
+    return rows
+
+
+def _clock(ms: int | None) -> str:
+    if not ms:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, ui.timezone()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def recent_notices(limit: int = 50) -> list[dict[str, Any]]:

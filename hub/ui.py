@@ -13,7 +13,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
 
 # Words shown on the hall board and status page; the board takes ?lang=en.
 TEXT = {
@@ -67,13 +67,33 @@ def register(app: Flask) -> None:
     # Imported here so importing hub.ui stays cheap and cycle-free for create_app.
     from hub import admin, board, reports, status_page
 
-    app.register_blueprint(board.bp)
-    app.register_blueprint(status_page.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(reports.bp)
+    for bp in (board.bp, status_page.bp, admin.bp, reports.bp):
+        app.register_blueprint(bp)
+    # On the app, not the blueprints: blueprints are module globals shared by every app.
+    app.after_request(_page_headers)
     # The admin login lives in the session cookie: no script access, no cross-site POSTs.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+
+
+# Everything the pages use is served by the hub itself; inline JSON data blocks are
+# not scripts, so script-src 'self' holds. Framing is refused (admin clickjacking).
+CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
+
+
+_UI_BLUEPRINTS = {"board", "status_page", "admin", "reports"}
+
+
+def _page_headers(resp: Response) -> Response:
+    if request.blueprint not in _UI_BLUEPRINTS:
+        return resp  # the API's responses are the API's business
+    resp.headers.setdefault("Content-Security-Policy", CSP)
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    if resp.mimetype == "application/json" or request.path.startswith("/admin"):
+        # Live views and admin pages must never come from a cache.
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def text(lang: str | None) -> dict[str, str]:

@@ -97,6 +97,10 @@ def test_dashboard_shows_queues_counters_and_notices(admin, authority, clock) ->
     assert counts == {"A": ["1", "0", "1", "0", "0", "0"], "B": ["0", "1", "1", "0", "0", "0"]}
     assert '<td class="label">B-001</td>' in html
     assert "call.superseded" in html and "winner=C1" in html
+    nodes = admin.get("/admin/nodes").get_data(as_text=True)
+    c2 = re.search(r"<tr class=\"(\w+)\">\s*<td>C2</td>", nodes)
+    assert c2 and c2.group(1) == "online"  # it just pushed
+    assert re.search(r"<tr class=\"offline\">\s*<td>K1 <small>kios</small>", nodes)
 
 
 def test_pair_node_shows_token_once_and_lists_node(admin, csrf, authority) -> None:

@@ -41,7 +41,9 @@ def test_board_without_calls_and_in_english(client) -> None:
 
 
 def test_board_assets_are_local(client) -> None:
-    html = client.get("/board").get_data(as_text=True)
+    resp = client.get("/board")
+    assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+    html = resp.get_data(as_text=True)
     assert not re.search(r"https?://", html)
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert "/ui/static/board.js" in assets and "/ui/static/board.css" in assets
