@@ -1,0 +1,398 @@
+"""TOML profiles -> frozen dataclasses, validated once, every problem reported at once.
+
+``load_hub_config(path)`` reads the MPP's hub profile (agencies, services, counters, kiosks);
+``load_node_config(path)`` a Pi's node profile (role and devices). Both raise ``ConfigError``
+listing each problem as ``<file>: <dotted.path>: <what is wrong>; expected <what>`` before
+anything binds a port or opens a device (STYLE.md 5). Array entries are numbered from 0:
+``counters[2].id`` is the id of the third ``[[counters]]`` block.
+
+Relative paths (``data_dir``, ``secret_key_file``, ``token_file``, ``clips_dir``) are resolved
+against the **current working directory** when the profile is loaded, and stored absolute. The
+systemd units set ``WorkingDirectory`` anyway (lgpio writes files there), so one rule serves the
+Pi and a developer running ``loket`` from the checkout (``var/`` is git-ignored).
+
+Device sections (``[display]``, ``[printer]``...) become a :class:`DeviceSection`: ``backend``
+plus ``options``, the other keys present in the file (with the few documented defaults). Keys
+are checked against per-backend tables, so ``spi_port`` under a ``tm1637`` display is an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core import glyphs
+from core.config_node import (  # noqa: F401 - re-exported: core.config is the public face
+    BUTTON_NAMES,
+    DEVICE_SECTIONS,
+    PIN_FACTORIES,
+    RATING_NAMES,
+    ROLES,
+    DeviceSection,
+    NodeConfig,
+    NodeSection,
+    load_node_config,
+    node_config_from_dict,
+)
+from core.config_schema import (
+    ID_EXPECTED,
+    ID_PATTERN,
+    RESERVED_NODE_IDS,
+    Key,
+    Problems,
+    abs_path,
+    check_array,
+    check_table,
+    did_you_mean,
+    join,
+    read_toml,
+    reference,
+    renderable,
+    toml_type,
+    unique,
+    unique_in_list,
+    unknown_key,
+)
+from core.errors import ConfigError
+from core.model import Agency, Counter, Service
+
+# -- hub profile -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MppConfig:
+    """The mall itself: its name (printed on tickets) and timezone (the service day)."""
+
+    name: str
+    timezone: str = "Asia/Jakarta"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class HubSection:
+    """Where the hub listens and keeps its data."""
+
+    host: str = "0.0.0.0"
+    port: int = 8080
+    data_dir: Path = Path("var/hub")
+    threads: int = 48  # waitress workers: every node's long-poll + every board + headroom
+    secret_key_file: Path = Path("var/hub/secret_key")
+
+
+@dataclass(frozen=True)
+class CounterConfig(Counter):
+    """A counter as configured: the model's Counter plus what its number display can show."""
+
+    display: str = "7seg"
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    """A ticket kiosk node and the services it offers."""
+
+    id: str
+    name: str
+    services: tuple[str, ...]
+    lease_size: int = 10  # numbers per standby lease block (offline printing)
+
+
+@dataclass(frozen=True)
+class HallDisplay:
+    """A hall board / announcer node (known to the hub so it can be paired)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    """The whole hub profile. Lists keep the file's order (boards show it)."""
+
+    mpp: MppConfig
+    hub: HubSection
+    agencies: tuple[Agency, ...]
+    services: tuple[Service, ...]
+    counters: tuple[CounterConfig, ...] = ()
+    kiosks: tuple[Kiosk, ...] = ()
+    displays: tuple[HallDisplay, ...] = ()
+    source: Path | None = None
+
+    def service(self, service_id: str) -> Service:
+        return _find(self.services, service_id, "service")
+
+    def counter(self, counter_id: str) -> CounterConfig:
+        return _find(self.counters, counter_id, "counter")
+
+    def agency(self, agency_id: str) -> Agency:
+        return _find(self.agencies, agency_id, "agency")
+
+    def kiosk(self, kiosk_id: str) -> Kiosk:
+        return _find(self.kiosks, kiosk_id, "kiosk")
+
+    @property
+    def node_ids(self) -> tuple[str, ...]:
+        """Ids a node may pair as: counters, kiosks, hall displays."""
+        return tuple(x.id for x in (*self.counters, *self.kiosks, *self.displays))
+
+    def public(self) -> dict[str, list[dict]]:
+        """``{services, counters, agencies}`` as JSON-able lists (GET /api/v1/state)."""
+        return {
+            "agencies": [dataclasses.asdict(a) for a in self.agencies],
+            "services": [dataclasses.asdict(s) for s in self.services],
+            "counters": [
+                {**dataclasses.asdict(c), "services": list(c.services)} for c in self.counters
+            ],
+        }
+
+
+def _find(items: tuple, item_id: str, what: str) -> Any:
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise KeyError(f"unknown {what} {item_id!r}")
+
+
+def override_hub(config: HubConfig, **changes: Any) -> HubConfig:
+    """``config`` with some ``[hub]`` values replaced (CLI --host/--port/--data); None = keep."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if "data_dir" in changes:
+        changes["data_dir"] = abs_path(changes["data_dir"])
+    return dataclasses.replace(config, hub=dataclasses.replace(config.hub, **changes))
+
+
+_ID = {"pattern": ID_PATTERN, "pattern_expected": ID_EXPECTED}
+_NAME = Key("name", required=True, nonempty=True)
+
+HUB_SECTIONS = {
+    "mpp": (
+        _NAME,
+        Key("timezone", required=True, expected='an IANA timezone such as "Asia/Jakarta"'),
+    ),
+    "hub": (
+        Key("host", default="0.0.0.0", nonempty=True),
+        Key("port", "int", default=8080, min=1, max=65535),
+        Key("data_dir", default="var/hub", nonempty=True, expected="a folder path"),
+        Key("threads", "int", default=48, min=4, max=1024),
+        Key("secret_key_file", expected="a file path"),
+    ),
+}
+AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME)
+SERVICE_KEYS = (
+    Key("id", required=True, **_ID),
+    Key("prefix", pattern="[A-Z]", pattern_expected="one capital letter A-Z"),
+    _NAME,
+    Key("agency", required=True),
+    Key("daily_quota", "int", min=1),
+    Key("avg_service_min", "float", default=10.0, min=0, min_exclusive=True, max=600),
+)
+COUNTER_KEYS = (
+    Key("id", required=True, **_ID),
+    Key("name"),
+    Key("number", "int", required=True, min=1, max=999),
+    Key("services", "str_list", required=True, nonempty=True),
+    Key("display", default="7seg", choices=glyphs.KINDS),
+)
+KIOSK_KEYS = (
+    Key("id", required=True, **_ID),
+    _NAME,
+    Key("services", "str_list", required=True, nonempty=True),
+    Key("lease_size", "int", default=10, min=1, max=1000),
+)
+DISPLAY_KEYS = (Key("id", required=True, **_ID), _NAME)
+HUB_ARRAYS = {
+    "agencies": AGENCY_KEYS,
+    "services": SERVICE_KEYS,
+    "counters": COUNTER_KEYS,
+    "kiosks": KIOSK_KEYS,
+    "displays": DISPLAY_KEYS,
+}
+
+
+def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
+    """Read and validate a hub profile; raise ConfigError listing every problem."""
+    path = Path(path)
+    problems = Problems(str(path))
+    raw = read_toml(path, problems)
+    problems.raise_if_any()
+    return hub_config_from_dict(raw, source=path)
+
+
+def hub_config_from_dict(raw: Mapping[str, Any], *, source: str | Path = "<dict>") -> HubConfig:
+    """Validate an already parsed hub profile (tests, the demo)."""
+    problems = Problems(str(source))
+    config = _build_hub(raw, problems, Path(source) if source != "<dict>" else None)
+    problems.raise_if_any()
+    assert config is not None
+    return config
+
+
+def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) -> HubConfig | None:
+    for name in raw:
+        if name not in HUB_SECTIONS and name not in HUB_ARRAYS:
+            unknown_key(problems, "", name, [*HUB_SECTIONS, *HUB_ARRAYS])
+    sections = {}
+    for name, keys in HUB_SECTIONS.items():
+        table = raw.get(name)
+        if table is None:
+            if any(k.required for k in keys):
+                problems.add(name, f"missing section; expected a [{name}] table")
+                sections[name] = check_table({}, keys, name, Problems(problems.file))
+                continue
+            table = {}
+        elif not isinstance(table, dict):
+            problems.add(name, f"wrong type: got {toml_type(table)}; expected a [{name}] table")
+            sections[name] = check_table({}, keys, name, Problems(problems.file))
+            continue
+        sections[name] = check_table(table, keys, name, problems)
+    arrays = {
+        name: [
+            (p, check_table(t, keys, p, problems))
+            for p, t in check_array(raw.get(name), name, problems)
+        ]
+        for name, keys in HUB_ARRAYS.items()
+    }
+
+    mpp = sections["mpp"]
+    if mpp["timezone"] is not None and not _valid_timezone(mpp["timezone"]):
+        problems.add(
+            "mpp.timezone",
+            f"unknown timezone {mpp['timezone']!r}; expected an IANA name such as "
+            '"Asia/Jakarta" (WIB), "Asia/Makassar" (WITA) or "Asia/Jayapura" (WIT)',
+        )
+    for name in ("agencies", "services"):
+        if not arrays[name]:
+            problems.add(name, f"missing; expected at least one [[{name}]] block")
+
+    # Services: a prefix defaults to the id when the id is itself one capital letter.
+    for path, s in arrays["services"]:
+        if s["prefix"] is None and s["id"] is not None:
+            if re.fullmatch("[A-Z]", s["id"]):
+                s["prefix"] = s["id"]
+            elif "prefix" not in _raw_at(raw, path):
+                problems.add(join(path, "prefix"), "missing; expected one capital letter A-Z")
+
+    for name in HUB_ARRAYS:
+        unique(arrays[name], "id", problems)
+    unique(arrays["services"], "prefix", problems, what="prefix", note="ticket labels would clash")
+    unique(arrays["counters"], "number", problems, what="counter number")
+    node_entries = arrays["counters"] + arrays["kiosks"] + arrays["displays"]
+    unique(
+        node_entries,
+        "id",
+        problems,
+        what="node id",
+        note="counters, kiosks and displays pair as nodes",
+        skip_same_list=True,
+    )
+    for path, entry in node_entries:
+        if entry["id"] in RESERVED_NODE_IDS:
+            problems.add(join(path, "id"), f"{entry['id']!r} is reserved; expected another id")
+
+    agency_ids = [a["id"] for _, a in arrays["agencies"] if a["id"]]
+    for path, s in arrays["services"]:
+        reference(s["agency"], agency_ids, join(path, "agency"), "agency", problems)
+    services = {s["id"]: s for _, s in arrays["services"] if s["id"]}
+    for group in ("counters", "kiosks"):
+        for path, entry in arrays[group]:
+            for i, sid in enumerate(entry["services"] or ()):
+                reference(sid, list(services), join(join(path, "services"), i), "service", problems)
+            unique_in_list(entry["services"] or (), join(path, "services"), problems)
+    for path, c in arrays["counters"]:
+        for i, sid in enumerate(c["services"] or ()):
+            prefix = (services.get(sid) or {}).get("prefix")
+            if prefix and c["display"]:
+                renderable(
+                    prefix,
+                    c["display"],
+                    join(join(path, "services"), i),
+                    problems,
+                    f"service {sid!r} has prefix {prefix!r}, which",
+                )
+
+    if problems.items:
+        return None
+    hub = sections["hub"]
+    data_dir = abs_path(hub["data_dir"])
+    return HubConfig(
+        mpp=MppConfig(name=mpp["name"], timezone=mpp["timezone"]),
+        hub=HubSection(
+            host=hub["host"],
+            port=hub["port"],
+            data_dir=data_dir,
+            threads=hub["threads"],
+            secret_key_file=abs_path(hub["secret_key_file"])
+            if hub["secret_key_file"]
+            else data_dir / "secret_key",
+        ),
+        agencies=tuple(Agency(a["id"], a["name"]) for _, a in arrays["agencies"]),
+        services=tuple(
+            Service(
+                s["id"], s["prefix"], s["name"], s["agency"], s["daily_quota"], s["avg_service_min"]
+            )
+            for _, s in arrays["services"]
+        ),
+        counters=tuple(
+            CounterConfig(
+                id=c["id"],
+                name=c["name"] or f"Loket {c['number']}",
+                number=c["number"],
+                services=tuple(c["services"]),
+                display=c["display"],
+            )
+            for _, c in arrays["counters"]
+        ),
+        kiosks=tuple(
+            Kiosk(k["id"], k["name"], tuple(k["services"]), k["lease_size"])
+            for _, k in arrays["kiosks"]
+        ),
+        displays=tuple(HallDisplay(d["id"], d["name"]) for _, d in arrays["displays"]),
+        source=source,
+    )
+
+
+# -- either profile ----------------------------------------------------------------------------
+
+
+def load_config(path: str | os.PathLike[str]) -> HubConfig | NodeConfig:
+    """Load a hub or a node profile, telling them apart by their contents ([node] or not)."""
+    path = Path(path)
+    problems = Problems(str(path))
+    raw = read_toml(path, problems)
+    problems.raise_if_any()
+    if "node" in raw:
+        return node_config_from_dict(raw, source=path)
+    if "mpp" in raw or "hub" in raw or "services" in raw:
+        return hub_config_from_dict(raw, source=path)
+    problems.add(
+        "(profile)",
+        "neither a hub profile nor a node profile; expected an [mpp] table (hub) "
+        "or a [node] table (node)" + did_you_mean(next(iter(raw), ""), ["mpp", "node", "hub"]),
+    )
+    raise ConfigError(problems.items)
+
+
+# -- hub-only helpers -------------------------------------------------------------------------
+
+
+def _raw_at(raw: Mapping[str, Any], path: str) -> Mapping[str, Any]:
+    m = re.fullmatch(r"(\w+)\[(\d+)\]", path)
+    if not m:
+        return {}
+    return raw[m.group(1)][int(m.group(2))]
+
+
+def _valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
