@@ -52,6 +52,20 @@ def _hub_state(hub: Hub) -> dict[str, Any]:
     return body
 
 
+def _comparable(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot through JSON (tuples == lists), without the counters' `services`.
+
+    Why drop it: the hub seeds its fold with the profile's counters, a node's LocalView
+    starts from an empty QueueState and gets the roster from `GET /api/v1/state` `config`;
+    it is configuration, not something the event feed replicates.
+    """
+    data = json.loads(json.dumps(snapshot))
+    for cs in (data.get("counters") or {}).values():
+        if isinstance(cs, dict):
+            cs.pop("services", None)
+    return data
+
+
 def catch_up(hub: Hub, events: int, node_id: str, tmp: Path) -> dict[str, Any]:
     from node.view import LocalView
 
@@ -59,7 +73,9 @@ def catch_up(hub: Hub, events: int, node_id: str, tmp: Path) -> dict[str, Any]:
     sync.step()  # online once: adopts the epoch, holds the little there is
     before = replica.since
     filled = fill(hub, before + events)
-    target_hseq = int(healthz(hub.client()).get("last_hseq") or 0)
+    probe = hub.client()
+    target_hseq = int(healthz(probe).get("last_hseq") or 0)
+    probe.close()
     view = LocalView(replica, outbox)
     t0 = time.perf_counter()
     pulls = 0
@@ -71,8 +87,9 @@ def catch_up(hub: Hub, events: int, node_id: str, tmp: Path) -> dict[str, Any]:
     snap = view.state().snapshot()
     t_folded = time.perf_counter()
     hub_snap = _hub_state(hub)
-    # Round-trip through JSON so tuples and lists compare equal.
-    equal = json.loads(json.dumps(snap)) == hub_snap.get("state")
+    mine, theirs = _comparable(snap), _comparable(hub_snap.get("state") or {})
+    equal = mine == theirs
+    differs = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
     replica.close()
     outbox.close()
     return {
@@ -86,6 +103,7 @@ def catch_up(hub: Hub, events: int, node_id: str, tmp: Path) -> dict[str, Any]:
         if t_pulled > t0
         else None,
         "replica_equals_hub": equal,
+        "differing_keys": differs,
         "replica_last_hseq": replica.since,
         "hub_last_hseq": hub_snap.get("last_hseq"),
     }
@@ -151,7 +169,13 @@ def run(size: str = "quick") -> dict[str, Any]:
         "push": push,
         "targets": {
             "catch_up_10k_s": {
-                **target(cu["catch_up_s"] if cu["replica_equals_hub"] else None, 2.0, unit="s"),
+                **target(
+                    cu["catch_up_s"]
+                    if cu["replica_equals_hub"] and cu["events_missed"] >= 10_000
+                    else None,
+                    2.0,
+                    unit="s",
+                ),
                 "events": cu["events_missed"],
             },
         },

@@ -28,9 +28,18 @@ class Client:
         return self._conn
 
     def request(
-        self, method: str, path: str, body: Any = None, *, token: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        retry: bool = True,
     ) -> tuple[int, Any, float]:
-        """(status, decoded JSON or raw text, seconds from send to the whole body read)."""
+        """(status, decoded JSON or raw text, seconds from send to the whole body read).
+
+        retry=False for a long-poll that another thread may cut short on purpose.
+        """
         headers = {"Accept": "application/json"}
         tok = token or self.token
         if tok:
@@ -49,7 +58,7 @@ class Client:
             except (http.client.HTTPException, ConnectionError, TimeoutError):
                 # A keep-alive socket the server closed: retry once on a fresh one.
                 self.close()
-                if attempt:
+                if attempt or not retry:
                     raise
                 continue
             elapsed = time.perf_counter() - t0

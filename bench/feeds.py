@@ -70,15 +70,25 @@ class SseSubscriber(_Subscriber):
         self.connected = threading.Event()
         self.hello: dict[str, Any] | None = None
         self._conn: http.client.HTTPConnection | None = None
+        self._sock: Any = None
 
     def _run(self) -> None:
         # The socket timeout bounds each read: a hub that stops sending ends this thread.
         self._conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         self._conn.request("GET", "/api/v1/stream", headers={"Accept": "text/event-stream"})
+        # Keep the socket: http.client hands it to the response (conn.sock becomes None)
+        # when the stream has no length, and stop() must be able to cut it.
+        self._sock = self._conn.sock
         resp = self._conn.getresponse()
         if resp.status != 200:
             raise RuntimeError(f"/api/v1/stream answered {resp.status}")
         self.connected.set()
+        try:
+            self._read(resp)
+        finally:
+            resp.close()
+
+    def _read(self, resp: http.client.HTTPResponse) -> None:
         end = time.monotonic() + self.max_s
         event_name, data = "message", []
         while not self._stop.is_set() and time.monotonic() < end:
@@ -102,15 +112,18 @@ class SseSubscriber(_Subscriber):
 
     def stop(self) -> None:
         self._stop.set()
-        if self._conn is not None and self._conn.sock is not None:
-            # Closing the socket wakes the blocked readline.
+        if self._sock is not None:
+            # Shutting the socket down wakes the blocked readline.
             try:
-                self._conn.sock.shutdown(2)
+                self._sock.shutdown(2)
             except OSError:
                 pass
+        if self._conn is not None:
             self._conn.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._sock is not None:
+            self._sock.close()
 
 
 class LongPollSubscriber(_Subscriber):
@@ -125,7 +138,9 @@ class LongPollSubscriber(_Subscriber):
         end = time.monotonic() + self.max_s
         while not self._stop.is_set() and time.monotonic() < end:
             status, body, _ = self.client.request(
-                "GET", f"/api/v1/sync/changes?since={self.since}&limit=500&wait={self.wait_s}"
+                "GET",
+                f"/api/v1/sync/changes?since={self.since}&limit=500&wait={self.wait_s}",
+                retry=False,
             )
             now = time.perf_counter()
             self.polls += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -38,7 +39,11 @@ def free_port() -> int:
 
 
 def loket_argv(*args: str) -> list[str]:
-    """The `loket` command run from this checkout (the package need not be installed)."""
+    """The `loket` command: $BENCH_LOKET if set (e.g. an installed /opt/loket/.venv/bin/loket),
+    else this checkout's core.cli run by this interpreter (the package need not be installed)."""
+    override = os.environ.get("BENCH_LOKET")
+    if override:
+        return [*shlex.split(override), *args]
     return [sys.executable, "-c", "import sys; from core.cli import main; sys.exit(main())", *args]
 
 
