@@ -40,8 +40,15 @@ def report() -> str:
         ),
         "skm": bar_chart([(SKM_LABELS[s], n) for s, n in rep.ikm.counts.items()], "Jawaban SKM"),
     }
+    agency_names = {aid: ui.field(a, "name", aid) for aid, a in ui.agencies().items()}
     return render_template(
-        "admin_reports.html", rep=rep, charts=charts, names=names, tables=TABLES, fmt=_min
+        "admin_reports.html",
+        rep=rep,
+        charts=charts,
+        names=names,
+        agency_names=agency_names,
+        tables=TABLES,
+        fmt=_min,
     )
 
 

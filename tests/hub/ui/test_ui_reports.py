@@ -155,6 +155,7 @@ def test_report_page_has_kpis_and_inline_svg_charts(admin, day) -> None:
     assert "<svg" in html and "Kedatangan per jam" in html
     assert "100.00" in html and "Mutu A · Sangat Baik" in html
     assert "12.00" in html  # mean waiting time in minutes
+    assert "<td>BPJS Kesehatan</td>" in html  # agencies by name
     assert "http://" not in html and "https://" not in html
 
 
