@@ -111,7 +111,16 @@ class Node:
 
     def press(self, name: str, kind: str = "press") -> None:
         """A button event (``kind`` "press" or "hold"); safe from any thread."""
-        self.submit(lambda: self.role.on_button(name, kind))
+
+        def work() -> None:
+            try:
+                self.role.on_button(name, kind)
+            finally:
+                # A press is rare and changes backlog, leases, what is shown: keep the
+                # status file (read by `loket node status`) current.
+                self.ctx.sync.write_status()
+
+        self.submit(work)
 
     def run_once(self, timeout: float | None = 0) -> bool:
         """Run one queued item; False when there was none within ``timeout``."""

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from node.outbox import INC_FILE, LOG_DIR, LOG_PREFIX
 from node.replica import CHECKPOINT_FILE, read_json
 from node.sync import STATUS_FILE
 
@@ -158,6 +159,25 @@ def _when(ms: int | None, now_ms: int) -> str:
     return f"{stamp} ({ago} s ago)"
 
 
+def last_own_seq(data_dir: Path) -> int | None:
+    """The newest own seq in the node's log, read-only (the node may be running: never
+    repair or lock its files here; an unreadable last line is simply not counted)."""
+    from core.journal import decode_line
+
+    try:
+        inc = (data_dir / INC_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    last = 0
+    for path in sorted((data_dir / LOG_DIR).glob(f"{LOG_PREFIX}-*.jsonl")):
+        with open(path, "rb") as fh:
+            for line in fh:
+                rec = decode_line(line.rstrip(b"\n"))
+                if rec and rec.get("inc") == inc and isinstance(rec.get("seq"), int):
+                    last = max(last, rec["seq"])
+    return last
+
+
 def status(args: Any, out: TextIO | None = None) -> int:
     """Print online?, backlog, last sync, hub epoch and since from the data folder."""
     out = out or sys.stdout
@@ -169,10 +189,13 @@ def status(args: Any, out: TextIO | None = None) -> int:
         return 1
     now_ms = int(getattr(args, "now_ms", None) or time.time() * 1000)
     online = st.get("online")
+    last_seq = last_own_seq(data_dir)
+    acked = int(cp.get("acked_through") or 0)
+    backlog = st.get("backlog", "?") if last_seq is None else max(0, last_seq - acked)
     lines = [
         ("node", f"{st.get('node', '?')} ({st.get('role', '?')})"),
         ("online", {True: "yes", False: "NO (working offline)", None: "unknown"}[online]),
-        ("backlog", f"{st.get('backlog', '?')} event(s) not yet acknowledged by the hub"),
+        ("backlog", f"{backlog} event(s) not yet acknowledged by the hub"),
         ("last sync", _when(st.get("last_sync_ms"), now_ms)),
         ("hub epoch", cp.get("hub_epoch") or st.get("hub_epoch") or "never contacted"),
         ("since", str(cp.get("since", st.get("since", 0)))),

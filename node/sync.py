@@ -218,6 +218,9 @@ class SyncClient:
         old = self.replica.hub_epoch
         if old is None:
             self.replica.adopt_epoch(epoch)
+            # First contact: say which epoch we now work in (a hub restored before this
+            # node ever talked to it waits for that in its recovery barrier).
+            self._post_push([], epoch)
             return False
         if epoch == old:
             return False

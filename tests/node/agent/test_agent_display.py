@@ -1,0 +1,96 @@
+"""Hall display node: shows and speaks calls from its own replica, in order, never twice."""
+
+from __future__ import annotations
+
+from core.announce import call_clips
+
+
+def kiosk_with(make_node, n: int) -> list[str]:
+    kiosk = make_node("K1", "kiosk")
+    for _ in range(n):
+        kiosk.press("b")
+        kiosk.step()
+    return [t.label for t in kiosk.ctx.devices.printer.tickets]
+
+
+def test_calls_are_shown_then_announced_in_order(hub, make_node):
+    hall = make_node("D1", "display")
+    labels = kiosk_with(make_node, 2)
+    c2, c3 = make_node("C2", "counter"), make_node("C3", "counter")
+    for c in (c2, c3):
+        c.step()
+        c.press("next")
+        c.step()
+    hall.step()
+    played = hall.ctx.devices.announcer.played
+    assert played == [call_clips(labels[0], 2), call_clips(labels[1], 3)]
+    frame = hall.ctx.devices.screen.last
+    assert frame["now"] == {"label": labels[1], "counter": 3}
+    assert frame["recent"][:2] == [
+        {"label": labels[1], "counter": 3},
+        {"label": labels[0], "counter": 2},
+    ]
+    assert frame["offline"] is False
+
+    c2.press("recall")
+    c2.step()
+    hall.step()
+    assert played[-1] == call_clips(labels[0], 2)
+    assert len(played) == 3
+
+
+def test_the_hall_keeps_its_board_while_the_hub_restarts(hub, make_node):
+    labels = kiosk_with(make_node, 2)
+    hall = make_node("D1", "display")
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.step()
+    hall.step()
+    assert len(hall.ctx.devices.announcer.played) == 1
+
+    hub.down = True
+    hall.step()
+    frame = hall.ctx.devices.screen.last
+    assert frame["offline"] is True
+    assert frame["now"]["label"] == labels[0]  # still on the board, from the replica
+
+    hub.restart()
+    hub.down = False
+    hall.step()
+    assert len(hall.ctx.devices.announcer.played) == 1  # nothing re-announced
+    c2.press("next")
+    c2.step()
+    hall.step()
+    assert hall.ctx.devices.announcer.played[-1] == call_clips(labels[1], 2)
+    assert hall.ctx.devices.screen.last["offline"] is False
+
+
+def test_calls_made_before_the_first_start_are_shown_not_spoken(hub, make_node):
+    labels = kiosk_with(make_node, 2)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.step()
+    hall = make_node("D1", "display")
+    hall.step()
+    assert hall.ctx.devices.announcer.played == []
+    assert hall.ctx.devices.screen.last["now"] == {"label": labels[0], "counter": 2}
+
+
+def test_a_call_that_lost_is_never_announced(hub, make_node):
+    labels = kiosk_with(make_node, 2)
+    hall = make_node("D1", "display")
+    c2, c3 = make_node("C2", "counter"), make_node("C3", "counter")
+    c2.step()
+    c3.step()
+    c2.transport.down = True
+    c2.press("next")  # offline call of B-001, which C3 gets online first
+    c2.step()
+    c3.press("next")
+    c3.step()
+    c2.transport.down = False
+    c2.step()  # C2's call loses; it calls the next ticket by itself
+    hall.step()
+    played = hall.ctx.devices.announcer.played
+    assert played == [call_clips(labels[0], 3), call_clips(labels[1], 2)]
