@@ -1,0 +1,232 @@
+"""The single ``loket`` command.
+
+::
+
+    loket hub serve --config hub.toml [--host H] [--port N] [--data DIR]
+    loket hub pair NODE --config hub.toml          # prints the node's bearer token once
+    loket hub adduser NAME --config hub.toml [--password-file F] [--role R]
+    loket hub backup DEST --config hub.toml / loket hub restore BACKUP --config hub.toml
+    loket node run --config node.toml [--simulate]
+    loket node status --config node.toml [--data DIR]
+    loket demo [--port N] [--data DIR]
+    loket config check FILE                        # hub or node profile, told apart by content
+
+The profile is validated here, before the subcommand runs, so a broken profile stops with every
+problem listed (exit 2) before anything binds a port or opens a device. Subcommands live in
+``hub.commands``, ``node.commands`` and ``core.demo`` and are imported only when chosen: ``core``
+stays importable on a Pi without Flask and on a hub without gpiozero. Each gets the parsed
+``argparse.Namespace`` and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from core.errors import ConfigError, ConfigProblem, LoketError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CONFIG = 2  # also argparse's usage-error code: "you asked for something unusable"
+EXIT_INTERRUPTED = 130
+
+# Which pip extra brings a missing third-party module (a friendlier message than a traceback).
+_EXTRAS = {
+    "flask": "hub",
+    "waitress": "hub",
+    "tinydb": "hub",
+    "werkzeug": "hub",
+    "gpiozero": "node",
+    "escpos": "node",
+    "serial": "node",
+    "luma": "node",
+    "pygame": "node",
+}
+
+
+def version() -> str:
+    """The installed distribution's version, else the checkout's pyproject.toml version."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("loket")
+    except metadata.PackageNotFoundError:
+        import tomllib
+
+        from core.paths import SOURCE_ROOT
+
+        try:
+            with open(SOURCE_ROOT / "pyproject.toml", "rb") as f:
+                return str(tomllib.load(f)["project"]["version"]) + "+source"
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed so tests and docs can inspect it)."""
+    parser = argparse.ArgumentParser(
+        prog="loket",
+        description="Offline-first queue system for a Mal Pelayanan Publik.",
+    )
+    parser.add_argument("--version", action="version", version=f"loket {version()}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{hub,node,demo,config}")
+
+    hub = groups.add_parser("hub", help="run and administer the hub").add_subparsers(
+        dest="command", required=True
+    )
+    serve = _with_config(hub.add_parser("serve", help="run the hub server (foreground)"))
+    serve.add_argument("--host", help="listen address (overrides [hub] host)")
+    serve.add_argument("--port", type=_port, help="listen port (overrides [hub] port)")
+    _data_option(serve, "data folder (overrides [hub] data_dir)")
+    pair = _with_config(hub.add_parser("pair", help="issue a node's token and print it"))
+    pair.add_argument("node_id", metavar="NODE", help="node id: a counter, kiosk or display id")
+    adduser = _with_config(hub.add_parser("adduser", help="create or update an admin user"))
+    adduser.add_argument("username", metavar="NAME")
+    adduser.add_argument(
+        "--password-file",
+        type=Path,
+        help="read the password from this file (else prompt; never pass it on the command line)",
+    )
+    adduser.add_argument("--role", help="user role (default: admin)")
+    backup = _with_config(hub.add_parser("backup", help="copy the hub's data (hub stopped)"))
+    backup.add_argument("dest", metavar="DEST")
+    restore = _with_config(hub.add_parser("restore", help="restore a backup as a new epoch"))
+    restore.add_argument("backup", metavar="BACKUP")
+
+    node = groups.add_parser("node", help="run or inspect a node (kiosk, counter, display)")
+    node_cmds = node.add_subparsers(dest="command", required=True)
+    run = _with_config(node_cmds.add_parser("run", help="run the node agent (foreground)"))
+    run.add_argument(
+        "--simulate", action="store_true", help="fake devices: keyboard buttons, terminal LED"
+    )
+    status = _with_config(node_cmds.add_parser("status", help="print the node's sync state"))
+    _data_option(status, "data folder to read (default: [node] data_dir)")
+
+    demo = groups.add_parser("demo", help="a whole demo MPP on this machine (fake devices)")
+    demo.add_argument("--port", type=_port, default=8080, help="hub port (default 8080)")
+    _data_option(demo, "data folder (default: a temporary one)")
+
+    config = groups.add_parser("config", help="check profiles").add_subparsers(
+        dest="command", required=True
+    )
+    check = config.add_parser("check", help="validate a hub or node profile")
+    check.add_argument("file", type=Path, metavar="FILE")
+    return parser
+
+
+def _with_config(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--config", required=True, type=Path, metavar="FILE", help="profile")
+    return parser
+
+
+def _data_option(parser: argparse.ArgumentParser, text: str) -> None:
+    # ``args.data`` as the flag reads; ``args.data_dir`` is the same value under the config name.
+    parser.add_argument("--data", type=Path, metavar="DIR", help=text)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range; expected 1-65535")
+    return port
+
+
+# -- dispatch -----------------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace) -> None:
+    """Load the profile the subcommand will use; raises ConfigError with every problem."""
+    if args.group == "hub":
+        from core.config import load_hub_config
+
+        load_hub_config(args.config)
+    elif args.group == "node" and not (args.command == "status" and args.data):
+        from core.config import load_node_config
+
+        load_node_config(args.config)
+
+
+def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
+    module = {"hub": "hub.commands", "node": "node.commands", "demo": "core.demo"}[args.group]
+    name = "run" if args.group == "demo" else args.command
+    return getattr(importlib.import_module(module), name)
+
+
+def _config_check(args: argparse.Namespace, out: TextIO) -> int:
+    from core.config import HubConfig, load_config
+
+    config = load_config(args.file)
+    if isinstance(config, HubConfig):
+        what = (
+            f"hub profile for {config.mpp.name!r}: {len(config.agencies)} agencies, "
+            f"{len(config.services)} services, {len(config.counters)} counters, "
+            f"{len(config.kiosks)} kiosks, {len(config.displays)} displays"
+        )
+    else:
+        devices = [
+            f"{name}={section.backend}"
+            for name in ("buttons", "display", "printer", "sound", "screen")
+            if (section := getattr(config, name)) is not None
+        ]
+        what = f"{config.node.role} node {config.node.id!r} ({', '.join(devices) or 'no devices'})"
+    print(f"OK: {args.file}: {what}", file=out)
+    return EXIT_OK
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    args.data_dir = getattr(args, "data", None)
+    if getattr(args, "password_file", None) is not None:
+        try:
+            text = args.password_file.read_text("utf-8")
+        except OSError as exc:
+            problem = ConfigProblem(str(args.password_file), "(file)", f"cannot read ({exc})")
+            raise ConfigError([problem]) from exc
+        args.password = text.rstrip("\r\n")
+    elif args.group == "hub" and args.command == "adduser":
+        args.password = None  # hub.commands prompts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``loket`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _prepare(args)
+        if args.group == "config":
+            return _config_check(args, sys.stdout)
+        _validate(args)
+        return int(_target(args)(args) or 0)
+    except ConfigError as exc:
+        print(f"loket: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except ModuleNotFoundError as exc:
+        root = (exc.name or "").split(".")[0]
+        if exc.name in ("hub", "node", "hub.commands", "node.commands", "core.demo"):
+            print(f"loket: this installation has no {exc.name} package", file=sys.stderr)
+            return EXIT_ERROR
+        if root not in _EXTRAS:
+            raise
+        extra = _EXTRAS[root]
+        print(
+            f"loket: the Python module {root!r} is missing; install the {extra} extras: "
+            f"pip install 'loket[{extra}]' (or run ./setup.sh)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    except LoketError as exc:
+        # Expected failures (corrupt journal, missing driver...): a message, not a traceback.
+        print(f"loket: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # ``python -m core.cli``, same as the console script
+    sys.exit(main())
