@@ -39,7 +39,6 @@ def create_app(
         LOKET_SSE_MAX_PER_IP=8,
         LOKET_LONGPOLL_MAX_S=25.0,
         LOKET_RATING_WINDOW_S=120.0,
-        JSON_SORT_KEYS=False,
     )
     app.config.update(settings or {})
     hub_cfg = getattr(config, "hub", None)

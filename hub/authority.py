@@ -295,7 +295,7 @@ class Authority:
             fresh: list[Event] = []
             conflicts: list[str] = []
             for raw in events:
-                event, reason = parse_pushed(raw, self.epoch)
+                event, reason = parse_pushed(raw)
                 if event is None:
                     rid = raw.get("id") if isinstance(raw, dict) else None
                     rejected.append({"id": rid, "reason": reason})
@@ -305,6 +305,10 @@ class Authority:
                     known = canonical(self.gate.held[event.id])
                 if known is not None and known != canonical(event):
                     conflicts.append(event.id)
+                elif known is None and event.origin == "hub" and event.inc == self.epoch:
+                    # This epoch's hub events are all in the log; an unknown one is forged.
+                    reason = "foreign_hub_event: not made by this hub in its current epoch"
+                    rejected.append({"id": event.id, "reason": reason})
                 elif known is None:
                     fresh.append(event)
             if conflicts:

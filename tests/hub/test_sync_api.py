@@ -234,3 +234,16 @@ def test_push_from_a_node_that_is_not_configured(client, auth, authority):
     r = push(client, auth, [issued(1, 7, node="api")], node="api", inc="x")
     assert r.status_code == 404 and r.json["error"] == "unknown_node"
     assert logged(authority) == []
+
+
+def test_hub_events_of_this_epoch_are_deduplicated_or_rejected(client, auth, authority):
+    issued_online = client.post(
+        "/api/v1/tickets", json={"req": "r", "service": "B"}, headers=auth("K1")
+    ).json["event"]
+    forged = {**issued_online, "id": f"hub:{authority.epoch}:99", "seq": 99}
+    r = push(client, auth, [issued_online, forged])
+    assert r.status_code == 200
+    [rejection] = r.json["rejected"]
+    assert rejection["id"] == forged["id"]
+    assert rejection["reason"].startswith("foreign_hub_event")
+    assert [e["id"] for e in logged(authority)] == [issued_online["id"]]
