@@ -8,7 +8,7 @@ from its replica at any time (after a restart, after the hub comes back) without
       "clock": "09:15",                        # optional, already formatted
       "now": {"label": "B-023", "counter": 3}, # the latest call, or None
       "recent": [{"label": "A-011", "counter": 1}, ...],   # newest first; 6 are shown
-      "waiting": [{"service": "B", "name": "Dukcapil", "count": 4}, ...],
+      "waiting": [{"service": "B", "name": "Dukcapil", "count": 4}, ...],  # 12 shown: busiest first
       "offline": False,                        # True: the node lost the hub (shows a mark)
       "lang": "id",                            # "id" | "en" captions
     }
@@ -172,9 +172,17 @@ def draw_board(surface: Any, view: dict, fonts: _Fonts) -> dict[str, Any]:
         f"{item.get('service', '')} {item.get('name', '')}: {item.get('count', 0)}"
         for item in view.get("waiting") or []
     ]
-    line = f"{cap['waiting']}   " + "   |   ".join(parts) if parts else cap["waiting"] + ": 0"
-    text = fonts.fit(line, footer.h * 45 // 100, footer.w * 95 // 100, TEXT)
-    surface.blit(text, text.get_rect(center=footer.center))
+    # An MPP has 10-40 services: up to 6 per row and at most two rows stay readable.
+    rows = [parts[i : i + 6] for i in range(0, min(len(parts), 12), 6)] or [[]]
+    row_h = footer.h // len(rows)
+    size = footer.h * 45 // 100 if len(rows) == 1 else row_h * 75 // 100
+    for i, row in enumerate(rows):
+        prefix = f"{cap['waiting']}   " if i == 0 else ""
+        line = prefix + "   |   ".join(row) if row else cap["waiting"] + ": 0"
+        text = fonts.fit(line, size, footer.w * 95 // 100, TEXT)
+        surface.blit(
+            text, text.get_rect(center=(footer.centerx, footer.top + row_h * i + row_h // 2))
+        )
     return regions
 
 
