@@ -8,9 +8,10 @@ the state as it was, so the client simply retries with the same ``req``.
 
 Everything the hub knows is rebuilt from the journal at startup: the fold, the request index
 (``req`` -> event), per-(origin, inc) ``acked_through``, clock anchors and the hub's own event
-counter. Derived events missing from the log (a crash between... nothing: they are committed
-with their cause; but a log restored from an older backup or written by an older fold may
-lack some) are re-derived and appended - deterministic ids make this idempotent (§5.5).
+counter ``n`` of ``hub:<epoch>:<n>`` (derived from the log, so no TinyDB write per event).
+Derived events are committed with their cause, but a log restored from a backup or written
+by an older fold may lack some: they are re-derived and appended at startup, and their
+deterministic ids make that idempotent (notes/sync.md §5.5, §8.4 bug 10).
 """
 
 from __future__ import annotations

@@ -247,3 +247,20 @@ def test_hub_events_of_this_epoch_are_deduplicated_or_rejected(client, auth, aut
     assert rejection["id"] == forged["id"]
     assert rejection["reason"].startswith("foreign_hub_event")
     assert [e["id"] for e in logged(authority)] == [issued_online["id"]]
+
+
+def test_listeners_see_each_commit_and_one_failure_does_not_stop_the_others(
+    client, auth, authority
+):
+    seen: list[list[int]] = []
+
+    def broken(records):
+        raise RuntimeError("listener bug")
+
+    authority.add_listener(broken)
+    authority.add_listener(lambda records: seen.append([r["hseq"] for r in records]))
+    push(client, auth, [issued(1, 7), issued(2, 8)])
+    r = client.post("/api/v1/tickets", json={"req": "x", "service": "B"}, headers=auth("K1"))
+    assert r.status_code == 201
+    assert seen == [[1, 2], [3]]
+    authority.remove_listener(broken)
