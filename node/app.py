@@ -93,13 +93,15 @@ class Node:
         self._worker.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self.submit(lambda: None)  # wake the worker
+        """Finish the work already queued (presses before Ctrl-C still print), then stop."""
+        self.submit(self._stop.set)  # the worker reaches this after everything queued before
+        if self._worker is not None:
+            self._worker.join(10.0)
+            self._worker = None
+        else:
+            self.drain()
         if self._threaded:
             self.ctx.sync.stop()
-        if self._worker is not None:
-            self._worker.join(5.0)
-            self._worker = None
         self.ctx.devices.close()
         self.ctx.outbox.close()
         self.ctx.sync.replica.close()
@@ -272,7 +274,7 @@ def build_node(
     ctx.view = LocalView(replica, outbox, roster=_roster_from(ctx))
     role = _make_role(role_name, ctx)
     node = Node(ctx, role, role_name)
-    if devices.buttons is None and role_name == "counter" and _cfg(config, "buttons", "backend"):
+    if hardware is None and role_name == "counter" and _cfg(config, "buttons", "backend"):
         from node.hardware.buttons import make_buttons
 
         devices.buttons = make_buttons(config.buttons, on_event=node.press)

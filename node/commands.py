@@ -42,11 +42,17 @@ def run(args: Any) -> int:
     simulate = bool(getattr(args, "simulate", False))
     hardware = _simulated_devices(config) if simulate else None
     node = build_node(config, hardware=hardware)
-    node.start()
     role = config.node.role
+    panel = None
+    if simulate and role == "counter":
+        from node.hardware.buttons import FakeButtonPanel
+
+        # Keys go through the same debounce/hold path as real buttons.
+        panel = node.ctx.devices.buttons = FakeButtonPanel(on_event=node.press)
+    node.start()
     try:
         if simulate:
-            _keyboard_loop(node, role, sys.stdin, sys.stdout)
+            _keyboard_loop(node, role, sys.stdin, sys.stdout, panel)
         else:
             threading.Event().wait()
     except KeyboardInterrupt:
@@ -73,7 +79,7 @@ def _simulated_devices(config: Any):
     )
 
 
-def _keyboard_loop(node: Any, role: str, stdin: TextIO, stdout: TextIO) -> None:
+def _keyboard_loop(node: Any, role: str, stdin: TextIO, stdout: TextIO, panel: Any = None) -> None:
     from node.hardware.buttons import KEY_HELP, key_to_press
 
     if role == "counter":
@@ -93,7 +99,10 @@ def _keyboard_loop(node: Any, role: str, stdin: TextIO, stdout: TextIO) -> None:
                 pressed = key_to_press(key)
                 if pressed is not None:
                     name, hold = pressed
-                    node.press(name, "hold" if hold else "press")
+                    if panel is not None and name in panel.names:
+                        panel.press(name, hold=hold)
+                    else:
+                        node.press(name, "hold" if hold else "press")
             elif role == "kiosk":
                 node.press(key)
 
