@@ -26,6 +26,7 @@ Example (simulation)::
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -60,6 +61,8 @@ DEFAULT_HOLD_MS = 1500
 DEFAULT_MIN_INTERVAL_MS = 1000
 
 OnEvent = Callable[[str, str], None]
+
+log = logging.getLogger(__name__)
 
 
 class ButtonEvent(NamedTuple):
@@ -144,10 +147,7 @@ class ButtonPanelBase:
 
     def tick(self) -> None:
         """Poll every debouncer (the worker does this; tests with a fake clock call it)."""
-        with self._lock:
-            now = self._clock()
-            for name, deb in self._debouncers.items():
-                self._put(name, deb.poll(now), now)
+        self._poll_at(self._clock())
 
     def close(self) -> None:
         self._stop.set()
@@ -170,21 +170,26 @@ class ButtonPanelBase:
         with self._lock:
             self._debouncers[name].start(pressed, self._clock())
 
-    def _edge(self, name: str, pressed: bool, now: float | None = None) -> None:
+    def _edge(self, name: str, pressed: bool, now: float | None = None) -> list[ButtonEvent]:
         # Runs on gpiozero's threads: bookkeeping and a queue put, nothing slow.
         with self._lock:
             now = self._clock() if now is None else now
-            self._put(name, self._debouncers[name].edge(pressed, now), now)
+            out = self._put(name, self._debouncers[name].edge(pressed, now), now)
         self._wake.set()
+        return out
 
-    def _poll_at(self, now: float) -> None:
+    def _poll_at(self, now: float) -> list[ButtonEvent]:
         with self._lock:
+            out: list[ButtonEvent] = []
             for name, deb in self._debouncers.items():
-                self._put(name, deb.poll(now), now)
+                out += self._put(name, deb.poll(now), now)
+            return out
 
-    def _put(self, name: str, kinds: list[str], now: float) -> None:
-        for kind in kinds:
-            self.events.put(ButtonEvent(name, kind, now))
+    def _put(self, name: str, kinds: list[str], now: float) -> list[ButtonEvent]:
+        out = [ButtonEvent(name, kind, now) for kind in kinds]
+        for event in out:
+            self.events.put(event)
+        return out
 
     def _busy(self) -> bool:
         with self._lock:
@@ -200,9 +205,7 @@ class ButtonPanelBase:
                 try:
                     self.dispatch()
                 except Exception:  # one failing handler must not kill the buttons
-                    import logging
-
-                    logging.getLogger(__name__).exception("button handler failed")
+                    log.exception("button handler failed")
 
 
 class ButtonPanel(ButtonPanelBase):
@@ -310,15 +313,13 @@ class FakeButtonPanel(ButtonPanelBase):
         settle = self._debounce_ms + 1
         t = max(self._clock(), self._cursor)
         up = t + (max(self._hold_ms, settle) if hold else settle)
-        before = self.events.qsize()
-        self._edge(name, True, t)
-        self._poll_at(t + settle)
+        produced = self._edge(name, True, t)
+        produced += self._poll_at(t + settle)
         if hold:
-            self._poll_at(up)
-        self._edge(name, False, up)
-        self._poll_at(up + settle)
+            produced += self._poll_at(up)
+        produced += self._edge(name, False, up)
+        produced += self._poll_at(up + settle)
         self._cursor = up + settle
-        produced = list(self.events.queue)[before:]
         if self._worker is None and self.on_event is not None:
             self.dispatch()
         return produced

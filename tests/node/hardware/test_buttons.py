@@ -213,3 +213,15 @@ def test_keymap_lower_press_upper_hold_digits_rate():
     assert key_to_press("4") == ("rate_4", False)
     assert key_to_press("x") is None
     assert key_to_press("") is None
+
+
+def test_threaded_fake_delivers_on_its_worker(clock):
+    import queue as q
+
+    got = q.Queue()
+    fake = FakeButtonPanel(on_event=lambda n, k: got.put((n, k)), threaded=True)
+    try:
+        assert [(e.name, e.kind) for e in fake.press("skip", hold=True)] == [("skip", "hold")]
+        assert got.get(timeout=5) == ("skip", "hold")
+    finally:
+        fake.close()

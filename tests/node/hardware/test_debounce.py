@@ -1,5 +1,8 @@
 """Debouncer: stable-level confirmation, press vs hold, minimum interval, stuck at start."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from node.hardware.debounce import Debouncer
 
 
@@ -62,3 +65,32 @@ def test_button_down_at_start_emits_nothing_until_pressed_again():
     deb.start(True, 0)
     assert run(deb, [(5000, None), (6000, False), (6100, None)]) == []
     assert run(deb, [(7000, True), (7100, False), (7200, None)]) == ["press"]
+
+
+# -- properties ---------------------------------------------------------------------------
+
+steps = st.lists(st.tuples(st.integers(0, 400), st.sampled_from([True, False, None])), max_size=80)
+
+
+@given(steps, st.integers(0, 50), st.integers(0, 2000))
+def test_any_signal_never_emits_faster_than_min_interval(raw, debounce_ms, min_interval_ms):
+    deb = Debouncer(debounce_ms=debounce_ms, hold_ms=1500, min_interval_ms=min_interval_ms)
+    now, times = 0, []
+    for gap, level in raw:
+        now += gap
+        events = deb.poll(now) if level is None else deb.edge(level, now)
+        times += [now] * len(events)
+        assert len(events) <= 1
+    assert all(b - a >= min_interval_ms for a, b in zip(times, times[1:], strict=False))
+
+
+@given(steps)
+def test_at_most_one_event_per_debounced_press(raw):
+    deb = Debouncer(debounce_ms=20, hold_ms=300, min_interval_ms=0)
+    now, presses, events = 0, 0, 0
+    for gap, level in raw:
+        now += gap
+        was = deb.pressed
+        events += len(deb.poll(now) if level is None else deb.edge(level, now))
+        presses += int(deb.pressed and not was)
+    assert events <= presses
