@@ -17,9 +17,15 @@ log = logging.getLogger(__name__)
 
 
 def _config(args: Any) -> Any:
-    from core.config import load_hub_config
+    """The validated profile with the command line's --host/--port/--data applied."""
+    from core.config import load_hub_config, override_hub
 
-    return load_hub_config(args.config)
+    return override_hub(
+        load_hub_config(args.config),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        data_dir=getattr(args, "data_dir", None),
+    )
 
 
 def threads_for(config: Any) -> int:
@@ -135,36 +141,3 @@ def restore(args: Any) -> int:
     print(f"restored {args.backup} into {config.hub.data_dir}; new hub epoch {epoch}")
     print("Online numbering resumes once every kiosk has re-synced (or an admin lifts it).")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m hub.commands serve --config hub.toml`` (what systemd and tests can run
-    without the full ``loket`` CLI)."""
-    import argparse
-
-    from core.errors import ConfigError
-
-    parser = argparse.ArgumentParser(prog="python -m hub.commands")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("serve", "pair", "adduser", "backup", "restore"):
-        p = sub.add_parser(name)
-        p.add_argument("--config", required=True)
-        if name == "pair":
-            p.add_argument("node_id")
-        elif name == "adduser":
-            p.add_argument("username")
-            p.add_argument("--password")
-        elif name == "backup":
-            p.add_argument("dest")
-        elif name == "restore":
-            p.add_argument("backup")
-    args = parser.parse_args(argv)
-    try:
-        return globals()[args.command](args)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

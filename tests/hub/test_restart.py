@@ -66,7 +66,7 @@ def free_port() -> int:
 class Hub:
     def __init__(self, python: str, config: Path, env: dict[str, str], cwd: Path):
         self.proc = subprocess.Popen(
-            [python, "-m", "hub.commands", "serve", "--config", str(config)],
+            [python, "-m", "core.cli", "hub", "serve", "--config", str(config)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
