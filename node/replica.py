@@ -13,12 +13,16 @@ or below the replica's own last hseq are skipped on the next pull, so nothing is
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import threading
 from pathlib import Path
 
+from core.errors import JournalCorruptError
 from core.journal import Journal, write_atomic
+
+log = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = "checkpoint.json"
 REPLICA_DIR = "replica"
@@ -95,7 +99,20 @@ class Replica:
 
     def _open(self, epoch: str) -> None:
         folder = self.data_dir / REPLICA_DIR / _epoch_dir(epoch)
-        self._journal = Journal(folder, prefix="hub")
+        try:
+            self._journal = Journal(folder, prefix="hub")
+        except JournalCorruptError as err:
+            # A bad record followed by good ones: never skip it silently. The replica is
+            # only a copy of the hub log, so set the folder aside and pull it again from 0
+            # (notes/sync.md §5.5); the node's own log gets no such treatment.
+            n = 1
+            while (aside := folder.with_name(f"{folder.name}.corrupt-{n}")).exists():
+                n += 1
+            folder.rename(aside)
+            log.error("replica corrupt (%s); moved to %s, pulling again from 0", err, aside)
+            self.checkpoint["since"] = 0
+            self._save_checkpoint()
+            self._journal = Journal(folder, prefix="hub")
         self._records = list(self._journal)
         self._ids = {r["event"]["id"] for r in self._records}
 

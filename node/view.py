@@ -43,16 +43,22 @@ class LocalView:
         self._issued_by: dict[str, str] = {}
 
     def _catch_up(self) -> None:
-        if self._generation != self.replica.generation:
-            self._base = QueueState(self._roster())
-            self._folded = 0
-            self._issued_by = {}
-            self._generation = self.replica.generation
-        for rec in self.replica.records(self._folded):
-            ev = rec["event"]
-            self._base.apply(ev, hseq=rec["hseq"], est_ms=rec.get("est_ms"))
-            self._note(ev)
-            self._folded += 1
+        # The sync thread may replace the replica (epoch change) while we fold: check the
+        # generation again afterwards and start over rather than mix two epochs' records.
+        while True:
+            generation = self.replica.generation
+            if self._generation != generation:
+                self._base = QueueState(self._roster())
+                self._folded = 0
+                self._issued_by = {}
+                self._generation = generation
+            for rec in self.replica.records(self._folded):
+                ev = rec["event"]
+                self._base.apply(ev, hseq=rec["hseq"], est_ms=rec.get("est_ms"))
+                self._note(ev)
+                self._folded += 1
+            if self.replica.generation == generation:
+                return
 
     def _note(self, ev: dict) -> None:
         if ev.get("type") == "ticket.issued" and ev.get("ticket"):

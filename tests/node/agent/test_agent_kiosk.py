@@ -108,3 +108,17 @@ def test_printer_status_is_reported(hub, make_node):
     kiosk = make_node("K1", "kiosk")
     kiosk.ctx.devices.printer.paper = "low"
     assert kiosk.status()["printer"] == "low"
+
+
+def test_a_ticket_that_could_not_be_printed_is_cancelled(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.ctx.devices.printer.paper = "out"
+    kiosk.press("a")
+    kiosk.step()
+    assert kiosk.ctx.devices.printer.jobs == []
+    cancelled = hub.events("ticket.cancelled")
+    assert [(e["ticket"], e["body"]["reason"]) for e in cancelled] == [
+        ("2026-11-28/A-001", "print_failed")
+    ]
+    assert "A" not in hub.authority.snapshot()["state"]["waiting"]
+    assert kiosk.status()["printer"] == "out"

@@ -122,3 +122,27 @@ def test_status_of_a_folder_without_node(tmp_path):
     out = io.StringIO()
     assert commands.status(SimpleNamespace(data_dir=str(tmp_path)), out=out) == 1
     assert "never started" in out.getvalue()
+
+
+def test_corrupt_replica_is_set_aside_and_pulled_again(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    for _ in range(3):
+        kiosk.press("a")
+        kiosk.step()
+    data_dir = kiosk.ctx.data_dir
+    clock, devices = kiosk.clock, kiosk.ctx.devices
+    kiosk.ctx.outbox.close()
+    kiosk.ctx.sync.replica.close()
+    segment = next((data_dir / "replica").glob("*/hub-*.jsonl"))
+    lines = segment.read_bytes().splitlines(keepends=True)
+    lines[1] = b"00000000 {garbage}\n"  # a bad record followed by good ones
+    segment.write_bytes(b"".join(lines))
+
+    again = make_node("K1", "kiosk", clock=clock, devices=devices)
+    assert list((data_dir / "replica").glob("*.corrupt-1"))
+    again.step()
+    replica = again.ctx.sync.replica
+    assert replica.last_hseq == hub.authority.last_hseq
+    assert [r["event"]["id"] for r in replica.records()] == [
+        r["event"]["id"] for r in hub.records()
+    ]
