@@ -168,8 +168,8 @@ PRINTER = (
     (_PROFILE,),
     {
         "usb": (
-            Key("vendor_id", "int", required=True, min=0, max=0xFFFF),
-            Key("product_id", "int", required=True, min=0, max=0xFFFF),
+            Key("vendor_id", "usb_id", required=True),
+            Key("product_id", "usb_id", required=True),
             Key("in_ep", "int", min=0, max=0xFF),
             Key("out_ep", "int", min=0, max=0xFF),
             _TIMEOUT,

@@ -82,6 +82,14 @@ _TYPES: dict[str, tuple[Callable[[Any], Any], str]] = {
     ),
     "pin": (_is_pin, 'a GPIO pin: BCM number 0-53 or a name like "GPIO17" / "BOARD11"'),
     "int_or_str": (lambda v: _is_int(v) or isinstance(v, str), "an integer or a string"),
+    # USB vendor/product ids: 0x0416 (a TOML integer) or "0x0416" as lsusb users write it.
+    "usb_id": (
+        lambda v: (
+            (_is_int(v) and 0 <= v <= 0xFFFF)
+            or (isinstance(v, str) and re.fullmatch(r"0x[0-9A-Fa-f]{1,4}", v) is not None)
+        ),
+        'a USB id: 0x0416 or "0x0416"',
+    ),
     "table": (lambda v: isinstance(v, dict), "a table"),
 }
 

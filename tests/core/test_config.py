@@ -387,11 +387,13 @@ def test_role_requirements(tmp_path):
     kiosk = '[node]\nid = "K1"\nrole = "kiosk"\nhub_url = "https://hub"\ntoken = "t"\n'
     found = node_problems(tmp_path, kiosk + 'counter = "C1"\n')
     assert set(found) == {"node.services", "printer", "node.counter"}
-    printer = '[printer]\nbackend = "usb"\nvendor_id = 0x0416\nproduct_id = 0x5011\n'
+    printer = '[printer]\nbackend = "usb"\nvendor_id = 0x0416\nproduct_id = "0x5011"\n'
     ok = kiosk + 'services = ["A", "B"]\n' + printer
     config = load_node_config(write(tmp_path, ok))
     assert config.node.services == ("A", "B")
-    assert dict(config.printer.options) == {"vendor_id": 0x0416, "product_id": 0x5011}
+    assert dict(config.printer.options) == {"vendor_id": 0x0416, "product_id": "0x5011"}
+    bad_id = ok.replace('"0x5011"', '"5011"')
+    assert "expected a USB id" in node_problems(tmp_path, bad_id)["printer.product_id"]
 
 
 def test_node_identity_and_url(tmp_path):
