@@ -352,7 +352,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, fs: FileLayer | N
     """
     fs = fs or OsFiles()
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # pid + thread: two threads of one node may write the same status file at once.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         fd = fs.open_trunc(tmp)
         try:
