@@ -26,8 +26,9 @@ def issue_ticket() -> tuple[Response, int]:
     service = field(body, "service", str)
     kiosk = field(body, "kiosk", str, required=False) or g.node_id
     priority = field(body, "priority", int, required=False) or 0
-    if not 0 <= priority <= 9:
-        raise invalid("priority", "an integer 0..9 (0 normal, lower = earlier)")
+    if not -9 <= priority <= 9:
+        # 0 normal; lower = called earlier (e.g. -1 for elderly and disabled visitors)
+        raise invalid("priority", "an integer -9..9 (0 normal, lower = earlier)")
     public = field(body, "public", str, required=False)
     if public is not None and (
         len(public) < 12 or not public.replace("-", "").replace("_", "").isalnum()

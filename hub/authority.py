@@ -25,7 +25,7 @@ from core.clock import HLC, Clock, SystemClock
 from core.events import Event, make_event, make_record
 from core.queue import QueueState
 from hub import operations
-from hub.derive import MAX_AHEAD_MS, ClockAnchors, hlc_wall_ms, skew_notice
+from hub.derive import ClockAnchors, hlc_wall_ms, skew_notice
 from hub.errors import Refused
 from hub.pushgate import PushGate, canonical, parse_pushed
 from hub.store import Store
@@ -73,6 +73,7 @@ class Authority:
         self._hub_seq = 0
         self._journal_day: str | None = None
         self._seen: dict[str, dict] = {}
+        self._skewed: set[tuple[str, str]] = set()  # (node, boot) already given a clock.skew
         self._seen_flushed_ms = 0
         self._replay()
         self._barrier = self._load_barrier()
@@ -90,7 +91,7 @@ class Authority:
             self._index(record)
             ev = record["event"]
             derived_wanted += self.state.apply(record)
-            if (notice := skew_notice(record)) is not None:
+            if (notice := skew_notice(record, self._skewed)) is not None:
                 derived_wanted.append(notice)
             if ev["origin"] == "hub" and ev["inc"] == self.epoch and ev["hlc"] > last_hub_hlc:
                 last_hub_hlc = ev["hlc"]
@@ -137,6 +138,7 @@ class Authority:
         """Fold, append cause + derived in one write, then publish. Caller holds the lock."""
         now = self.clock.wall_ms()
         trial = self.state.copy()
+        skewed = set(self._skewed)
         records: list[dict] = []
         batch_ids: set[str] = set()
         hseq = self.last_hseq
@@ -152,10 +154,11 @@ class Authority:
             records.append(record)
             batch_ids.add(event.id)
             derived = trial.apply(record)
-            if (notice := skew_notice(record)) is not None:
+            if (notice := skew_notice(record, skewed)) is not None:
                 derived.append(notice)
-            elif event.origin != "hub" and hlc_wall_ms(event.hlc) is not None:
+            if event.origin != "hub" and hlc_wall_ms(event.hlc) is not None:
                 try:
+                    # untrusted: a node clock > 5 min ahead is not merged (the hub keeps time)
                     self.hlc.merge(event.hlc, trusted=False)
                 except ValueError:
                     log.warning("unreadable hlc %r in %s", event.hlc, event.id)
@@ -172,6 +175,7 @@ class Authority:
             self.store.rotate()  # one journal segment per service day
         self.store.append(records)  # durable from here on
         self.state = trial
+        self._skewed = skewed
         for record in records:
             self._index(record)
         self._cond.notify_all()
@@ -420,4 +424,4 @@ class Authority:
             self._barrier = None
 
 
-__all__ = ["Authority", "MAX_AHEAD_MS"]
+__all__ = ["Authority"]

@@ -71,11 +71,13 @@ def _boot_mono(clock: dict[str, Any] | None) -> tuple[str | None, int]:
     return boot, mono
 
 
-def skew_notice(record: dict[str, Any]) -> Event | None:
+def skew_notice(record: dict[str, Any], noticed: set[tuple[str, str]]) -> Event | None:
     """The ``clock.skew`` event for a node record whose HLC is > 5 min ahead of the hub.
 
-    A pure function of the stored record (``recv_ms`` is in it), so a notice lost in a crash is
-    re-derived identically at startup.
+    One notice per (node, boot): a skewed node sends every event of that boot skewed, and one
+    alarm says it all. ``noticed`` (updated here) holds the boots already reported, in hub
+    order; since this is a function of the log alone, a notice lost in a crash is re-derived
+    identically at startup.
     """
     event = record["event"]
     if event.get("origin") == "hub":
@@ -83,6 +85,10 @@ def skew_notice(record: dict[str, Any]) -> Event | None:
     ahead = hlc_wall_ms(event.get("hlc"))
     if ahead is None or ahead - record["recv_ms"] <= MAX_AHEAD_MS:
         return None
+    boot = (event["origin"], str((event.get("clock") or {}).get("boot_id", "")))
+    if boot in noticed:
+        return None
+    noticed.add(boot)
     cause = Event.from_dict(event)
     body = {"node": cause.origin, "skew_ms": ahead - record["recv_ms"]}
     return make_derived(cause, "clock.skew", "clock.skew", body)

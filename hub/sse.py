@@ -60,6 +60,11 @@ def _resume_point(last_hseq: int) -> int:
         value = int(raw.strip())
     except ValueError:
         return last_hseq  # a new client starts at "now"; it loads /api/v1/state first
+    if value > last_hseq:
+        # Only possible for a client of an earlier hub epoch (restored hub): waiting for that
+        # hseq would silently skip records, so start at "now"; hello's hub_epoch tells it to
+        # reload the state.
+        return last_hseq
     return max(0, value)
 
 

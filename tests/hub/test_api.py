@@ -49,9 +49,12 @@ def test_issue_numbers_per_service(client, auth, req):
 
 
 def test_issue_takes_kiosk_priority_and_public_id(client, auth, req):
-    body = issue(client, auth, req(), kiosk="K2", priority=0, public="abcdefghijkl").json
+    issue(client, auth, req())
+    body = issue(client, auth, req(), kiosk="K2", priority=-1, public="abcdefghijkl").json
     assert body["event"]["body"]["kiosk"] == "K2"
+    assert body["event"]["body"]["priority"] == -1
     assert body["status_url"] == "/t/abcdefghijkl"
+    assert body["people_ahead"] == 0  # priority visitors go first
 
 
 def test_repeated_req_returns_the_same_ticket_and_appends_nothing(client, auth, authority):

@@ -112,3 +112,11 @@ def test_streams_per_client_are_capped(app, client, open_stream):
     assert limiter.count("127.0.0.1") == 0
     again = open_stream()
     assert again.next()["event"] == "hello"
+
+
+def test_last_event_id_from_a_bigger_older_log_starts_at_now(client, auth, open_stream):
+    issue(client, auth, "r1")
+    stream = open_stream({"Last-Event-ID": "500"})
+    assert stream.next()["data"]["last_hseq"] == 1
+    issue(client, auth, "r2")
+    assert stream.next_record()["id"] == "2"
