@@ -20,12 +20,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.fill import fill
+from bench.fill import fill, fill_push
 from bench.harness import Hub
 from bench.ops import healthz
 from bench.stats import target
 
 SIZES = {"smoke": (30, 20), "quick": (10_000, 1000), "full": (10_000, 1000)}
+# How the hub's log is filled while the node is away: quick pushes offline logs (fast),
+# full drives the online API with eight counters (see bench/fill.py).
+FILL = {"smoke": fill_push, "quick": fill_push, "full": fill}
 BOUND_S = 120.0  # no loop below may run longer than this
 
 
@@ -66,13 +69,13 @@ def _comparable(snapshot: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def catch_up(hub: Hub, events: int, node_id: str, tmp: Path) -> dict[str, Any]:
+def catch_up(hub: Hub, events: int, node_id: str, tmp: Path, filler: Any = fill) -> dict[str, Any]:
     from node.view import LocalView
 
     sync, outbox, replica, _ = _node(hub, node_id, tmp / node_id)
     sync.step()  # online once: adopts the epoch, holds the little there is
     before = replica.since
-    filled = fill(hub, before + events)
+    filled = filler(hub, before + events)
     probe = hub.client()
     target_hseq = int(healthz(probe).get("last_hseq") or 0)
     probe.close()
@@ -162,7 +165,7 @@ def run(size: str = "quick") -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="bench-nodes-") as tmp,
         Hub(pair=["K1", "K2", "C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08", "D1"]) as hub,
     ):
-        cu = catch_up(hub, events, "D1", Path(tmp))
+        cu = catch_up(hub, events, "D1", Path(tmp), FILL[size])
         push = push_outbox(hub, outbox_events, "K2", Path(tmp))
     return {
         "catch_up": cu,

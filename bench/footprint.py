@@ -17,13 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.fill import fill
+from bench.fill import fill, fill_push
 from bench.harness import Hub, child_env, loket_argv
 from bench.procfs import peak_rss_bytes, rss_bytes
 from bench.profile import counter_ids, node_profile
 from bench.stats import target
 
 SIZES = {"smoke": 30, "quick": 20_000, "full": 20_000}
+FILL = {"smoke": fill, "quick": fill_push, "full": fill}  # see bench/fill.py
 NODE_READY_S = 30.0
 MB = 1024 * 1024
 
@@ -93,7 +94,7 @@ def run(size: str = "quick") -> dict[str, Any]:
     with Hub(pair=["K1", "K2", *counters]) as hub:
         out["hub_startup_empty_s"] = round(hub.startup_s or 0, 3)
         out["hub_rss_idle_mb"] = _mb(rss_bytes(hub.pid))
-        out["fill"] = fill(hub, events)
+        out["fill"] = FILL[size](hub, events)
         out["hub_events"] = out["fill"]["events"]
         out["hub_rss_after_events_mb"] = _mb(rss_bytes(hub.pid))
         out["hub_peak_rss_mb"] = _mb(peak_rss_bytes(hub.pid))

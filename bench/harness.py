@@ -79,7 +79,7 @@ def wait_http(port: int, path: str, deadline_s: float, proc: subprocess.Popen) -
 class Hub:
     """A hub subprocess: `with Hub(pair=["K1", "C01"]) as hub: hub.client("K1")`."""
 
-    def __init__(self, pair: list[str] | None = None, threads: int = 24, keep: bool = False):
+    def __init__(self, pair: list[str] | None = None, threads: int = 48, keep: bool = False):
         self.pair_ids = list(pair or [])
         self.threads = threads
         self.keep = keep

@@ -23,7 +23,7 @@ WAIT_S = 5.0  # longest we wait for one record before counting it as lost
 
 def run(size: str = "quick") -> dict[str, Any]:
     calls = SIZES[size]
-    with Hub(pair=["K1", "C01", "N-LP"]) as hub:
+    with Hub(pair=["K1", "C01", "D1"]) as hub:
         kiosk, clerk = hub.client("K1"), hub.client("C01")
         for _ in range(calls):
             status, body, _ = issue(kiosk, service="B")
@@ -31,7 +31,7 @@ def run(size: str = "quick") -> dict[str, Any]:
                 raise RuntimeError(f"issue answered {status}: {body!r:.200}")
         last = int(healthz(kiosk).get("last_hseq") or 0)
         sse = SseSubscriber(HOST, hub.port)
-        lp = LongPollSubscriber(hub.client("N-LP"), since=last)
+        lp = LongPollSubscriber(hub.client("D1"), since=last)
         sse.start()
         lp.start()
         sse.connected.wait(10)

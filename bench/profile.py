@@ -11,8 +11,11 @@ def counter_ids(n: int = N_COUNTERS) -> list[str]:
     return [f"C{i:02d}" for i in range(1, n + 1)]
 
 
-def hub_profile(data_dir: Path, port: int, threads: int = 24) -> str:
-    """A small MPP: two agencies, services A and B, eight counters, two kiosks."""
+def hub_profile(data_dir: Path, port: int, threads: int = 48) -> str:
+    """A small MPP: two agencies, services A and B, eight counters, two kiosks, one display.
+
+    threads = 48 is the shipped default (firmware_config/hub/demo-belitung.toml).
+    """
     lines = [
         "[mpp]",
         'name = "MPP Bench"',
@@ -64,6 +67,8 @@ def hub_profile(data_dir: Path, port: int, threads: int = 24) -> str:
             "lease_size = 10",
             "",
         ]
+    # A hall display node: the long-poll subscriber and the catch-up node pair as it.
+    lines += ["[[displays]]", 'id = "D1"', 'name = "Hall board"', ""]
     return "\n".join(lines)
 
 

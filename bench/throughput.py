@@ -19,7 +19,7 @@ from bench.stats import target
 SIZES = {
     # ops per phase (split over the clients), time budget per phase in seconds
     "smoke": (16, 10.0),
-    "quick": (1200, 20.0),
+    "quick": (800, 20.0),
     "full": (8000, 90.0),
 }
 CONCURRENCY = (1, 8)
