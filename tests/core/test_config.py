@@ -434,3 +434,12 @@ def test_loket_home_moves_the_profiles(monkeypatch, tmp_path):
     monkeypatch.delenv("LOKET_HOME")
     assert demo_hub_profile().is_file()
     assert os.path.isabs(demo_hub_profile())
+
+
+def test_sound_clips_dir_must_exist_and_is_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clips").mkdir()
+    text = COUNTER_NODE.replace('backend = "fake"', 'backend = "pygame"\nclips_dir = "clips"')
+    assert load_node_config(write(tmp_path, text)).sound.get("clips_dir") == tmp_path / "clips"
+    missing = text.replace('"clips"', '"nowhere"')
+    assert "is not a folder" in node_problems(tmp_path, missing)["sound.clips_dir"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import zlib
 
 import pytest
@@ -317,3 +318,23 @@ def test_read_json_atomic_default_and_garbage(tmp_path):
     (tmp_path / "bad.json").write_bytes(b'{"hs')
     with pytest.raises(JournalError, match="not valid JSON"):
         read_json_atomic(tmp_path / "bad.json")
+
+
+def test_concurrent_appends_keep_every_line_whole(tmp_path):
+    line = len(encode_record({"t": 0, "i": 0}))
+    j = Journal(tmp_path, segment_bytes=40 * line)
+
+    def writer(t):
+        for i in range(50):
+            j.append([{"t": t, "i": i}])
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    j.close()
+    got = list(Journal(tmp_path, segment_bytes=40 * line))
+    assert len(got) == 200
+    for t in range(4):
+        assert [r["i"] for r in got if r["t"] == t] == list(range(50))
