@@ -11,9 +11,8 @@ against the **current working directory** when the profile is loaded, and stored
 systemd units set ``WorkingDirectory`` anyway (lgpio writes files there), so one rule serves the
 Pi and a developer running ``loket`` from the checkout (``var/`` is git-ignored).
 
-Device sections (``[display]``, ``[printer]``...) become a :class:`DeviceSection`: ``backend``
-plus ``options``, the other keys present in the file (with the few documented defaults). Keys
-are checked against per-backend tables, so ``spi_port`` under a ``tm1637`` display is an error.
+The hub profile lives here; node profiles in ``core.config_node`` (re-exported below), the
+validator and shared checks in ``core.config_schema``.
 """
 
 from __future__ import annotations
