@@ -52,10 +52,12 @@ class FakeNetworkPrinter:
             self.connections += 1
             with conn:
                 conn.settimeout(0.1)
-                while not self._stop.is_set():
+                while True:  # drain until EOF: stop() only ends a connection gone quiet
                     try:
                         chunk = conn.recv(65536)
                     except TimeoutError:
+                        if self._stop.is_set():
+                            break
                         continue
                     if not chunk:
                         break
