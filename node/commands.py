@@ -155,8 +155,10 @@ class _ConsoleScreen:
 
 
 def _data_dir(args: Any) -> Path:
-    if getattr(args, "data_dir", None):
-        return Path(args.data_dir)
+    # `loket node status --data DIR` (core.cli) or data_dir= (tests, other callers).
+    explicit = getattr(args, "data", None) or getattr(args, "data_dir", None)
+    if explicit:
+        return Path(explicit)
     return Path(_load_config(args).node.data_dir)
 
 

@@ -81,6 +81,7 @@ class SyncClient:
         self.online: bool | None = None
         self.last_sync_ms: int | None = None
         self.last_error: str | None = None
+        self.hub_last_hseq: int | None = None  # the hub's newest hseq at the last pull
         self.status_extra: Callable[[], dict] | None = None
         self._listeners: list[SyncListener] = []
         self._lock = threading.RLock()  # one push/pull/epoch switch at a time
@@ -184,6 +185,7 @@ class SyncClient:
             if self.replica.since != since:
                 return []  # someone else pulled meanwhile; ask again
             fresh = self.replica.apply(body.get("results") or [])
+            self.hub_last_hseq = int(body.get("last_hseq") or self.replica.last_hseq)
             self._pull_ok = True
         newest = max((r["event"].get("hlc") or "" for r in fresh), default="")
         if newest:

@@ -30,12 +30,13 @@ class DisplayRole(Role):
         super().__init__(ctx)
         self.lang = _cfg(ctx.config, "sound", "lang", "id") or "id"
         # Calls at or below this hseq were on the board before we started: show, don't speak.
-        self.floor = ctx.sync.replica.last_hseq
+        # None = not known yet (first start with the hub unreachable).
+        self.floor: int | None = ctx.sync.replica.last_hseq or None
         self.calls: list[dict] = []
         self.announced = 0
 
     def start(self) -> None:
-        if self.floor == 0:
+        if self.floor is None:
             # First start: the board may already be busy; speak only what happens from now.
             answer = self.ctx.refresh_hub_info()
             if answer is not None:
@@ -44,13 +45,16 @@ class DisplayRole(Role):
 
     def on_epoch_changed(self, old: str | None, new: str) -> None:
         # A restored hub numbers from scratch; what it replays was already on the board.
-        answer = self.ctx.refresh_hub_info()
-        self.floor = int(answer.get("last_hseq") or 0) if answer else 0
+        self.floor = None
 
     def on_online(self, online: bool) -> None:
         self.render()
 
     def on_records(self, records: list[dict]) -> None:
+        if self.floor is None:
+            # Catching up without a known starting point: everything up to where the hub
+            # stood at this pull is history, not news.
+            self.floor = self.ctx.sync.hub_last_hseq or max(r["hseq"] for r in records)
         state = self.ctx.view.state()
         to_speak: list[tuple[str, int]] = []
         # The hub appends a losing call and its call.superseded in one commit, so both
@@ -79,10 +83,10 @@ class DisplayRole(Role):
                 0, {"label": ticket.label, "counter": counter, "counter_number": number}
             )
             del self.calls[RECENT:]
-            if rec["hseq"] > self.floor:
+            if rec["hseq"] > (self.floor or 0):
                 to_speak.append((ticket.label, number))
         if records:
-            self.floor = max(self.floor, max(r["hseq"] for r in records))
+            self.floor = max(self.floor or 0, max(r["hseq"] for r in records))
         self.render(state)  # the picture first ...
         announcer = self.ctx.devices.announcer
         for label, number in to_speak:  # ... then the voice, queued, one at a time

@@ -94,3 +94,37 @@ def test_a_call_that_lost_is_never_announced(hub, make_node):
     hall.step()
     played = hall.ctx.devices.announcer.played
     assert played == [call_clips(labels[0], 3), call_clips(labels[1], 2)]
+
+
+def test_first_start_while_the_hub_is_down_does_not_read_out_history(hub, make_node):
+    labels = kiosk_with(make_node, 2)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.step()
+    hub.down = True
+    hall = make_node("D1", "display")  # never synced, cannot ask the hub where it stands
+    hub.down = False
+    hall.step()
+    assert hall.ctx.devices.announcer.played == []
+    assert hall.ctx.devices.screen.last["now"] == {"label": labels[0], "counter": 2}
+    c2.press("next")
+    c2.step()
+    hall.step()
+    assert hall.ctx.devices.announcer.played == [call_clips(labels[1], 2)]
+
+
+def test_after_a_hub_restore_the_replayed_log_is_not_announced_again(hub, make_node):
+    labels = kiosk_with(make_node, 3)
+    hall = make_node("D1", "display")
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.step()
+    hall.step()
+    backup = hub.backup()
+    hub.restore(backup)
+    hall.step()
+    c2.step()
+    assert hall.ctx.devices.announcer.played == [call_clips(labels[0], 2)]
+    assert hall.ctx.sync.replica.hub_epoch == hub.authority.epoch
