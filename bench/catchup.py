@@ -56,16 +56,25 @@ def _hub_state(hub: Hub) -> dict[str, Any]:
 
 
 def _comparable(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot through JSON (tuples == lists), without the counters' `services`.
+    """The snapshot through JSON (tuples == lists), without what only the profile gives.
 
-    Why drop it: the hub seeds its fold with the profile's counters, a node's LocalView
-    starts from an empty QueueState and gets the roster from `GET /api/v1/state` `config`;
-    it is configuration, not something the event feed replicates.
+    Why: the hub seeds its fold with the profile's counters (their `services`, and an
+    entry for every counter even if it never called anyone); a node's LocalView starts
+    from an empty QueueState and takes the roster from `GET /api/v1/state` `config`.
+    That is configuration, not something the event feed replicates, so counters'
+    `services` and never-used counter entries are left out on both sides.
     """
     data = json.loads(json.dumps(snapshot))
-    for cs in (data.get("counters") or {}).values():
-        if isinstance(cs, dict):
-            cs.pop("services", None)
+    counters = data.get("counters") or {}
+    for cid in list(counters):
+        cs = counters[cid]
+        if not isinstance(cs, dict):
+            continue
+        cs.pop("services", None)
+        if not any(cs.get(k) for k in ("current", "call_id", "label", "last_done")) and cs.get(
+            "open", True
+        ):
+            del counters[cid]
     return data
 
 
