@@ -203,12 +203,17 @@ class PygameAnnouncer:
 
 def make_announcer(section: Any) -> Announcer:
     """Build the announcer chosen by the ``[sound]`` section: ``backend`` (pygame|fake),
-    ``lang`` (id|en), ``clips_dir`` (default: the repo's ``sounds/``), ``device``."""
+    ``lang`` (id|en), ``clips_dir`` (default: the repo's ``sounds/``), ``device``, ``buffer``."""
     backend = setting(section, "backend", "fake")
     lang = setting(section, "lang", "id")
     if backend == "fake":
         return FakeAnnouncer(lang)
     if backend == "pygame":
         clips_dir = setting(section, "clips_dir", None) or DEFAULT_CLIPS_DIR
-        return PygameAnnouncer(clips_dir, lang, device=setting(section, "device", None))
+        return PygameAnnouncer(
+            clips_dir,
+            lang,
+            device=setting(section, "device", None),
+            buffer=int(setting(section, "buffer", 2048)),  # 2048-4096 avoids underruns on a Pi
+        )
     raise HardwareError(f"unknown sound backend {backend!r}; expected one of {BACKENDS}")
