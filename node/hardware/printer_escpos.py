@@ -181,7 +181,15 @@ def _open_usb(ids: dict[str, int], timeout: float, profile: str | None) -> Any:
         out_ep=ids["out_ep"],
         profile=profile,
     )
-    printer.open()
+    try:
+        printer.open()
+    except Exception as exc:
+        # The usual causes, in the words a technician needs (notes/hardware.md).
+        raise HardwareError(
+            f"{exc} (check: libusb installed - apt install libusb-1.0-0; a udev rule giving the "
+            "service user access to this vendor/product id; 'Resource busy' means usblp, CUPS "
+            "or ipp-usb holds the printer)"
+        ) from exc
     return printer
 
 

@@ -196,3 +196,11 @@ def test_backend_settings_are_checked_when_built() -> None:
 )
 def test_paper_status_decoding(reply: bytes, expected: str) -> None:
     assert paper_status_from_reply(reply) == expected
+
+
+def test_usb_printer_that_is_not_plugged_in() -> None:
+    printer = make_printer({"backend": "usb", "vendor_id": "0x0416", "product_id": 0x5011})
+    assert printer.status() == "offline"
+    with pytest.raises(HardwareError, match="libusb"):  # the message says what to check
+        printer.print_ticket(TICKET)
+    printer.close()
