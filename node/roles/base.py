@@ -85,7 +85,12 @@ class Context:
                 continue
             if status >= 500:
                 error = f"{status} {answer.get('error')}"
-                continue
+                if answer.get("error"):
+                    # The hub itself refused (e.g. its recovery barrier after a restore): it
+                    # is reachable, retrying the same req changes nothing; fall back now.
+                    self.sync.set_online(True)
+                    return None
+                continue  # a proxy or a half-started server: as good as no answer
             self.sync.set_online(True)
             return status, answer
         self.sync.set_online(False, error)

@@ -44,6 +44,9 @@ class CounterRole(Role):
         # on the monotonic clock, never the wall clock a Pi may have wrong.
         self._done_at: tuple[str, int] | None = None
         self._shown: tuple | None = None
+        # Feed records at or below this hseq are history (already reacted to in an earlier
+        # run or epoch): a replayed call.superseded must not call a visitor again.
+        self._react_floor: int | None = ctx.sync.replica.last_hseq
 
     # -- display -------------------------------------------------------------------------
 
@@ -73,6 +76,7 @@ class CounterRole(Role):
         self.render()
 
     def on_epoch_changed(self, old: str | None, new: str) -> None:
+        self._react_floor = None  # the new epoch replays the whole log
         self.render()
 
     # -- buttons -------------------------------------------------------------------------
@@ -220,11 +224,15 @@ class CounterRole(Role):
     # -- the feed ------------------------------------------------------------------------
 
     def on_records(self, records: list[dict]) -> None:
+        if self._react_floor is None:
+            self._react_floor = self.ctx.sync.hub_last_hseq or 0
         for rec in records:
             ev = rec["event"]
             body = ev.get("body") or {}
             if ev.get("type") != "call.superseded" or body.get("counter") != self.counter_id:
                 continue
+            if rec["hseq"] <= self._react_floor:
+                continue  # replayed history
             if body.get("call") != self._latest_call_id():
                 continue  # an old loss (replayed feed): already reacted to
             state = self.ctx.view.state()

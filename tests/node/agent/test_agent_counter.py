@@ -199,3 +199,38 @@ def test_offline_transfer_and_skip_carry_the_call_as_dep(hub, make_node):
     moved = hub.authority.state.tickets[f"2026-11-28/{first}"]
     assert moved.service == "A" and moved.transfers == ("A",)
     assert moved.status == TicketStatus.NO_SHOW
+
+
+def test_lost_next_reply_falls_back_with_the_same_req_and_the_ghost_call_is_retracted(
+    hub, make_node
+):
+    labels = issue(make_node, hub, 3)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.transport.lose_replies = 3  # the hub calls a ticket three times over, C2 never hears
+    c2.press("next")
+    c2.step()
+    own = [e for e in c2.ctx.outbox.own_events() if e["type"] == "ticket.called"]
+    assert len(own) == 1 and own[0]["body"]["mode"] == "offline"
+    hub_calls = [e for e in hub.events("ticket.called") if e["origin"] == "hub"]
+    assert {e["req"] for e in hub_calls} == {own[0]["req"]}
+    # One live call per counter: the ticket C2 shows is the one the hub has C2 holding.
+    held = [t for t in hub.authority.state.tickets.values() if t.holder == "C2"]
+    assert [t.label for t in held] == [shown(c2)]
+    assert shown(c2) in labels
+    if hub_calls[0]["ticket"] != own[0]["ticket"]:
+        assert hub.events("call.retracted")
+
+
+def test_recovery_barrier_keeps_the_kiosk_online_but_printing_from_its_lease(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.step()
+    backup = hub.backup()
+    hub.restore(backup)
+    kiosk.step()
+    assert hub.authority.barrier() == ["K2"]  # K1 re-synced, K2 not yet: no new numbers
+    kiosk.press("a")
+    kiosk.step()
+    ticket = kiosk.ctx.devices.printer.tickets[-1]
+    assert ticket.offline and not ticket.label.startswith("A-K1")  # a lease number
+    assert kiosk.status()["online"] is True
