@@ -122,3 +122,17 @@ def test_a_ticket_that_could_not_be_printed_is_cancelled(hub, make_node):
     ]
     assert "A" not in hub.authority.snapshot()["state"]["waiting"]
     assert kiosk.status()["printer"] == "out"
+
+
+def test_recovery_barrier_keeps_the_kiosk_online_but_printing_from_its_lease(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.step()
+    backup = hub.backup()
+    hub.restore(backup)
+    kiosk.step()
+    assert hub.authority.barrier() == ["K2"]  # K1 re-synced, K2 not yet: no new numbers
+    kiosk.press("a")
+    kiosk.step()
+    ticket = kiosk.ctx.devices.printer.tickets[-1]
+    assert ticket.offline and not ticket.label.startswith("A-K1")  # a lease number
+    assert kiosk.status()["online"] is True
