@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench.machine import describe
+from bench.machine import describe, loadavg
 
 # name -> module with run(size) -> dict; order = the order of issue 4.
 BENCHMARKS = ("throughput", "latency", "write_amp", "catchup", "footprint")
@@ -81,14 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     size = args.mode or "quick"
     names = args.only or list(BENCHMARKS)
+    machine = describe()
     t0 = time.perf_counter()
     results = {}
     for name in names:
         print(f"bench: running {name} ({size})...", file=sys.stderr, flush=True)
         results[name] = run_one(name, size)
+    machine["loadavg_at_end"] = loadavg()
     doc = {
         "mode": size,
-        "machine": describe(),
+        "machine": machine,
         "total_seconds": round(time.perf_counter() - t0, 1),
         "targets": collect_targets(results),
         "benchmarks": results,

@@ -32,6 +32,24 @@ FILL = {"smoke": fill_push, "quick": fill_push, "full": fill}
 BOUND_S = 120.0  # no loop below may run longer than this
 
 
+class TimingTransport:
+    """Wraps the node's HttpTransport to add up the time spent in HTTP (the rest of a
+    pull is the node's own work: replica append + fsync, checkpoint)."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.seconds = 0.0
+        self.calls = 0
+
+    def request(self, method: str, path: str, json: Any = None, timeout: Any = None) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.request(method, path, json=json, timeout=timeout)
+        finally:
+            self.seconds += time.perf_counter() - t0
+            self.calls += 1
+
+
 def _node(hub: Hub, node_id: str, data_dir: Path) -> tuple[Any, Any, Any, Any]:
     from core.clock import SystemClock
     from node.outbox import Outbox
@@ -42,7 +60,7 @@ def _node(hub: Hub, node_id: str, data_dir: Path) -> tuple[Any, Any, Any, Any]:
     clock = SystemClock()
     outbox = Outbox(data_dir, node_id, clock)
     replica = Replica(data_dir)
-    transport = HttpTransport(hub.url, hub.tokens[node_id], timeout=10.0)
+    transport = TimingTransport(HttpTransport(hub.url, hub.tokens[node_id], timeout=10.0))
     return SyncClient(transport, outbox, replica, clock, wait=0), outbox, replica, clock
 
 
@@ -89,6 +107,7 @@ def catch_up(hub: Hub, events: int, node_id: str, tmp: Path, filler: Any = fill)
     target_hseq = int(healthz(probe).get("last_hseq") or 0)
     probe.close()
     view = LocalView(replica, outbox)
+    sync.transport.seconds, sync.transport.calls = 0.0, 0
     t0 = time.perf_counter()
     pulls = 0
     while replica.since < target_hseq and time.perf_counter() - t0 < BOUND_S and pulls < 10_000:
@@ -109,6 +128,8 @@ def catch_up(hub: Hub, events: int, node_id: str, tmp: Path, filler: Any = fill)
         "fill": filled,
         "pulls": pulls,
         "pull_s": round(t_pulled - t0, 3),
+        "pull_http_s": round(sync.transport.seconds, 3),
+        "pull_node_work_s": round(t_pulled - t0 - sync.transport.seconds, 3),
         "fold_s": round(t_folded - t_pulled, 3),
         "catch_up_s": round(t_folded - t0, 3),
         "records_per_s": round((target_hseq - before) / (t_pulled - t0), 1)
@@ -146,6 +167,7 @@ def push_outbox(hub: Hub, events: int, node_id: str, tmp: Path) -> dict[str, Any
             req=outbox.new_req(),
         )
     logged_s = time.perf_counter() - t0
+    sync.transport.seconds, sync.transport.calls = 0.0, 0
     t0 = time.perf_counter()
     batches = 0
     while time.perf_counter() - t0 < BOUND_S and batches < 10_000:
@@ -162,6 +184,7 @@ def push_outbox(hub: Hub, events: int, node_id: str, tmp: Path) -> dict[str, Any
         "push_s": round(push_s, 3),
         "batches": batches,
         "batch_size": sync.batch,
+        "push_http_s": round(sync.transport.seconds, 3),
         "acked_through": acked,
         "events_per_s": round(acked / push_s, 1) if push_s else None,
         "last_error": sync.last_error,

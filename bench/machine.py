@@ -60,6 +60,14 @@ def _fs_type(path: str) -> str | None:
     return fstype
 
 
+def loadavg() -> list[float] | None:
+    """1/5/15-minute load averages: a busy machine (tests running beside) skews every figure."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def describe(tmp_dir: str | None = None) -> dict[str, object]:
     """CPU model, cores, memory, Python, kernel, git commit (and whether the tree is dirty)."""
     import tempfile
@@ -81,4 +89,5 @@ def describe(tmp_dir: str | None = None) -> dict[str, object]:
         "git_dirty": bool(status) if status is not None else None,
         "tmp_dir": tmp,
         "tmp_fs": _fs_type(os.path.realpath(tmp)),
+        "loadavg_at_start": loadavg(),
     }
