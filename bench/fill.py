@@ -47,13 +47,11 @@ def fill(hub: Hub, events: int, clients: int = 8) -> dict[str, Any]:
     }
 
 
-def fill_push(hub: Hub, events: int, batch: int = 500) -> dict[str, Any]:
-    """Reach >= `events` fast: an offline kiosk's and an offline counter's logs, pushed.
+def offline_logs(lifecycles: int) -> tuple[dict[str, str], dict[str, list[dict[str, Any]]]]:
+    """The own logs of an offline kiosk K2 (prefix-mode tickets) and counter C08 (call, done).
 
-    K2 logs prefix-mode tickets, C08 calls and closes each (deps = the ticket's issue,
-    then the call), both pushed through POST /api/v1/sync/push in batches: whole
-    lifecycles in the log, about ten times faster than over the online API, so quick
-    mode can reach 10k/20k events within its minute. Full mode uses `fill` (online).
+    Returns (incarnation per node, events per node), valid per core.events, each
+    node's events in seq order, calls depending on the issue, done on the call.
     """
     import secrets as _secrets
     from zoneinfo import ZoneInfo
@@ -61,10 +59,6 @@ def fill_push(hub: Hub, events: int, batch: int = 500) -> dict[str, Any]:
     from core.events import make_event
     from core.numbering import prefix_label, service_day, ticket_key
 
-    probe = hub.client()
-    health = healthz(probe)
-    epoch, start = health.get("hub_epoch"), int(health.get("last_hseq") or 0)
-    t0 = time.perf_counter()
     boot = _secrets.token_hex(8)
     wall = int(time.time() * 1000)
     day = service_day(wall, ZoneInfo("Asia/Jakarta"))
@@ -89,7 +83,7 @@ def fill_push(hub: Hub, events: int, batch: int = 500) -> dict[str, Any]:
         logs[origin].append(e)
         return e
 
-    for n in range(1, (events - start) // 3 + 2):
+    for n in range(1, lifecycles + 1):
         label = prefix_label("B", "K2", n)
         key = ticket_key(day, label)
         issued = ev(
@@ -117,6 +111,22 @@ def fill_push(hub: Hub, events: int, batch: int = 500) -> dict[str, Any]:
             {"counter": "C08", "expect_service": "B", "mode": "offline"},
         )
         ev("C08", "ticket.done", key, [call["id"]], {"counter": "C08"})
+    return incs, logs
+
+
+def fill_push(hub: Hub, events: int, batch: int = 500) -> dict[str, Any]:
+    """Reach >= `events` fast: an offline kiosk's and an offline counter's logs, pushed.
+
+    K2 logs prefix-mode tickets, C08 calls and closes each (deps = the ticket's issue,
+    then the call), both pushed through POST /api/v1/sync/push in batches: whole
+    lifecycles in the log, several times faster than over the online API, so quick
+    mode can reach 10k/20k events within its minute. Full mode uses `fill` (online).
+    """
+    probe = hub.client()
+    health = healthz(probe)
+    epoch, start = health.get("hub_epoch"), int(health.get("last_hseq") or 0)
+    t0 = time.perf_counter()
+    incs, logs = offline_logs((events - start) // 3 + 1)
     problems: list[Any] = []
     for node in ("K2", "C08"):
         cl = hub.client(node)

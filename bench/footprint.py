@@ -19,6 +19,8 @@ from typing import Any
 
 from bench.fill import fill, fill_push
 from bench.harness import Hub, child_env, loket_argv
+from bench.load import run_phase
+from bench.ops import issue
 from bench.procfs import peak_rss_bytes, rss_bytes
 from bench.profile import counter_ids, node_profile
 from bench.stats import target
@@ -98,6 +100,19 @@ def run(size: str = "quick") -> dict[str, Any]:
         out["hub_events"] = out["fill"]["events"]
         out["hub_rss_after_events_mb"] = _mb(rss_bytes(hub.pid))
         out["hub_peak_rss_mb"] = _mb(peak_rss_bytes(hub.pid))
+        # The same issue load as benchmark 1, on a hub that already holds the day's log:
+        # shows whether the cost per command grows with the log (it should not).
+        clients = [hub.client("K1") for _ in range(8)]
+        late = run_phase(
+            clients,
+            10 if size == "smoke" else 50,
+            lambda cl, i, k: issue(cl),
+            server_pid=hub.pid,
+            budget_s=30.0,
+        )
+        for cl in clients:
+            cl.close()
+        out["issue_c8_after_events"] = late.to_json()
         hub.stop()
         hub.start()
         out["hub_startup_with_log_s"] = round(hub.startup_s or 0, 3)
