@@ -76,13 +76,13 @@ class QueueState:
             event = Event.from_dict(record)
         else:
             raise EventError(f"record: expected object or Event, got {type(record).__name__}")
+        if hseq is not None:
+            self.last_hseq = max(self.last_hseq, hseq)
         if event.is_derived:
             return []
         if hseq is None:
             self._tentative += 1
             hseq = TENTATIVE_HSEQ + self._tentative
-        else:
-            self.last_hseq = max(self.last_hseq, hseq)
         if est_ms is None:
             # Without the hub's anchored estimate, the event's own wall clock is the best guess.
             est_ms = int(event.clock.get("wall_ms", 0))

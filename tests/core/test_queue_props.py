@@ -1,0 +1,116 @@
+"""Properties of the fold over random hub logs (notes/sync.md §7.1 invariants 3-7)."""
+
+from __future__ import annotations
+
+from fold_helpers import Log, key
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.model import TicketStatus
+from core.queue import fold
+
+COUNTERS = ("C1", "C2", "C3")
+SERVICES = ("A", "B")
+NUMBERS = (1, 2, 3, 4, 5)
+REQS = (None, "r1", "r2", "r3")
+OPS = ("issue", "call", "done", "skip", "recall", "transfer", "cancel", "rate", "roster", "copy")
+
+
+def _random_log(data) -> tuple[Log, list]:
+    """Random events on a few tickets and counters, so conflicts are frequent.
+
+    Most calls pick a waiting ticket and most finishes pick a live call, as real counters do;
+    the rest are arbitrary, so the conflict and rejection paths are reached too.
+    """
+    log = Log()
+    calls = []
+    for _ in range(data.draw(st.integers(1, 40), label="steps")):
+        op = data.draw(st.sampled_from(OPS))
+        n = data.draw(st.sampled_from(NUMBERS))
+        service = data.draw(st.sampled_from(SERVICES))
+        counter = data.draw(st.sampled_from(COUNTERS))
+        tkey = key(n, service)
+        waiting = log.state.waiting()
+        live = [c for c in calls if log.state.tickets.get(c.ticket, None) is not None]
+        live = [c for c in live if log.state.tickets[c.ticket].call_id == c.id]
+        plausible = data.draw(st.integers(0, 3)) > 0
+        if op == "issue":
+            mode = data.draw(st.sampled_from(("online", "lease")))
+            req = data.draw(st.sampled_from(REQS))
+            log.issue(n, service, mode=mode, req=f"K1:i:{req}" if req else None)
+        elif op == "call":
+            mode = data.draw(st.sampled_from(("online", "offline")))
+            expect = data.draw(st.sampled_from(SERVICES))
+            if plausible and waiting:
+                t = data.draw(st.sampled_from(waiting))
+                tkey, expect = t.key, t.service
+            req = data.draw(st.sampled_from(REQS))
+            req = f"{counter}:i:{req}" if req else None
+            calls.append(log.call(counter, tkey, expect, mode=mode, req=req))
+        elif op in ("done", "skip", "recall", "transfer"):
+            pool = live if plausible and live else calls
+            call = data.draw(st.sampled_from([None, *pool])) if pool else None
+            if call is not None:
+                tkey, counter = call.ticket, call.body["counter"]
+            if op == "transfer":
+                log.transfer(counter, tkey, data.draw(st.sampled_from(SERVICES)), call)
+            else:
+                kind = {"skip": "skipped", "recall": "recalled"}.get(op, op)
+                log.finish(kind, counter, tkey, call)
+        elif op == "cancel":
+            log.cancel(tkey)
+        elif op == "rate":
+            log.rate(counter, tkey, data.draw(st.integers(1, 4)))
+        elif op == "roster":
+            services = data.draw(st.lists(st.sampled_from(SERVICES), unique=True))
+            log.roster(counter, services, data.draw(st.booleans()))
+        elif op == "copy":
+            # A long-lived state handed around by copy() must keep folding identically.
+            log.state = log.state.copy()
+    return log, calls
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_incremental_fold_equals_fresh_fold(data):
+    log, _ = _random_log(data)
+    fresh = fold(log.records)
+    assert fresh.snapshot() == log.state.snapshot()
+    assert fresh.tickets == log.state.tickets
+    assert fresh.counters == log.state.counters
+    assert fresh.rejections == log.state.rejections
+    rederived = []
+    again = fold([])
+    for record in log.records:
+        rederived.extend(again.apply(record))
+    assert [d.to_dict() for d in rederived] == [d.to_dict() for d in log.derived]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_fold_invariants_hold_on_random_logs(data):
+    log, calls = _random_log(data)
+    state = log.state
+    # Invariant 5: each called ticket is exactly what its holder shows; no counter shows two.
+    called = [t for t in state.tickets.values() if t.status == TicketStatus.CALLED]
+    assert len({t.holder for t in called}) == len(called)
+    for t in called:
+        assert state.counter_view(t.holder).current == t.key
+        assert state.counter_view(t.holder).call_id == t.call_id
+    for cs in state.counters.values():
+        if cs.current is not None:
+            assert state.tickets[cs.current].status == TicketStatus.CALLED
+            assert state.tickets[cs.current].holder == cs.id
+    # Invariant 4: no silent double call: every call was accepted or told it lost.
+    superseded = {d.body["call"] for d in log.derived if d.type == "call.superseded"}
+    for call in calls:
+        assert call.id in state.call_tickets or call.id in superseded
+    # Invariant 6: a served ticket has exactly one server.
+    for t in state.tickets.values():
+        assert (t.status == TicketStatus.SERVED) == (t.served_by is not None)
+    # Derived ids are unique and derived events change nothing when fed back.
+    assert len({d.id for d in log.derived}) == len(log.derived)
+    before = state.snapshot()
+    for d in log.derived:
+        assert state.apply(d) == []
+    assert state.snapshot() == before
