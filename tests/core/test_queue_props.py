@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fold_helpers import Log, key
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,8 @@ COUNTERS = ("C1", "C2", "C3")
 SERVICES = ("A", "B")
 NUMBERS = (1, 2, 3, 4, 5)
 REQS = (None, "r1", "r2", "r3")
+# Nightly runs raise this (notes/sync.md §8.4: some bugs needed 2 000 examples).
+EXAMPLES = int(os.environ.get("LOKET_FOLD_EXAMPLES", "100"))
 OPS = ("issue", "call", "done", "skip", "recall", "transfer", "cancel", "rate", "roster", "copy")
 
 
@@ -70,7 +74,7 @@ def _random_log(data) -> tuple[Log, list]:
     return log, calls
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.data())
 def test_incremental_fold_equals_fresh_fold(data):
     log, _ = _random_log(data)
@@ -86,7 +90,7 @@ def test_incremental_fold_equals_fresh_fold(data):
     assert [d.to_dict() for d in rederived] == [d.to_dict() for d in log.derived]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.data())
 def test_fold_invariants_hold_on_random_logs(data):
     log, calls = _random_log(data)
