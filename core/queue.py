@@ -121,12 +121,18 @@ class QueueState:
 
     # -- queries ----------------------------------------------------------------------------
 
-    def waiting(self, service: str | None = None) -> list[Ticket]:
-        """Waiting tickets in queue order: ``(priority, est_ms, hseq)``, not by number."""
+    def waiting(self, service: str | None = None, day: str | None = None) -> list[Ticket]:
+        """Waiting tickets in queue order: ``(priority, est_ms, hseq)``, not by number.
+
+        ``day`` keeps only that service day: the fold has no calendar, so a ticket left
+        waiting at closing time stays waiting until someone cancels it.
+        """
         found = [
             t
             for t in self.tickets.values()
-            if t.status == TicketStatus.WAITING and (service is None or t.service == service)
+            if t.status == TicketStatus.WAITING
+            and (service is None or t.service == service)
+            and (day is None or t.day == day)
         ]
         return sorted(found, key=lambda t: t.order)
 
@@ -235,17 +241,20 @@ def choose_next(
     state: QueueState,
     counter_id: str,
     residue: tuple[int, int] | Mapping[str, tuple[int, int]] | None = None,
+    *,
+    day: str | None = None,
 ) -> Ticket | None:
     """The ticket this counter should call next, or None (closed counter or nothing waiting).
 
     Across the counter's services the earliest order key wins. ``residue`` restricts the
     choice to one residue class: a ``(index, n)`` for every service, or a mapping per service
     as ``residues()`` returns; a service missing from the mapping is not restricted.
+    ``day`` (the current service day) keeps yesterday's leftovers from being called.
     """
     cs = state.counter_view(counter_id)
     if not cs.open:
         return None
-    for t in state.waiting():
+    for t in state.waiting(day=day):
         if t.service not in cs.services:
             continue
         r = residue.get(t.service) if isinstance(residue, Mapping) else residue

@@ -346,3 +346,12 @@ def test_fold_of_records_equals_the_incremental_state():
     fresh = fold(log.records)
     assert fresh.snapshot() == log.state.snapshot()
     assert fresh.tickets == log.state.tickets
+
+
+def test_choose_next_can_ignore_leftovers_of_another_day():
+    log = Log()
+    log.roster("C1", ["B"])
+    log.issue(1)
+    assert choose_next(log.state, "C1", day=DAY).key == key(1)
+    assert choose_next(log.state, "C1", day="2026-11-29") is None
+    assert log.state.waiting("B", day="2026-11-29") == []
