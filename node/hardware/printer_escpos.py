@@ -46,7 +46,10 @@ class EscposPrinter:
     """A ``TicketPrinter`` over any python-escpos device, opened lazily and reopened on error.
 
     ``open_device`` returns a connected escpos printer object (``Usb``, ``Serial``...);
-    it raises on failure. Tests may pass their own.
+    it raises on failure. Tests may pass their own. ``keep_open=False`` (network printers)
+    connects for each job and each status query, as raw port-9100 printing expects: an idle
+    connection the printer dropped would otherwise fail the next ticket, and a printer that
+    takes one client at a time stays free for others.
     """
 
     def __init__(
@@ -56,8 +59,10 @@ class EscposPrinter:
         name: str,
         *,
         can_read: bool = True,
+        keep_open: bool = True,
         status_timeout: float = 0.5,
     ) -> None:
+        self._keep_open = keep_open
         self.status_timeout = status_timeout
         self._open_device = open_device
         self.profile = profile
@@ -87,29 +92,38 @@ class EscposPrinter:
             except Exception as exc:
                 self._drop()
                 raise HardwareError(f"printer {self.name}: ticket not printed: {exc}") from exc
+            if not self._keep_open:
+                self._drop()
 
     def status(self) -> str:
         with self._lock:
             try:
-                device = self._ensure_open()
-            except Exception as exc:  # noqa: BLE001 - any failure to open means "offline"
-                log.info("printer %s offline: %s", self.name, exc)
-                self._drop()
-                return PrinterStatus.OFFLINE
-            if not self._can_read:
+                return self._status()
+            finally:
+                if not self._keep_open:
+                    self._drop()
+
+    def _status(self) -> str:
+        try:
+            device = self._ensure_open()
+        except Exception as exc:  # noqa: BLE001 - any failure to open means "offline"
+            log.info("printer %s offline: %s", self.name, exc)
+            self._drop()
+            return PrinterStatus.OFFLINE
+        if not self._can_read:
+            return PrinterStatus.UNKNOWN
+        try:
+            device._raw(PAPER_STATUS_QUERY)
+            reply = _read_reply(device, self.status_timeout)
+        except TimeoutError:
+            return PrinterStatus.UNKNOWN
+        except Exception as exc:  # noqa: BLE001 - a write failure: the link is gone
+            if "Timeout" in type(exc).__name__:  # pyusb's USBTimeoutError: no reply
                 return PrinterStatus.UNKNOWN
-            try:
-                device._raw(PAPER_STATUS_QUERY)
-                reply = _read_reply(device, self.status_timeout)
-            except TimeoutError:
-                return PrinterStatus.UNKNOWN
-            except Exception as exc:  # noqa: BLE001 - a write failure: the link is gone
-                if "Timeout" in type(exc).__name__:  # pyusb's USBTimeoutError: no reply
-                    return PrinterStatus.UNKNOWN
-                log.info("printer %s status query failed: %s", self.name, exc)
-                self._drop()
-                return PrinterStatus.OFFLINE
-            return paper_status_from_reply(bytes(reply or b""))
+            log.info("printer %s status query failed: %s", self.name, exc)
+            self._drop()
+            return PrinterStatus.OFFLINE
+        return paper_status_from_reply(bytes(reply or b""))
 
     def close(self) -> None:
         with self._lock:
@@ -214,7 +228,10 @@ def make_escpos_printer(section: Any) -> EscposPrinter:
         if backend == "network":
             host, port = setting(section, "host"), int(setting(section, "port", 9100))
             return EscposPrinter(
-                lambda: _open_network(host, port, timeout, profile), profile, f"{host}:{port}"
+                lambda: _open_network(host, port, timeout, profile),
+                profile,
+                f"{host}:{port}",
+                keep_open=False,
             )
         if backend == "serial":
             try:
