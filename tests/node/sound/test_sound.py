@@ -50,7 +50,7 @@ def clips(tmp_path: Path) -> dict[str, bytes]:
         "chime": write_clip(folder, "chime", 1000, RATE // 10),
         "satu": write_clip(folder, "satu", -3000, RATE // 7),
         "dua": write_clip(folder, "dua", 5000, RATE // 13),
-        "long": write_clip(folder, "long", 200, RATE),  # 1 s: keeps the worker busy
+        "long": write_clip(folder, "long", 200, 2 * RATE),  # 2 s: keeps the worker busy
     }
 
 
@@ -95,7 +95,7 @@ def test_announcements_reach_the_speaker_gapless_and_in_order(
 
 
 def test_repeated_pending_call_collapses(dummy_audio: None, announcer: PygameAnnouncer) -> None:
-    announcer.announce(["long"])  # playing (or pending) for a whole second
+    announcer.announce(["long"])  # playing (or pending) for two seconds
     for _ in range(3):
         announcer.announce(["chime", "satu"])  # RECALL pressed three times meanwhile
     announcer.announce(["chime", "dua"])
