@@ -269,14 +269,34 @@ def test_bug1_derived_events_are_not_fold_inputs():
     log = Log()
     log.issue(1)
     log.issue(2)
-    log.call("C1", key(1))
+    log.issue(31, req="K1:i:r9")
+    log.issue(41, mode="lease", req="K1:i:r9")
+    log.call("C1", key(1), mode="online", req="C1:i:r1")
     log.call("C2", key(1))
+    log.call("C1", key(2), req="C1:i:r1")
+    log.transfer("C2", key(2), "A")
+    log.done("C1", key(2))
+    log.rate("C1", key(2), 4)
+    log.rate("C1", key(2), 4)
+    log.call("C2", key(1))  # the retracted ticket is called for real now
+    kinds = {d.type for d in log.derived}
+    assert kinds == {
+        "call.superseded",
+        "call.retracted",
+        "ticket.void_ghost",
+        "transfer.rejected",
+        "rating.rejected",
+    }
     before = log.state.snapshot()
     tickets = dict(log.state.tickets)
-    for d in log.derived:
+    for hseq, d in enumerate(log.derived, start=len(log.records) + 1):
         assert log.state.apply(d) == []
         assert log.state.apply(d.to_dict()) == []
-    assert log.state.snapshot() == before and log.state.tickets == tickets
+        assert (
+            log.state.apply({"hseq": hseq, "recv_ms": 0, "est_ms": 0, "event": d.to_dict()}) == []
+        )
+    assert log.state.tickets == tickets
+    assert {**log.state.snapshot(), "last_hseq": 0} == {**before, "last_hseq": 0}
 
 
 def test_rederiving_from_a_fresh_fold_gives_the_same_ids():

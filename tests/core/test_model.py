@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +19,8 @@ from core.model import (
     Ticket,
     TicketStatus,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_live_and_final_partition_the_statuses():
@@ -85,3 +90,17 @@ def test_config_values_and_counter_state_defaults():
         "label": None,
         "last_done": None,
     }
+
+
+def test_domain_modules_import_only_the_standard_library():
+    code = (
+        "import sys\n"
+        "import core.model, core.events, core.queue, core.fold_rules, core.numbering, core.clock\n"
+        "roots = {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(roots & {'flask','tinydb','waitress','gpiozero','escpos','pygame',"
+        "'serial','luma','PIL','hub','node'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
