@@ -14,16 +14,20 @@ from its replica at any time (after a restart, after the hub comes back) without
     }
 
 Fonts are pygame's bundled default font: the hall has no internet and no font downloads.
-Call ``render`` from one thread only (SDL video is not thread-safe).
+``render`` never blocks on drawing: ``PygameScreen`` draws the newest view on its own thread.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from typing import Any, Protocol, runtime_checkable
 
 from node.hardware.errors import HardwareError, missing_driver
 from node.hardware.settings import setting
+
+log = logging.getLogger(__name__)
 
 BACKENDS = ("pygame", "fake")
 
@@ -187,7 +191,12 @@ def draw_board(surface: Any, view: dict, fonts: _Fonts) -> dict[str, Any]:
 
 
 class PygameScreen:
-    """The hall board on a pygame window (full screen on the Pi, a window for development)."""
+    """The hall board on a pygame window (full screen on the Pi, a window for development).
+
+    SDL wants one thread to own the window, and a 1080p frame takes tens of milliseconds on
+    a Pi: so one drawing thread owns the display, ``render`` only hands it the newest view
+    (frames in between are skipped, never queued) and returns at once.
+    """
 
     def __init__(self, fullscreen: bool = True, size: tuple[int, int] = (1280, 720)) -> None:
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -198,30 +207,87 @@ class PygameScreen:
                 "pygame", "pip install pygame (or apt install python3-pygame)"
             ) from exc
         self._pygame = pygame
-        try:
-            pygame.display.init()
-            pygame.font.init()
-            if fullscreen:
-                self.surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-                pygame.mouse.set_visible(False)
-            else:
-                self.surface = pygame.display.set_mode(size)
-            pygame.display.set_caption("Loket")
-        except pygame.error as exc:
-            pygame.display.quit()
-            raise HardwareError(f"cannot open the hall screen: {exc}") from exc
-        self._fonts = _Fonts(pygame)
+        self._fullscreen, self._size = fullscreen, size
+        self.surface: Any = None
         self.regions: dict[str, Any] = {}
+        self.frames_drawn = 0
+        self._cond = threading.Condition()
+        self._view: dict | None = None
+        self._submitted = self._drawn = 0
+        self._stop = False
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="hall-screen", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise HardwareError(f"cannot open the hall screen: {self._error}") from self._error
+
+    def _open(self) -> None:
+        pygame = self._pygame
+        pygame.display.init()
+        pygame.font.init()
+        if self._fullscreen:
+            self.surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+            pygame.mouse.set_visible(False)
+        else:
+            self.surface = pygame.display.set_mode(self._size)
+        pygame.display.set_caption("Loket")
+        self._fonts = _Fonts(pygame)
+
+    def _run(self) -> None:
+        try:
+            self._open()
+        except Exception as exc:  # noqa: BLE001 - reported by the constructor
+            self._error = exc
+            self._pygame.display.quit()
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while True:
+                with self._cond:
+                    # Wake at least twice a second: pumping events keeps the window manager
+                    # from marking the board "not responding".
+                    self._cond.wait_for(lambda: self._stop or self._submitted > self._drawn, 0.5)
+                    if self._stop:
+                        return
+                    view, number = self._view, self._submitted
+                self._pygame.event.pump()
+                if view is None or number == self._drawn:
+                    continue
+                try:
+                    regions = draw_board(self.surface, view, self._fonts)
+                    self._pygame.display.flip()
+                except Exception:  # noqa: BLE001 - a bad view must not kill the board
+                    log.exception("drawing the hall board failed")
+                    regions = self.regions
+                with self._cond:
+                    self.regions, self._drawn = regions, number
+                    self.frames_drawn += 1
+                    self._cond.notify_all()
+        finally:
+            self._pygame.font.quit()
+            self._pygame.display.quit()
 
     def render(self, view: dict) -> None:
-        # Pumping events keeps the window manager from marking the board "not responding".
-        self._pygame.event.pump()
-        self.regions = draw_board(self.surface, view, self._fonts)
-        self._pygame.display.flip()
+        with self._cond:
+            if self._stop:
+                raise HardwareError("the hall screen is closed")
+            self._view = dict(view)
+            self._submitted += 1
+            self._cond.notify_all()
+
+    def wait_drawn(self, timeout: float | None = None) -> bool:
+        """Block until the latest ``render``ed view is on the screen (tests, shutdown)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._drawn >= self._submitted, timeout)
 
     def close(self) -> None:
-        self._pygame.font.quit()
-        self._pygame.display.quit()
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._thread.join(timeout=5)
 
 
 def make_screen(section: Any) -> Screen:

@@ -45,6 +45,7 @@ def saved_frame(screen: PygameScreen, path: Path):  # -> pygame.Surface
     """Save the frame as a PNG and load it back: what we check is a real image file."""
     import pygame
 
+    assert screen.wait_drawn(timeout=30)
     pygame.image.save(screen.surface, str(path))
     return pygame.image.load(str(path))
 
@@ -92,6 +93,17 @@ def test_different_numbers_draw_different_frames(screen: PygameScreen, tmp_path:
         for x in range(region.left, region.right, 3)
         for y in range(region.top, region.bottom, 3)
     )
+
+
+def test_a_bad_view_does_not_kill_the_board(screen: PygameScreen, tmp_path: Path) -> None:
+    screen.render({**VIEW, "recent": 5})  # not a list: drawing fails (and is logged)
+    assert screen.wait_drawn(timeout=30)
+    screen.render(VIEW)
+    image = saved_frame(screen, tmp_path / "after.png")
+    assert count_color(image, screen.regions["number"], NUMBER) > 0
+    screen.close()
+    with pytest.raises(HardwareError, match="closed"):
+        screen.render(VIEW)
 
 
 def test_fake_screen_records_frames() -> None:
