@@ -26,6 +26,8 @@ N, X, V = TicketStatus.NO_SHOW, TicketStatus.CANCELLED, TicketStatus.VOID
 TRANSITIONS: dict[tuple[TicketStatus, str], TicketStatus] = {
     (W, "ticket.called"): C,
     (C, "ticket.recalled"): C,
+    # A no-show who turns up: only a counter that called them may recall (a new live call).
+    (N, "ticket.recalled"): C,
     (C, "ticket.skipped"): N,
     (C, "ticket.done"): S,
     # Evidence beats a no-show: the counter pressed done, so the visitor was served.
@@ -189,25 +191,33 @@ def on_called(st: QueueState, step: Step) -> None:
             {"call": e.id, "counter": counter, "winner": winner, "ticket": e.ticket},
         )
         return
+    _accept_call(st, step, t, counter, "called")
+
+
+def _accept_call(st: QueueState, step: Step, t: Ticket, counter: str, kind: str) -> None:
+    """Make ``step.event`` the live call of ``t`` at ``counter``."""
+    e = step.event
     cs = st.counter(counter)
     held = st.tickets.get(cs.current) if cs.current else None
-    if held is not None and held.status == C and held.holder == counter:
+    if held is not None and held.key != t.key and held.status == C and held.holder == counter:
         # One live call per counter (§8.4 bug 5): whatever else it "holds" was never shown.
         _retract(st, step, held)
     t = _put(
         st,
         replace(
             t,
-            status=TRANSITIONS[(W, e.type)],
+            status=TRANSITIONS[(t.status, e.type)],
             holder=counter,
             call_id=e.id,
             callers=t.callers | {counter},
             called_ms=step.est_ms,
+            finished_ms=None,
+            recalls=t.recalls + (kind == "recalled"),
         ),
     )
     st.call_tickets[e.id] = t.key
     st.counters[counter] = replace(st.counter(counter), current=t.key, call_id=e.id, label=t.label)
-    _note_call(st, t, counter, step, "called")
+    _note_call(st, t, counter, step, kind)
 
 
 def _ticket_or_reject(st: QueueState, step: Step) -> Ticket | None:
@@ -221,6 +231,11 @@ def on_recalled(st: QueueState, step: Step) -> None:
     e, counter = step.event, step.event.body["counter"]
     t = _ticket_or_reject(st, step)
     if t is None:
+        return
+    if t.status == N and counter in t.callers:
+        # The skipped visitor turned up after all: a counter that called them calls again,
+        # and the recall becomes the live call that later finish events name in deps.
+        _accept_call(st, step, t, counter, "recalled")
         return
     if not _finishes_its_call(t, counter, e):
         _reject(st, step, "not_holder")

@@ -82,10 +82,49 @@ def test_table_only_names_known_states_and_events():
         assert kind in kinds
 
 
-def test_final_states_are_only_left_by_rating_or_late_evidence():
+def test_final_states_are_only_left_by_late_evidence_or_a_returning_no_show():
     exits = {(s, k) for (s, k), new in TRANSITIONS.items() if s != new}
     assert {(s, k) for s, k in exits if s in {ST.SERVED, ST.CANCELLED, ST.VOID}} == set()
-    assert {k for s, k in exits if s == ST.NO_SHOW} == {"ticket.done"}
+    assert {k for s, k in exits if s == ST.NO_SHOW} == {"ticket.done", "ticket.recalled"}
+
+
+def test_a_no_show_who_turns_up_is_recalled_by_a_counter_that_called_them():
+    log = Log()
+    log.issue(1)
+    log.issue(2)
+    call = log.call("C1", key(1))
+    log.skip("C1", key(1), call)
+    log.recall("C2", key(1), call)  # never called it: refused
+    assert log.state.tickets[key(1)].status == ST.NO_SHOW
+    assert log.state.rejections[-1]["reason"] == "not_holder"
+    again = log.recall("C1", key(1), call)
+    t = log.state.tickets[key(1)]
+    assert (t.status, t.holder, t.call_id, t.recalls, t.finished_ms) == (
+        ST.CALLED,
+        "C1",
+        again.id,
+        1,
+        None,
+    )
+    assert log.state.counter_view("C1").call_id == again.id
+    log.skip("C1", key(1), call)  # names the old call: does not end the recall
+    assert log.state.tickets[key(1)].status == ST.CALLED
+    log.done("C1", key(1), again)
+    assert log.state.tickets[key(1)].status == ST.SERVED
+    assert log.state.counter_view("C1").current is None
+
+
+def test_recalling_a_no_show_retracts_the_counters_other_call():
+    log = Log()
+    log.issue(1)
+    log.issue(2)
+    call = log.call("C1", key(1))
+    log.skip("C1", key(1), call)
+    log.call("C1", key(2))
+    log.recall("C1", key(1), call)
+    assert log.types() == ["call.retracted"]
+    assert log.state.tickets[key(2)].status == ST.WAITING
+    assert log.state.counter_view("C1").current == key(1)
 
 
 def test_call_done_lifecycle_sets_holder_counter_and_timestamps():
