@@ -46,6 +46,9 @@ def counter_action(counter_id: str, action: str) -> Response:
     kw = {}
     if action == "transfer":
         kw["to"] = field(body, "to", str)
+    elif action == "recall":
+        # optional: recall a no-show this counter skipped (instead of its current ticket)
+        kw["ticket"] = field(body, "ticket", str, required=False)
     elif action == "rate":
         kw["score"] = field(body, "score", int)
     return jsonify(_authority().counter_command(counter_id, action, req, **kw))

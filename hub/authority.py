@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.clock import HLC, Clock, SystemClock
-from core.events import Event, make_event, make_record
+from core.events import DERIVED_TYPES, Event, make_event, make_record
 from core.queue import QueueState
 from hub import operations
 from hub.derive import ClockAnchors, hlc_wall_ms, skew_notice
@@ -116,10 +116,8 @@ class Authority:
         self.last_hseq = record["hseq"]
         self._ids[ev["id"]] = canonical(ev)
         self._journal_day = day_of(record["recv_ms"], self.tz)
-        if ev["type"].startswith(("call.", "transfer.", "anomaly.", "rating.", "clock.")) or (
-            ev["type"] == "ticket.void_ghost"
-        ):
-            return
+        if ev["type"] in DERIVED_TYPES:
+            return  # notifications: no req, no seq, nothing to gate on
         self._events[ev["id"]] = ev
         self.gate.note_logged(ev)
         self.anchors.observe(ev["origin"], ev.get("clock"), record["recv_ms"])

@@ -153,6 +153,8 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
         )
     elif action == "rate":
         event = _rate(auth, cs, counter_id, req, kw.get("score"))
+    elif action == "recall" and kw.get("ticket") and kw["ticket"] != cs.current:
+        event = _recall_no_show(auth, counter_id, req, kw["ticket"])
     else:
         if cs.current is None:
             raise Refused("no_current_ticket", f"counter {counter_id} is not serving anyone", 409)
@@ -172,6 +174,26 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
         )
     _commit_one(auth, event)
     return _answer(auth, event.to_dict())
+
+
+def _recall_no_show(auth: Authority, counter_id: str, req: str, key: str) -> Any:
+    """A skipped visitor turned up: a counter that called them calls them again."""
+    ticket = auth.state.tickets.get(key)
+    if ticket is None:
+        raise unknown("ticket", key)
+    if ticket.status != TicketStatus.NO_SHOW or counter_id not in ticket.callers:
+        raise Refused(
+            "not_recallable",
+            f"{ticket.label} is {ticket.status}; only a no-show this counter called comes back",
+            409,
+        )
+    return auth._hub_event(
+        "ticket.recalled",
+        ticket=key,
+        req=req,
+        deps=(auth._last_call.get(key),),
+        body={"counter": counter_id},
+    )
 
 
 def _rate(auth: Authority, cs: Any, counter_id: str, req: str, score: Any) -> Any:

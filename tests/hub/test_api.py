@@ -323,3 +323,23 @@ def test_healthz_and_time(client, auth, req, authority, clock):
     t = client.get("/api/v1/time").json
     assert t["hub_ms"] == clock.wall_ms()
     assert t["hub_hlc"].endswith(".hub")
+
+
+def test_a_no_show_who_turns_up_can_be_recalled_by_its_counter(client, auth, req):
+    issue(client, auth, req())
+    called = press(client, auth, "C1", "next", req()).json["ticket"]
+    press(client, auth, "C1", "skip", req())
+    other = press(client, auth, "C2", "recall", req(), ticket=called["key"])
+    assert other.status_code == 409 and other.json["error"] == "not_recallable"
+    back = press(client, auth, "C1", "recall", req(), ticket=called["key"])
+    assert back.status_code == 200
+    assert back.json["ticket"]["status"] == "called"
+    assert back.json["ticket"]["holder"] == "C1"
+    done = press(client, auth, "C1", "done", req())
+    assert done.json["ticket"]["status"] == "served"
+    assert done.json["event"]["deps"] == [back.json["event"]["id"]]
+
+
+def test_recall_of_an_unknown_ticket(client, auth, req):
+    r = press(client, auth, "C1", "recall", req(), ticket="2026-11-28/B-999")
+    assert r.status_code == 404 and r.json["error"] == "unknown_ticket"
