@@ -197,3 +197,25 @@ def test_barrier_progress_survives_a_restart_and_an_admin_can_lift_it(
 def test_restore_refuses_a_folder_that_is_not_a_backup(tmp_path):
     with pytest.raises(FileNotFoundError):
         restore_from(tmp_path, tmp_path / "data")
+
+
+def test_a_failed_append_acknowledges_nothing_and_leaves_no_trace(
+    client, tokens, authority, monkeypatch
+):
+    headers = {"Authorization": f"Bearer {tokens['K1']}"}
+    real_append = authority.store.append
+
+    def disk_full(records):
+        raise JournalError("No space left on device")
+
+    monkeypatch.setattr(authority.store, "append", disk_full)
+    r = client.post("/api/v1/tickets", json={"req": "r1", "service": "B"}, headers=headers)
+    assert r.status_code == 503 and r.json["error"] == "storage_error"
+    state = client.get("/api/v1/state").json
+    assert state["last_hseq"] == 0 and state["state"]["waiting"] == {}
+
+    monkeypatch.setattr(authority.store, "append", real_append)
+    r = client.post("/api/v1/tickets", json={"req": "r1", "service": "B"}, headers=headers)
+    assert r.status_code == 201  # the retry with the same req is a first issue
+    assert r.json["ticket"]["label"] == "B-001"
+    assert r.json["event"]["id"] == f"hub:{authority.epoch}:1"
