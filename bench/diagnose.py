@@ -85,6 +85,58 @@ def issue_profile(n: int) -> dict[str, Any]:
     }
 
 
+def growth(steps: tuple[int, ...]) -> dict[str, Any]:
+    """CPU per issue and per call-next (this process: app + test client) as the queue grows.
+
+    Flat is the goal; a rise with the number of waiting tickets means a scan or a copy
+    per command. The top functions at the largest size say which.
+    """
+    rows = []
+    prof_out: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-diag-") as tmp:
+        app, tokens = _app(Path(tmp) / "data")
+        client = app.test_client()
+        kiosk = {"Authorization": f"Bearer {tokens['K1']}"}
+        clerk = {"Authorization": f"Bearer {tokens['C01']}"}
+        waiting, i = 0, 0
+
+        def issue_n(n: int) -> None:
+            nonlocal i
+            for _ in range(n):
+                i += 1
+                client.post(
+                    "/api/v1/tickets",
+                    headers=kiosk,
+                    json={"req": f"g:{i}", "service": "B", "kiosk": "K1"},
+                )
+
+        for target_waiting in steps:
+            issue_n(max(0, target_waiting - waiting))
+            waiting = target_waiting
+            last = target_waiting == steps[-1]
+            prof = cProfile.Profile() if last else None
+            c0 = time.process_time()
+            if prof:
+                prof.enable()
+            issue_n(50)
+            if prof:
+                prof.disable()
+            c1 = time.process_time()
+            for k in range(50):
+                client.post("/api/v1/counters/C01/next", headers=clerk, json={"req": f"n:{i}:{k}"})
+            c2 = time.process_time()
+            rows.append(
+                {
+                    "waiting": target_waiting,
+                    "issue_cpu_ms": round((c1 - c0) * 20, 2),
+                    "next_cpu_ms": round((c2 - c1) * 20, 2),
+                }
+            )
+            if prof:
+                prof_out = _top(prof, 10)
+    return {"per_size": rows, "top_own_time_at_largest_issue_profiled": prof_out}
+
+
 def memory_and_restart(events: int) -> dict[str, Any]:
     from core.queue import QueueState
 
@@ -157,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = {
         "machine": describe(),
         "issue": issue_profile(300 if quick else 2000),
+        "growth": growth((0, 1000, 4000) if quick else (0, 2000, 8000)),
         "hub_20k": memory_and_restart(20_000),
     }
     text = json.dumps(doc, indent=2)
