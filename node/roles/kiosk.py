@@ -37,6 +37,9 @@ class KioskRole(Role):
         self.last_ticket: dict | None = None
         self.last_error: str | None = None
         self.print_failures = 0
+        # service -> the day we last asked a lease for (RAM only: it limits requests, the
+        # numbers themselves always come from the log).
+        self._asked: dict[str, str] = {}
 
     # -- time ----------------------------------------------------------------------------
 
@@ -194,10 +197,15 @@ class KioskRole(Role):
         day = service_day(self._now_ms(), self._tz())
         book = LeaseBook.from_events(ctx.node_id, ctx.outbox.events())
         for service in self.services:
-            size = self._last_lease_size(day, service)
-            remaining = book.remaining(day, service)
-            if size and remaining * 2 >= size:
+            latest = self._latest_lease(service)
+            if latest is not None and latest["day"] == day:
+                if book.remaining(day, service) * 2 >= latest["hi"] - latest["lo"] + 1:
+                    continue
+            elif self._asked.get(service) == day:
+                # We asked for our day and the hub granted another one: the hub's clock
+                # decides the service day; asking again would only burn numbers.
                 continue
+            self._asked[service] = day
             answer = ctx.rpc(
                 "POST",
                 "/api/v1/leases",
@@ -212,18 +220,17 @@ class KioskRole(Role):
             else:
                 log.info("no lease for %s: %s", service, body.get("error"))
 
-    def _last_lease_size(self, day: str, service: str) -> int:
-        size = 0
+    def _latest_lease(self, service: str) -> dict | None:
+        latest = None
         for ev in self.ctx.outbox.events():
             b = ev.get("body") or {}
             if (
                 ev.get("type") == "lease.granted"
                 and b.get("kiosk") == self.ctx.node_id
                 and b.get("service") == service
-                and b.get("day") == day
             ):
-                size = b["hi"] - b["lo"] + 1
-        return size
+                latest = b
+        return latest
 
     def status(self) -> dict:
         printer = self.ctx.devices.printer

@@ -136,3 +136,13 @@ def test_recovery_barrier_keeps_the_kiosk_online_but_printing_from_its_lease(hub
     ticket = kiosk.ctx.devices.printer.tickets[-1]
     assert ticket.offline and not ticket.label.startswith("A-K1")  # a lease number
     assert kiosk.status()["online"] is True
+
+
+def test_a_kiosk_clock_a_day_ahead_does_not_keep_asking_for_leases(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.step()
+    kiosk.clock.jump_wall(86_400_000)
+    for _ in range(3):
+        kiosk.step()
+    grants = [e for e in hub.events("lease.granted") if e["body"]["kiosk"] == "K1"]
+    assert len(grants) <= 4  # one per service, plus at most one more ask per service
