@@ -20,7 +20,7 @@ from typing import Any
 from bench.fill import fill, fill_push
 from bench.harness import Hub, child_env, loket_argv
 from bench.load import run_phase
-from bench.ops import issue
+from bench.ops import healthz, issue
 from bench.procfs import peak_rss_bytes, rss_bytes
 from bench.profile import counter_ids, node_profile
 from bench.stats import target
@@ -67,6 +67,9 @@ def _start_node(
         stdin=subprocess.PIPE if simulate else subprocess.DEVNULL,
     )
     log.close()
+    probe = hub.client()
+    hub_last = int(healthz(probe).get("last_hseq") or 0)
+    probe.close()
     ready_s = None
     try:
         while time.perf_counter() - t0 < NODE_READY_S and proc.poll() is None:
@@ -77,7 +80,16 @@ def _start_node(
         if ready_s is None:
             tail = log_path.read_text(errors="replace")[-600:]
             return {"error": f"not ready in {NODE_READY_S} s (exit {proc.poll()}): {tail}"}
-        time.sleep(1.0)  # let the first long-poll and the role's start-up settle
+        rss_ready = rss_bytes(proc.pid)
+        # Then until its replica holds the hub's whole log (status.json `since`): a node's
+        # memory depends on how much of the day it holds, so measure it with all of it.
+        caught_s = None
+        while time.perf_counter() - t0 < NODE_READY_S + 60 and proc.poll() is None:
+            if _status(data).get("since", -1) >= hub_last:
+                caught_s = time.perf_counter() - t0
+                break
+            time.sleep(0.02)
+        time.sleep(0.5)  # the fold after the last page
         rss, peak = rss_bytes(proc.pid), peak_rss_bytes(proc.pid)
     finally:
         if proc.stdin is not None:
@@ -91,21 +103,27 @@ def _start_node(
                 proc.wait(timeout=5)
     return {
         "startup_to_ready_s": round(ready_s, 3),
+        "rss_at_ready_mb": _mb(rss_ready),
+        "caught_up_s": None if caught_s is None else round(caught_s, 3),
+        "hub_events": hub_last,
         "rss_mb": _mb(rss),
         "peak_rss_mb": _mb(peak),
         "exit_code": proc.returncode,
     }
 
 
-def _online(data_dir: Path) -> bool:
+def _status(data_dir: Path) -> dict[str, Any]:
     # The status file may sit in the data dir itself or in a subfolder of it.
     for path in (data_dir / "status.json", *data_dir.glob("*/status.json")):
         try:
-            if json.loads(path.read_text()).get("online") is True:
-                return True
+            return json.loads(path.read_text())
         except (OSError, ValueError):
             continue
-    return False
+    return {}
+
+
+def _online(data_dir: Path) -> bool:
+    return _status(data_dir).get("online") is True
 
 
 def run(size: str = "quick") -> dict[str, Any]:
