@@ -33,6 +33,7 @@ class PhaseResult:
     server_cpu_s: float = 0.0
     server_write_bytes: int = 0
     server_wchar: int = 0
+    client_cpu_s: float = 0.0
     timed_out: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -50,6 +51,11 @@ class PhaseResult:
                 round(self.server_write_bytes / self.ok) if self.ok else None
             ),
             "server_wchar_per_op": round(self.server_wchar / self.ok) if self.ok else None,
+            # The load generator shares the machine's cores with the hub: its CPU is
+            # CPU the hub could not use.
+            "client_cpu_ms_per_op": (
+                round(self.client_cpu_s * 1000 / self.ok, 3) if self.ok else None
+            ),
             "hit_time_budget": self.timed_out,
         }
 
@@ -112,6 +118,7 @@ def run_phase(
         t.start()
     cpu0 = cpu_seconds(server_pid) if server_pid else 0.0
     io0 = read_io(server_pid) if server_pid else None
+    own0 = cpu_seconds("self")
     t0 = time.perf_counter()
     deadline[0] = t0 + budget_s
     start.wait()
@@ -120,6 +127,7 @@ def run_phase(
         # request in flight (client timeout).
         t.join(timeout=budget_s + 35)
     result.wall_s = time.perf_counter() - t0
+    result.client_cpu_s = cpu_seconds("self") - own0
     if server_pid:
         result.server_cpu_s = cpu_seconds(server_pid) - cpu0
         io = read_io(server_pid) - io0  # type: ignore[operator]
