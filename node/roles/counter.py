@@ -14,8 +14,9 @@ this counter's latest call, the counter calls the next ticket by itself and flas
 number ("called elsewhere").
 
 Button meanings (node/hardware/buttons.py): hold DONE = done and call next; hold SKIP =
-recall the last skipped ticket; other holds = presses. A rating (rate_1..rate_4) is accepted
-once, for the ticket this counter finished last, within ``RATING_WINDOW_MS`` of that DONE.
+recall the last skipped ticket (NO_SHOW -> CALLED); other holds = presses. A rating
+(rate_1..rate_4) is accepted once, for the ticket this counter finished last, within
+``RATING_WINDOW_MS`` of that DONE.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ class CounterRole(Role):
             to = self._transfer_target(state, cs)
             if to is None:
                 self.last_error = "transfer: no target service configured"
-                ctx.devices.display and ctx.devices.display.flash("----", FLASH_SECONDS)
+                if ctx.devices.display is not None:
+                    ctx.devices.display.flash("----", FLASH_SECONDS)
                 return None
             body["to"] = to
         answer = ctx.rpc("POST", f"/api/v1/counters/{self.counter_id}/{action}", body)
@@ -174,21 +176,45 @@ class CounterRole(Role):
         others = [s for s in cs.services if ticket is None or s != ticket.service]
         return others[0] if others else None
 
-    def recall_skipped(self) -> None:
-        """Hold SKIP: bring back the no-show this counter skipped last.
+    def recall_skipped(self) -> dict | None:
+        """Hold SKIP: the no-show this counter skipped last turned up after all.
 
-        The fold has no NO_SHOW -> CALLED transition yet, so this only flashes that
-        ticket's number for staff to call out; see the report.
+        ``ticket.recalled`` on a NO_SHOW ticket this counter called makes it the live call
+        again (core fold); online it is the hub's ``recall`` with ``ticket``.
         """
-        state = self.ctx.view.state()
+        ctx = self.ctx
+        state = ctx.view.state()
         skipped = [
             t
             for t in state.tickets.values()
             if t.status == TicketStatus.NO_SHOW and self.counter_id in t.callers
         ]
-        if skipped and self.ctx.devices.display is not None:
-            last = max(skipped, key=lambda t: (t.finished_ms or 0, t.order))
-            self.ctx.devices.display.flash(last.label, FLASH_SECONDS)
+        if not skipped:
+            return None
+        last = max(skipped, key=lambda t: (t.finished_ms or 0, t.order))
+        req = ctx.outbox.new_req()
+        answer = ctx.rpc(
+            "POST",
+            f"/api/v1/counters/{self.counter_id}/recall",
+            {"req": req, "ticket": last.key},
+        )
+        if answer is not None:
+            status, reply = answer
+            if status == 200 and isinstance(reply.get("event"), dict):
+                ctx.outbox.store_foreign(reply["event"])
+                return reply["event"]
+            self.last_error = f"{reply.get('error')}: {reply.get('message')}"
+            return None
+        calls = [cid for cid, key in state.call_tickets.items() if key == last.key]
+        event = ctx.outbox.append_own(
+            "ticket.recalled",
+            {"counter": self.counter_id},
+            ticket=last.key,
+            req=req,
+            deps=calls[-1:],
+        )
+        ctx.sync.wake()
+        return event
 
     def rate(self, score: int) -> dict | None:
         """SKM rating for the ticket served last here, once, within the window."""

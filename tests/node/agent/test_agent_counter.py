@@ -220,3 +220,31 @@ def test_lost_next_reply_falls_back_with_the_same_req_and_the_ghost_call_is_retr
     assert shown(c2) in labels
     retracted = hub.events("call.retracted")
     assert [e["body"]["call"] for e in retracted] == [hub_calls[0]["id"]]
+
+
+def test_hold_skip_recalls_the_last_no_show_online_and_offline(hub, make_node):
+    labels = issue(make_node, hub, 2)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.press("skip")
+    c2.step()
+    assert shown(c2) == "----"
+    c2.press("skip", "hold")  # online: the visitor came back
+    c2.step()
+    assert shown(c2) == labels[0]
+    ticket = hub.authority.state.tickets[f"2026-11-28/{labels[0]}"]
+    assert ticket.status == TicketStatus.CALLED and ticket.holder == "C2"
+
+    c2.press("skip")
+    c2.step()
+    hub.down = True
+    c2.press("skip", "hold")  # offline: the same, from the local view
+    c2.step()
+    assert shown(c2) == labels[0]
+    own = [e for e in c2.ctx.outbox.own_events() if e["type"] == "ticket.recalled"]
+    assert len(own) == 1 and own[0]["deps"]
+    hub.down = False
+    c2.step()
+    ticket = hub.authority.state.tickets[f"2026-11-28/{labels[0]}"]
+    assert ticket.status == TicketStatus.CALLED and ticket.call_id == own[0]["id"]
