@@ -41,7 +41,6 @@ from simnet import (
     HOUR,
     KIOSKS,
     NODE_IDS,
-    WORKAROUND_LEASE_DAY,
     SimNet,
     check_continuous,
     check_quiescent,
@@ -145,8 +144,6 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from((*NODE_IDS, "hub")), delta=jumps)
     def clock_jump(self, who: str, delta: int) -> None:
-        if WORKAROUND_LEASE_DAY and not who.startswith("C") and (who in KIOSKS) == (delta > 0):
-            delta = -delta  # see simnet.WORKAROUND_LEASE_DAY
         clock = self.net.hub_clock if who == "hub" else self.net.nodes[who].clock
         clock.jump_wall(delta)
         self.net.advance(1_000)
