@@ -261,7 +261,6 @@ def test_hub_kill9_mid_stream_then_restart_keeps_every_invariant(
     assert [r["hseq"] for r in hub_log] == list(range(1, len(hub_log) + 1))
     assert len(ids) == len(set(ids))
     epoch = epochs.pop()
-    from node.replica import _epoch_dir
 
     state = fold(hub_log, [])
     printed = [printed_key(t) for p in papers.values() for t in p.tickets]
@@ -277,7 +276,8 @@ def test_hub_kill9_mid_stream_then_restart_keeps_every_invariant(
         own = read_log(mall.root / f"node-{nid}" / "own", "own")
         missing = [e["id"] for e in own if e["id"] not in set(ids)]
         assert not missing, f"{nid} logged events the hub lost: {missing}"
-        replica = read_log(mall.root / f"node-{nid}" / "replica" / _epoch_dir(epoch), "hub")
+        # one folder per hub epoch (node.replica names it after the epoch)
+        replica = read_log(mall.root / f"node-{nid}" / "replica" / epoch, "hub")
         assert [r["event"]["id"] for r in replica] == ids, f"{nid} replica != hub log"
 
     # no silent double call, one live call per counter, LEDs = fold, no ghost waiting
