@@ -114,3 +114,19 @@ def test_http_transport_against_a_real_socket():
         assert isinstance(err, OSError)
     else:
         raise AssertionError("a closed port must raise HubUnreachable")
+
+
+def test_importing_the_agent_loads_no_hardware_library_and_no_hub(python, subprocess_env):
+    import subprocess
+
+    code = (
+        "import sys, node.app, node.commands, node.roles.kiosk, node.roles.counter, "
+        "node.roles.display\n"
+        "bad = [m for m in ('gpiozero', 'escpos', 'pygame', 'luma', 'serial', 'flask', 'hub')"
+        " if m in sys.modules]\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run(
+        [python, "-c", code], env=subprocess_env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == ""
