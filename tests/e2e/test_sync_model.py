@@ -55,9 +55,7 @@ nodes = st.sampled_from(NODE_IDS)
 kiosks = st.sampled_from(KIOSKS)
 counters = st.sampled_from(COUNTERS)
 # weighted: NEXT and DONE are what staff press most
-buttons = st.sampled_from(
-    ["next", "next", "done", "done", "skip", "recall", "transfer", "hold_done"]
-)
+buttons = st.sampled_from(["next", "done", "hold_done", "done", "skip", "recall", "transfer"])
 jumps = st.sampled_from([-DAY_MS, DAY_MS, -HOUR, 10 * 60_000])
 
 
@@ -75,6 +73,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.auto = auto
         event(f"sync mode: {'auto' if auto else 'manual'}")
         self.net.sync_all()
+        self.net.hub.backup()  # a restore point from the start of the day: restores always possible
 
     # -- helpers --------------------------------------------------------------------------
     def _after(self) -> None:
@@ -109,6 +108,37 @@ class SyncMachine(RuleBasedStateMachine):
     def issue_and_press(self, kiosk: str, service: str, counter: str, button: str) -> None:
         self.issue([(kiosk, service)])
         self.counter_buttons([(counter, button)])
+
+    # -- macros that steer towards the conflict rules of §4 -----------------------------------
+    @rule(
+        offline=counters,
+        online=counters,
+        service=st.sampled_from(["A", "B"]),
+        kiosk=kiosks,
+        finish=st.sampled_from([(), ("done",), ("done", "done"), ("skip", "done")]),
+    )
+    def race(self, offline: str, online: str, service: str, kiosk: str, finish) -> None:
+        """A ticket arrives, one counter calls it offline while another calls online; then
+        maybe both finish it (evidence beats a call, double service)."""
+        self.issue([(kiosk, service)])
+        off, on = self.net.nodes[offline], self.net.nodes[online]
+        off.transport.partitioned = True
+        off.press("next")
+        on.press("next")
+        for i, button in enumerate(finish):
+            (off if i == 0 else on).press(button)
+        off.transport.partitioned = False
+        self._after()
+
+    @rule(node=nodes, data=st.data())
+    def lost_answer(self, node: str, data: st.DataObject) -> None:
+        """The hub acts on a press, every retry's answer is lost: the node falls back."""
+        self.net.nodes[node].transport.drop_replies = 3
+        if node in KIOSKS:
+            self.issue([(node, data.draw(st.sampled_from(["A", "B"]), label="service"))])
+        else:
+            self.counter_buttons([(node, data.draw(buttons, label="button"))])
+        self.net.nodes[node].transport.drop_replies = 0
 
     # -- the network ----------------------------------------------------------------------
     @rule(node=nodes, cut=st.booleans())
