@@ -137,14 +137,17 @@ class QueueState:
         return sorted(found, key=lambda t: t.order)
 
     def position(self, key: str) -> int:
-        """People ahead of a waiting ticket in its service; 0 once it left the queue."""
+        """People ahead of a waiting ticket in its service and day; 0 once it left the queue."""
         t = self.tickets[key]
         if t.status != TicketStatus.WAITING:
             return 0
         return sum(
             1
             for o in self.tickets.values()
-            if o.status == TicketStatus.WAITING and o.service == t.service and o.order < t.order
+            if o.status == TicketStatus.WAITING
+            and o.service == t.service
+            and o.day == t.day
+            and o.order < t.order
         )
 
     def next_number(self, day: str, service: str) -> int:
@@ -162,10 +165,14 @@ class QueueState:
                 return t
         return None
 
-    def snapshot(self) -> dict[str, Any]:
-        """JSON-able projection for ``GET /api/v1/state``, the hall board and displays."""
+    def snapshot(self, day: str | None = None) -> dict[str, Any]:
+        """JSON-able projection for ``GET /api/v1/state``, the hall board and displays.
+
+        ``day`` lists only that service day's waiting tickets: yesterday's leftovers are not
+        in anyone's queue today (they stay in the log and the reports).
+        """
         waiting: dict[str, list[dict[str, Any]]] = {}
-        for pos_by_service, t in _with_positions(self.waiting()):
+        for pos_by_service, t in _with_positions(self.waiting(day=day)):
             waiting.setdefault(t.service, []).append(
                 {
                     "key": t.key,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, jsonify
 
 from hub.auth import require_node
-from hub.errors import field, invalid, json_body
+from hub.errors import Refused, field, invalid, json_body
 
 bp = Blueprint("loket_api", __name__, url_prefix="/api/v1")
 
@@ -25,6 +25,7 @@ def issue_ticket() -> tuple[Response, int]:
     req = field(body, "req", str)
     service = field(body, "service", str)
     kiosk = field(body, "kiosk", str, required=False) or g.node_id
+    _only_itself(kiosk, "kiosks")
     priority = field(body, "priority", int, required=False) or 0
     if not -9 <= priority <= 9:
         # 0 normal; lower = called earlier (e.g. -1 for elderly and disabled visitors)
@@ -41,6 +42,7 @@ def issue_ticket() -> tuple[Response, int]:
 @bp.post("/counters/<counter_id>/<action>")
 @require_node
 def counter_action(counter_id: str, action: str) -> Response:
+    _only_itself(counter_id, "counters")
     body = json_body()
     req = field(body, "req", str)
     kw = {}
@@ -52,3 +54,16 @@ def counter_action(counter_id: str, action: str) -> Response:
     elif action == "rate":
         kw["score"] = field(body, "score", int)
     return jsonify(_authority().counter_command(counter_id, action, req, **kw))
+
+
+def _only_itself(target: str, kind: str) -> None:
+    """A device token acts only as that device (``kind`` "kiosks" or "counters"): a stolen
+    counter token cannot call people at another counter. Tokens paired under other names
+    (API clients, such as the demo's ``api``) are operator credentials and may act for any."""
+    config = _authority().config
+    if g.node_id in config.node_ids and g.node_id != target:
+        raise Refused(
+            "forbidden_node", f"node {g.node_id} may not act as {kind[:-1]} {target}", 403
+        )
+    if g.node_id in config.node_ids and g.node_id not in {d.id for d in getattr(config, kind)}:
+        raise Refused("forbidden_node", f"node {g.node_id} is not one of the {kind}", 403)

@@ -249,7 +249,7 @@ class Authority:
                 "hub_epoch": self.epoch,
                 "last_hseq": self.last_hseq,
                 "hub_ms": self.clock.wall_ms(),
-                "state": self.state.snapshot(),
+                "state": self.state.snapshot(day=self.today()),
                 "config": config_view(self.config),
             }
 

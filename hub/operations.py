@@ -140,7 +140,7 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
         return _answer(auth, earlier)
     cs = auth.state.counter_view(counter_id)
     if action == "next":
-        ticket = choose_next(auth.state, counter_id)
+        ticket = choose_next(auth.state, counter_id, day=auth.today())
         if ticket is None:
             reason = "queue_empty" if cs.open else "counter_closed"
             return {"ticket": None, "event": None, "reason": reason}

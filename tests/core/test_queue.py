@@ -394,3 +394,39 @@ def test_choose_next_can_ignore_leftovers_of_another_day():
     assert choose_next(log.state, "C1", day=DAY).key == key(1)
     assert choose_next(log.state, "C1", day="2026-11-29") is None
     assert log.state.waiting("B", day="2026-11-29") == []
+
+
+def test_yesterdays_leftovers_are_neither_called_nor_counted_today() -> None:
+    """The fold has no calendar: the hub passes the service day to choose_next/snapshot."""
+    from core.events import make_event, make_record
+    from core.queue import QueueState, choose_next
+
+    def issued(hseq: int, day: str, number: int) -> dict:
+        label = f"A-{number:03d}"
+        body = {
+            "service": "A",
+            "number": number,
+            "label": label,
+            "day": day,
+            "mode": "online",
+            "kiosk": "K1",
+            "priority": 0,
+            "lease": None,
+        }
+        ev = make_event(
+            "hub", "e1", hseq, "ticket.issued", ticket=f"{day}/{label}", req=f"r{hseq}", body=body
+        )
+        return make_record(hseq, hseq, hseq, ev)
+
+    state = QueueState()
+    roster = make_event(
+        "hub", "e1", 99, "roster.updated", body={"counter": "C1", "services": ["A"], "open": True}
+    )
+    state.apply(make_record(1, 1, 1, roster))
+    state.apply(issued(2, "2026-11-27", 40))
+    state.apply(issued(3, "2026-11-28", 1))
+    assert choose_next(state, "C1", day="2026-11-28").label == "A-001"
+    assert choose_next(state, "C1").label == "A-040"  # without a day: the old behaviour
+    today = state.snapshot(day="2026-11-28")["waiting"]["A"]
+    assert [t["label"] for t in today] == ["A-001"]
+    assert state.position("2026-11-28/A-001") == 0

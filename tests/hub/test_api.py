@@ -50,11 +50,25 @@ def test_issue_numbers_per_service(client, auth, req):
 
 def test_issue_takes_kiosk_priority_and_public_id(client, auth, req):
     issue(client, auth, req())
-    body = issue(client, auth, req(), kiosk="K2", priority=-1, public="abcdefghijkl").json
+    body = issue(
+        client, auth, req(), kiosk="K2", node="api", priority=-1, public="abcdefghijkl"
+    ).json
     assert body["event"]["body"]["kiosk"] == "K2"
     assert body["event"]["body"]["priority"] == -1
     assert body["status_url"] == "/t/abcdefghijkl"
     assert body["people_ahead"] == 0  # priority visitors go first
+
+
+def test_a_device_token_acts_only_as_that_device(client, auth, req, authority):
+    before = authority.last_hseq
+    as_other_kiosk = issue(client, auth, req(), kiosk="K2", node="K1")
+    counter_issuing = issue(client, auth, req(), node="C1")
+    other_counter = client.post("/api/v1/counters/C2/next", json={"req": req()}, headers=auth("C1"))
+    for answer in (as_other_kiosk, counter_issuing, other_counter):
+        assert answer.status_code == 403
+        assert answer.json["error"] == "forbidden_node"
+    assert authority.last_hseq == before  # nothing was written
+    assert issue(client, auth, req(), kiosk="K2", node="K2").status_code == 201
 
 
 def test_repeated_req_returns_the_same_ticket_and_appends_nothing(client, auth, authority):
