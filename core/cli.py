@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = groups.add_parser("demo", help="a whole demo MPP on this machine (fake devices)")
     demo.add_argument("--port", type=_port, default=8080, help="hub port (default 8080)")
-    _data_option(demo, "data folder (default: a temporary one)")
+    _data_option(demo, "data folder (default: ./var/demo; kept, so a restart continues the day)")
 
     config = groups.add_parser("config", help="check profiles").add_subparsers(
         dest="command", required=True
