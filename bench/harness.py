@@ -102,11 +102,16 @@ class Hub:
         return f"http://{HOST}:{self.port}"
 
     def __enter__(self) -> Hub:
-        self.data_dir.mkdir(parents=True)
-        self.config_path.write_text(hub_profile(self.data_dir, self.port, self.threads))
-        for node_id in self.pair_ids:
-            self.tokens[node_id] = self.pair(node_id)
-        self.start()
+        try:
+            self.data_dir.mkdir(parents=True)
+            self.config_path.write_text(hub_profile(self.data_dir, self.port, self.threads))
+            for node_id in self.pair_ids:
+                self.tokens[node_id] = self.pair(node_id)
+            self.start()
+        except BaseException:
+            # __exit__ does not run when __enter__ raises: clean up here.
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(
