@@ -26,7 +26,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from simnet import PaperRoll, printed_key
+from simnet import printed_key
 
 from core.journal import Journal
 from core.model import TicketStatus
@@ -198,16 +198,17 @@ def test_hub_kill9_mid_stream_then_restart_keeps_every_invariant(
 ):
     from node.app import build_node
     from node.hardware.display import FakeDisplay
+    from node.hardware.printer import FakePrinter
     from node.roles.base import Devices
     from node.transport import HttpTransport
 
     hub = HubProcess(python, mall.config, subprocess_env, repo_root)
     nodes = {}
-    papers: dict[str, PaperRoll] = {}
+    papers: dict[str, FakePrinter] = {}  # real ESC/POS rendering; .tickets = what was printed
     leds: dict[str, FakeDisplay] = {}
     for nid, role in NODES.items():
         if role == "kiosk":
-            papers[nid] = PaperRoll()
+            papers[nid] = FakePrinter()
             devices = Devices(printer=papers[nid])
         else:
             leds[nid] = FakeDisplay(8)
