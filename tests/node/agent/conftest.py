@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from core.clock import FakeClock
-from core.model import Agency, Counter, Service
 from node.transport import HubUnreachable
 
 # 2026-11-28 09:00 in Asia/Jakarta (UTC+7)
@@ -22,32 +21,33 @@ T0 = 1_795_831_200_000
 NODES = ("K1", "K2", "C1", "C2", "C3", "D1")
 
 
-def hub_config(data_dir: Path, lease_size: int = 4) -> SimpleNamespace:
-    """Services A and B; counters C1 (A,B), C2 (B), C3 (B); kiosks K1, K2."""
-    return SimpleNamespace(
-        mpp=SimpleNamespace(name="MPP Uji", timezone="Asia/Jakarta"),
-        hub=SimpleNamespace(
-            host="127.0.0.1",
-            port=0,
-            data_dir=str(data_dir),
-            threads=8,
-            secret_key_file=str(data_dir / "secret_key"),
-        ),
-        agencies=[Agency("dukcapil", "Dukcapil"), Agency("bpjs", "BPJS Kesehatan")],
-        services=[
-            Service("A", "A", "KTP Elektronik", "dukcapil", avg_service_min=6.0),
-            Service("B", "B", "BPJS", "bpjs", avg_service_min=10.0),
+def hub_config(data_dir: Path, lease_size: int = 4):
+    """Services A and B; counters C1 (A,B), C2 (B), C3 (B); kiosks K1, K2; hall display D1."""
+    from core.config import hub_config_from_dict
+
+    raw = {
+        "mpp": {"name": "MPP Uji", "timezone": "Asia/Jakarta"},
+        "hub": {"host": "127.0.0.1", "port": 8080, "data_dir": str(data_dir), "threads": 8},
+        "agencies": [
+            {"id": "dukcapil", "name": "Dukcapil"},
+            {"id": "bpjs", "name": "BPJS Kesehatan"},
         ],
-        counters=[
-            Counter("C1", "Loket 1", 1, ("A", "B")),
-            Counter("C2", "Loket 2", 2, ("B",)),
-            Counter("C3", "Loket 3", 3, ("B",)),
+        "services": [
+            {"id": "A", "name": "KTP Elektronik", "agency": "dukcapil", "avg_service_min": 6},
+            {"id": "B", "name": "BPJS", "agency": "bpjs", "avg_service_min": 10},
         ],
-        kiosks=[
-            SimpleNamespace(id="K1", name="Kiosk 1", services=("A", "B"), lease_size=lease_size),
-            SimpleNamespace(id="K2", name="Kiosk 2", services=("B",), lease_size=lease_size),
+        "counters": [
+            {"id": "C1", "name": "Loket 1", "number": 1, "services": ["A", "B"]},
+            {"id": "C2", "name": "Loket 2", "number": 2, "services": ["B"]},
+            {"id": "C3", "name": "Loket 3", "number": 3, "services": ["B"]},
         ],
-    )
+        "kiosks": [
+            {"id": "K1", "name": "Kiosk 1", "services": ["A", "B"], "lease_size": lease_size},
+            {"id": "K2", "name": "Kiosk 2", "services": ["B"], "lease_size": lease_size},
+        ],
+        "displays": [{"id": "D1", "name": "Layar aula"}],
+    }
+    return hub_config_from_dict(raw)
 
 
 class Hub:
