@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.clock import Clock
+from core.numbering import service_day
 from node.outbox import Outbox
 from node.replica import read_json, write_json
 from node.sync import SyncClient, SyncListener
@@ -23,6 +25,7 @@ from node.view import LocalView
 log = logging.getLogger(__name__)
 
 HUB_INFO_FILE = "hub_info.json"
+DEFAULT_TZ = "Asia/Jakarta"  # node profiles carry no timezone; MPPs are in WIB by default
 RPC_TIMEOUT = 0.8
 RPC_ATTEMPTS = 3  # the first try + 2 retries, always with the same req (notes/sync.md §5.4)
 
@@ -137,6 +140,20 @@ class Context:
                 return c["number"]
         digits = re.findall(r"\d+", counter)
         return int(digits[-1]) if digits else 0
+
+    def timezone(self) -> ZoneInfo:
+        name = (
+            _cfg(self.config, "mpp", "timezone")
+            or _cfg(self.config, "node", "timezone")
+            or (self.hub_info.get("mpp") or {}).get("timezone")
+            or DEFAULT_TZ
+        )
+        return ZoneInfo(name)
+
+    def service_day(self) -> str:
+        """Today's service day by this node's best time (the HLC has merged the hub's time,
+        so a Pi that booted into 1970 still gets it right once it talked to the hub)."""
+        return service_day(self.outbox.now_ms(), self.timezone())
 
     def mpp_name(self) -> str:
         mpp = self.hub_info.get("mpp") or {}

@@ -142,9 +142,10 @@ class CounterRole(Role):
     def _offline(self, action, req, state, cs, to) -> dict | None:
         out = self.ctx.outbox
         if action == "next":
-            ticket = choose_next(state, self.counter_id, residues(state, self.counter_id))
+            day = self.ctx.service_day()  # yesterday's leftovers are never called
+            ticket = choose_next(state, self.counter_id, residues(state, self.counter_id), day=day)
             if ticket is None:
-                ticket = choose_next(state, self.counter_id)
+                ticket = choose_next(state, self.counter_id, day=day)
             if ticket is None:
                 return None
             deps = [d for d in (self.ctx.view.issued_by(ticket.key),) if d]

@@ -23,7 +23,6 @@ from node.roles.base import Context, Role, _cfg
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TZ = "Asia/Jakarta"
 # Simulation keypad: a, b, c, d ... -> the kiosk's services in configured order.
 KEYPAD = string.ascii_lowercase
 
@@ -44,17 +43,9 @@ class KioskRole(Role):
     # -- time ----------------------------------------------------------------------------
 
     def _tz(self) -> ZoneInfo:
-        name = (
-            _cfg(self.ctx.config, "mpp", "timezone")
-            or _cfg(self.ctx.config, "node", "timezone")
-            or (self.ctx.hub_info.get("mpp") or {}).get("timezone")
-            or DEFAULT_TZ
-        )
-        return ZoneInfo(name)
+        return self.ctx.timezone()
 
     def _now_ms(self) -> int:
-        # The HLC has merged the hub's time, so a Pi that booted into 1970 still gets the
-        # right service day once it has talked to the hub (notes/sync.md §4).
         return self.ctx.outbox.now_ms()
 
     # -- buttons -------------------------------------------------------------------------

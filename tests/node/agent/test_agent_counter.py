@@ -248,3 +248,15 @@ def test_hold_skip_recalls_the_last_no_show_online_and_offline(hub, make_node):
     c2.step()
     ticket = hub.authority.state.tickets[f"2026-11-28/{labels[0]}"]
     assert ticket.status == TicketStatus.CALLED and ticket.call_id == own[0]["id"]
+
+
+def test_offline_next_never_calls_yesterdays_leftovers(hub, make_node, hub_clock):
+    issue(make_node, hub, 1)  # B-001 of 28 November, never called
+    c2 = make_node("C2", "counter")
+    c2.step()
+    hub.down = True
+    c2.clock.advance(86_400_000)  # the next morning, hub still down
+    c2.press("next")
+    c2.step()
+    assert shown(c2) == "----"
+    assert not [e for e in c2.ctx.outbox.own_events() if e["type"] == "ticket.called"]
