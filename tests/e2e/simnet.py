@@ -539,6 +539,9 @@ def check_quiescent(net: SimNet) -> dict[str, int]:
         assert mode == expected[0] and (expected[1] is None or text == expected[1]), (
             f"{cid} shows {mode}:{text!r}, the hub says {expected}"
         )
+        assert not net.nodes[cid].displays[-1].frame.offline, f"{cid} LED still says offline"
+    for n in net.nodes.values():
+        assert n.ctx.sync.online is True, f"{n.node_id} thinks the hub is unreachable"
     ghosts_waiting = sorted(
         t.key
         for t in fresh.tickets.values()

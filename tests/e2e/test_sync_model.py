@@ -162,9 +162,10 @@ class SyncMachine(RuleBasedStateMachine):
             t.drop_replies = n
 
     # -- crashes, clocks, backups -----------------------------------------------------------
-    @rule(node=nodes)
-    def node_crash(self, node: str) -> None:
-        self.net.nodes[node].crash_restart()
+    @rule(node=nodes, into_1970=st.booleans())
+    def node_crash(self, node: str, into_1970: bool) -> None:
+        """Power cut; without an RTC the Pi may boot into 1970."""
+        self.net.nodes[node].crash_restart(wall_ms=0 if into_1970 else None)
         self._after()
 
     @rule()
