@@ -52,6 +52,10 @@ WORKAROUND_STATE_LAST_HSEQ = True
 # that was ahead and stepped back prints tomorrow's date on today's ticket. The machine only
 # moves kiosk wall clocks forward (reboots into 1970 still happen through node_crash).
 WORKAROUND_PAPER_DATE = True
+# test_sync_regressions.py::test_restore_with_a_ghost_in_the_old_epoch_keeps_every_printed_ticket
+# (found by the machine): re-pushed hub events behind a gap no node can fill are held forever.
+# Before a restore the machine lets C3 pull the whole log, so some node can fill every gap.
+WORKAROUND_PUSHGATE_GAP = True
 
 
 def hub_config(data_dir: Path, lease_size: int = 3) -> Any:
@@ -284,6 +288,20 @@ class SimNode:
 
     def sync(self) -> None:
         self.node.step()
+
+    def pull_everything(self) -> None:
+        """Pull the whole hub log now, whatever the network says (a workaround helper)."""
+        saved = (self.net.hub.up, self.transport.partitioned, self.transport.drop_requests)
+        saved += (self.transport.drop_replies,)
+        self.net.hub.up, self.transport.partitioned = True, False
+        self.transport.drop_requests = self.transport.drop_replies = 0
+        try:
+            while self.ctx.sync.pull_once(0):
+                pass
+            self.node.drain()
+        finally:
+            self.net.hub.up, self.transport.partitioned = saved[0], saved[1]
+            self.transport.drop_requests, self.transport.drop_replies = saved[2], saved[3]
 
     def crash_restart(self, wall_ms: int | None = None) -> None:
         """Power cut: the process dies (fsync'd files survive), the Pi boots again

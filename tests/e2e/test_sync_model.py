@@ -42,6 +42,7 @@ from simnet import (
     KIOSKS,
     NODE_IDS,
     WORKAROUND_PAPER_DATE,
+    WORKAROUND_PUSHGATE_GAP,
     SimNet,
     check_continuous,
     check_quiescent,
@@ -195,6 +196,8 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def restore_backup(self, data: st.DataObject) -> None:
         backup = data.draw(st.sampled_from(self.net.hub.backups), label="backup")
+        if WORKAROUND_PUSHGATE_GAP:
+            self.net.nodes["C3"].pull_everything()  # see simnet.WORKAROUND_PUSHGATE_GAP
         self.net.hub.restore(backup)
         self._after()
 
