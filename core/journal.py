@@ -2,7 +2,9 @@
 
 The hub's event log and each node's own log live here (DESIGN.md "Storage", notes/sync.md §5.5).
 One record a line, ``f"{crc32:08x} {json}\\n"``, appended with a single ``write()`` and then
-``fsync`` *before* the caller acknowledges, prints or lights anything.
+``fsync`` *before* the caller acknowledges, prints or lights anything. ``append`` does both;
+a group-committing writer calls ``write`` per batch and ``sync`` once for all batches written
+before it (only synced records are read back).
 
 Recovery at open follows RocksDB's ``kTolerateCorruptedTailRecords``: bad records at the very
 end of the newest segment are what a power cut leaves behind (a torn write, NUL padding from a
@@ -157,9 +159,11 @@ class Journal:
 
     >>> j = Journal(tmp_path)                       # doctest: +SKIP
     >>> j.append([{"hseq": 1, "event": {...}}])     # durable when this returns
+    >>> j.write([...]); j.sync()                    # group commit: durable after sync()
     >>> list(j), j.count
 
-    Not safe for two processes at once; within a process calls are serialised by a lock.
+    Not safe for two processes at once; within a process calls are serialised by a lock
+    (an fsync in :meth:`sync` runs outside it, so writes continue while it waits).
     """
 
     def __init__(
@@ -177,12 +181,15 @@ class Journal:
         self.segment_bytes = segment_bytes
         self._fs: FileLayer = fs or OsFiles()
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()  # one fsync at a time; taken before _lock
         self._fd: int | None = None
+        self._retired: list[int] = []  # fds of finished segments, closed at the next sync
         self._broken: str | None = None
         self._closed = False
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._segments = self._recover()
+            self._written = self._synced = sum(seg.count for seg in self._segments)
         except OSError as exc:
             if isinstance(exc, JournalError):
                 raise
@@ -224,8 +231,8 @@ class Journal:
 
     @property
     def count(self) -> int:
-        """Number of records in the journal."""
-        return sum(s.count for s in self._segments)
+        """Number of durable records in the journal (written and fsync'd)."""
+        return self._synced
 
     @property
     def segments(self) -> list[Path]:
@@ -238,7 +245,12 @@ class Journal:
     def iter_from(self, index: int) -> Iterator[dict]:
         """Records from 0-based ``index`` on, oldest first (a snapshot taken at call time)."""
         with self._lock:
-            snapshot = [(s.path, s.first, s.count, s.size) for s in self._segments]
+            synced = self._synced  # records written but not yet fsync'd are not returned
+            snapshot = [
+                (s.path, s.first, max(0, min(s.count, synced - s.first)), s.size)
+                for s in self._segments
+                if s.first < synced
+            ]
         return self._read(snapshot, index)
 
     def _read(self, snapshot: list[tuple[Path, int, int, int]], index: int) -> Iterator[dict]:
@@ -265,9 +277,19 @@ class Journal:
         Raises JournalError if the disk refused; after that the journal refuses further
         appends (the page cache can no longer be trusted) until it is reopened.
         """
+        if self.write(records):
+            self.sync()
+
+    def write(self, records: Iterable[dict]) -> int:
+        """Write ``records`` with one ``write()`` but no fsync; returns how many were written.
+
+        Not durable (and not returned by :meth:`iter_from`) until a :meth:`sync` that starts
+        after this returns: the group commit of a writer that answers only after that sync.
+        A failure makes the journal refuse further writes until it is reopened.
+        """
         batch = [encode_record(r) for r in records]  # encode first: all or nothing
         if not batch:
-            return
+            return 0
         data = b"".join(batch)
         with self._lock:
             self._check_writable()
@@ -280,13 +302,45 @@ class Journal:
                 while view:
                     written = self._fs.write(fd, view)
                     view = view[written:]
-                self._fs.fsync(fd)
             except OSError as exc:
                 self._broken = f"append failed: {exc}"
                 raise JournalError(f"cannot append to {self._segments[-1].path}: {exc}") from exc
             seg = self._segments[-1]
             seg.count += len(batch)
             seg.size += len(data)
+            self._written += len(batch)
+        return len(batch)
+
+    def sync(self) -> int:
+        """fsync everything written so far; returns the number of durable records.
+
+        One fsync covers every :meth:`write` that returned before it started. The fsync runs
+        without the write lock, so writers go on filling the next batch meanwhile; syncs
+        themselves run one at a time. A failed fsync makes the journal unusable until reopened
+        (what was written since the last good sync may or may not be on disk).
+        """
+        with self._sync_lock:
+            with self._lock:
+                self._check_writable()
+                self._close_retired()
+                target = self._written
+                if target <= self._synced:
+                    return self._synced
+                fd = self._open_current()
+            try:
+                self._fs.fsync(fd)
+            except OSError as exc:
+                with self._lock:
+                    self._broken = f"fsync failed: {exc}"
+                raise JournalError(f"cannot sync {self.directory}: {exc}") from exc
+            with self._lock:
+                self._synced = max(self._synced, target)
+                return self._synced
+
+    @property
+    def pending(self) -> int:
+        """Records written but not yet covered by a sync."""
+        return self._written - self._synced
 
     def rotate(self) -> None:
         """Start a new segment now (the hub does it at the day change); no-op if empty."""
@@ -297,9 +351,20 @@ class Journal:
             self._start_segment()
 
     def _start_segment(self) -> None:
-        first = self.count
+        first = self._written
         path = self.directory / f"{self.prefix}-{first:010d}.jsonl"
-        self._close_fd()
+        if self._fd is not None:
+            if self._written > self._synced:
+                # Unsynced records in the segment we leave: sync() only covers the newest one.
+                try:
+                    self._fs.fsync(self._fd)
+                except OSError as exc:
+                    self._broken = f"fsync failed: {exc}"
+                    raise JournalError(f"cannot sync {self.directory}: {exc}") from exc
+                self._synced = self._written
+            # A sync() may be fsyncing this fd right now: close it later, never under it.
+            self._retired.append(self._fd)
+            self._fd = None
         try:
             self._fd = self._fs.open_append(path)
             self._fs.fsync_dir(self.directory)
@@ -308,6 +373,15 @@ class Journal:
             self._broken = f"cannot create segment: {exc}"
             raise JournalError(f"cannot create segment {path}: {exc}") from exc
         self._segments.append(_Segment(path, first))
+
+    def _close_retired(self) -> None:
+        """Close the fds of segments left behind (caller holds both locks)."""
+        while self._retired:
+            fd = self._retired.pop()
+            try:
+                self._fs.close(fd)
+            except OSError:
+                log.warning("journal %s: close failed", self.directory, exc_info=True)
 
     def _open_current(self) -> int:
         if self._fd is None:
@@ -329,8 +403,14 @@ class Journal:
                 log.warning("journal %s: close failed", self.directory, exc_info=True)
 
     def close(self) -> None:
-        """Close the open segment; further appends raise JournalError."""
-        with self._lock:
+        """Sync what was written, close the open segment; further appends raise JournalError."""
+        if not self._closed and not self._broken and self.pending:
+            try:
+                self.sync()
+            except JournalError:
+                log.warning("journal %s: sync at close failed", self.directory, exc_info=True)
+        with self._sync_lock, self._lock:
+            self._close_retired()
             self._close_fd()
             self._closed = True
 

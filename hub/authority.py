@@ -1,10 +1,18 @@
 """The Authority: the hub's single writer of the queue (DESIGN.md "Sync", notes/sync.md §5).
 
-Every change goes through :meth:`Authority._commit` under the store's one lock:
-fold the new primary events on a *copy* of the state, collect the derived events the fold
-(and the clock check) emits, append cause + derived events to the journal in ONE write + fsync,
-and only then swap the state in, wake long-polls/streams and answer. A journal failure leaves
-the state as it was, so the client simply retries with the same ``req``.
+Every change goes through :meth:`Authority._commit` under the store's one lock: fold the new
+primary events into the live state, collect the derived events the fold (and the clock check)
+emits and write cause + derived events to the journal in ONE write. The fsync is a group
+commit (:meth:`Authority._await_durable`): after releasing the lock, the first command that
+finds no fsync running becomes the leader and fsyncs outside the lock, covering every record
+written before it; the others wait on the Condition. Only after the fsync covering its records
+does a command answer, and only then are the records published (``last_hseq``, the Condition
+for long-polls and streams, ``add_listener`` callbacks). Anything that read the state (a
+refusal, a repeated ``req``, ``snapshot()``) also waits until what it saw is durable: memory
+runs ahead of the disk only between a write and its fsync, and nobody is told about that
+stretch. A failed fsync (or write, or fold) rebuilds memory from the journal, and every command
+whose records were not durable fails (JournalError -> 503), so the client retries with the
+same ``req``.
 
 Everything the hub knows is rebuilt from the journal at startup: the fold, the request index
 (``req`` -> event), per-(origin, inc) ``acked_through``, clock anchors and the hub's own event
@@ -22,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.clock import HLC, Clock, SystemClock
+from core.errors import CommandRejected, JournalError
 from core.events import DERIVED_TYPES, Event, make_event, make_record
 from core.queue import QueueState
 from hub import operations
@@ -58,6 +67,11 @@ class Authority:
         self._lock = store.lock
         self._cond = threading.Condition(self._lock)
         self._listeners: list[Listener] = []
+        # Group commit: one leader fsyncs at a time; a rebuild from the journal starts a new
+        # generation, and _gen_durable says what was durable when each earlier one ended.
+        self._syncing = False
+        self._gen = 0
+        self._gen_durable: dict[int, int] = {}
         self.hlc = HLC("hub", self.clock)
         self.epoch: str = store.setting("hub_epoch")
         self._seen: dict[str, dict] = {}
@@ -70,7 +84,9 @@ class Authority:
 
     def _reset(self) -> None:
         """Empty every in-memory structure that is rebuilt from the journal."""
-        self.last_hseq = 0
+        self.last_hseq = 0  # durable and published: what readers may see
+        self._written_hseq = 0  # written to the journal and folded into memory
+        self._unpublished: list[dict] = []  # records (last_hseq, _written_hseq], in order
         self.state = QueueState(getattr(self.config, "counters", ()))
         self.gate = PushGate()
         self.anchors = ClockAnchors()
@@ -88,9 +104,9 @@ class Authority:
         derived_wanted: list[Event] = []
         last_hub_hlc = ""
         for record in self.store.records():
-            if record["hseq"] != self.last_hseq + 1:
+            if record["hseq"] != self._written_hseq + 1:
                 raise RuntimeError(
-                    f"hub journal out of order: hseq {record['hseq']} after {self.last_hseq}"
+                    f"hub journal out of order: hseq {record['hseq']} after {self._written_hseq}"
                 )
             self._index(record)
             ev = record["event"]
@@ -106,18 +122,21 @@ class Authority:
             log.warning("re-deriving %d missing derived event(s) at startup", len(missing))
             now = self.clock.wall_ms()
             records = []
+            hseq = self._written_hseq
             for d in missing:
-                self.last_hseq += 1
-                records.append(make_record(self.last_hseq, now, now, d))
+                hseq += 1
+                records.append(make_record(hseq, now, now, d))
             self.store.append(records)
+            self.store.sync()
             for r in records:
                 self._index(r)
+        self.last_hseq = self._written_hseq
 
     def _index(self, record: dict) -> None:
         """Account for one logged record in every in-memory index (replay and commit)."""
         ev = record["event"]
         self._records.append(record)
-        self.last_hseq = record["hseq"]
+        self._written_hseq = record["hseq"]
         self._ids[ev["id"]] = canonical(ev)
         self._journal_day = day_of(record["recv_ms"], self.tz)
         if ev["type"] in DERIVED_TYPES:
@@ -137,37 +156,136 @@ class Authority:
     # -- the one way to change anything ------------------------------------------------------
 
     def _commit(self, events: list[Event]) -> list[dict]:
-        """Fold, append cause + derived in one write, then publish. Caller holds the lock.
+        """Fold and write cause + derived in one write. Caller holds the lock.
 
-        The fold runs on the live state (copying a year of tickets per command costs ~0.1 s
-        on a Pi); if the append fails, everything in memory is rebuilt from the journal,
-        which holds exactly what was acknowledged.
+        Not durable yet: the caller answers after :meth:`_await_durable`, which also
+        publishes. The fold runs on the live state (copying a year of tickets per command
+        costs ~0.1 s on a Pi); if the fold or the write fails, everything in memory is rebuilt
+        from the journal, which holds exactly what can have been acknowledged.
         """
         now = self.clock.wall_ms()
         try:
             records = self._fold_and_append(events, now)
         except BaseException:
-            # A half-applied fold or a refused append: memory may now be ahead of the disk.
+            # A half-applied fold or a refused write: memory may now be ahead of the disk.
             log.error("commit failed: rebuilding the hub state from the journal")
-            self._reset()
-            self._replay(repair=False)
+            self._rebuild()
             raise
         for record in records:
             self._index(record)
+        self._unpublished.extend(records)
+        return records
+
+    # -- group commit -------------------------------------------------------------------------
+
+    def _mark(self) -> tuple[int, int]:
+        """What the caller has seen so far (under the lock): written hseq and generation."""
+        return self._written_hseq, self._gen
+
+    def _await_durable(self, target: int, gen: int) -> None:
+        """Return once every record up to ``target`` is fsync'd and published.
+
+        Call without holding the lock. Leader/follower: if no fsync is running, this thread
+        runs one (outside the lock) for everything written so far; otherwise it waits for the
+        running one and checks again. Raises JournalError if the records were lost to a
+        failure (memory was rebuilt from the journal without them).
+        """
+        error: BaseException | None = None
+        while True:
+            with self._lock:
+                while True:
+                    if gen != self._gen:
+                        if target <= self._gen_durable[gen]:
+                            return
+                        raise JournalError(
+                            "the journal failed before this change was durable; "
+                            "nothing of it was kept"
+                        ) from error
+                    if self.last_hseq >= target:
+                        return
+                    if not self._syncing:
+                        break
+                    self._cond.wait()
+                self._syncing = True
+                upto, lead_gen = self._written_hseq, self._gen
+            error = self._lead_sync(upto, lead_gen)
+
+    def _lead_sync(self, upto: int, lead_gen: int) -> BaseException | None:
+        """The leader's fsync (outside the lock), then publish or rebuild (under it)."""
+        error: BaseException | None = None
+        try:
+            self.store.sync()
+        except BaseException as exc:  # noqa: BLE001 - every waiter must hear of it
+            error = exc
+        with self._lock:
+            self._syncing = False
+            try:
+                if error is not None:
+                    log.error("journal sync failed: rebuilding the hub state from the journal")
+                    self._rebuild()
+                elif lead_gen == self._gen:
+                    self._publish(upto)
+            finally:
+                self._cond.notify_all()
+        return error
+
+    def _publish(self, upto: int) -> None:
+        """Records up to ``upto`` are durable: show them to readers, wake waiters, listeners."""
+        n = upto - self.last_hseq
+        if n <= 0:
+            return
+        records = self._unpublished[:n]
+        del self._unpublished[:n]
+        self.last_hseq = upto
+        self._notify(records)
+
+    def _notify(self, records: list[dict]) -> None:
         self._cond.notify_all()
+        if not records:
+            return
         for fn in list(self._listeners):
             try:
                 fn(records)
             except Exception:  # one failing listener must not stop the others (STYLE 8)
                 log.exception("listener %r failed", fn)
-        return records
+
+    def _rebuild(self) -> None:
+        """Memory may be ahead of the disk: keep what the disk still takes, rebuild from it.
+
+        Caller holds the lock. Records that become durable here are published; a command
+        whose records are not in the rebuilt memory fails (its generation ended below them).
+        """
+        try:
+            self.store.sync()
+        except Exception:
+            log.error("journal sync failed: unsynced records are dropped", exc_info=True)
+        published, gen = self.last_hseq, self._gen
+        self._reset()
+        self._replay(repair=False)
+        self._gen_durable[gen] = self.last_hseq
+        self._gen = gen + 1
+        self._notify(self._records[published : self.last_hseq])
+
+    def _decide(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """Run ``fn`` under the lock; return (or raise its refusal) once what it saw is durable."""
+        refusal: CommandRejected | None = None
+        with self._lock:
+            try:
+                result = fn(*args, **kw)
+            except CommandRejected as exc:  # a refusal read the state too
+                result, refusal = None, exc
+            mark = self._mark()
+        self._await_durable(*mark)
+        if refusal is not None:
+            raise refusal
+        return result
 
     def _fold_and_append(self, events: list[Event], now: int) -> list[dict]:
         """Apply ``events`` in order, collecting each one's derived events; one append."""
         state, skewed = self.state, self._skewed
         records: list[dict] = []
         batch_ids: set[str] = set()
-        hseq = self.last_hseq
+        hseq = self._written_hseq
         for event in events:
             hseq += 1
             d = event.to_dict()
@@ -198,7 +316,7 @@ class Authority:
             return []
         if self._journal_day is not None and day_of(now, self.tz) != self._journal_day:
             self.store.rotate()  # one journal segment per service day
-        self.store.append(records)  # durable from here on
+        self.store.append(records)  # written; durable after the group commit's fsync
         return records
 
     def _hub_event(self, type_: str, *, ticket: str | None, req: str | None, deps, body) -> Event:
@@ -227,12 +345,15 @@ class Authority:
 
     def commit_hub_event(self, type_: str, *, ticket=None, req=None, deps=(), body) -> dict:
         """Make, commit and return one hub event (admin actions such as roster changes)."""
-        with self._lock:
+
+        def decide() -> dict:
             if req and req in self._reqs:
                 return self._events[self._reqs[req]]
             event = self._hub_event(type_, ticket=ticket, req=req, deps=deps, body=body)
             self._commit([event])
             return event.to_dict()
+
+        return self._decide(decide)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -245,18 +366,22 @@ class Authority:
     def snapshot(self) -> dict:
         """The ``GET /api/v1/state`` body: ``{hub_epoch, last_hseq, hub_ms, state, config}``."""
         with self._lock:
-            return {
+            snap = {
                 "hub_epoch": self.epoch,
-                "last_hseq": self.last_hseq,
+                "last_hseq": self._written_hseq,
                 "hub_ms": self.clock.wall_ms(),
                 "state": self.state.snapshot(day=self.today()),
                 "config": config_view(self.config),
             }
+            mark = self._mark()
+        self._await_durable(*mark)  # never show what a failing fsync may take back
+        return snap
 
     def records_since(self, hseq: int, limit: int = 500) -> list[dict]:
+        """Durable records after ``hseq`` (at most ``limit``); unsynced ones never show."""
         with self._lock:
             start = max(0, hseq)
-            return self._records[start : start + max(0, limit)]
+            return self._records[start : min(self.last_hseq, start + max(0, limit))]
 
     def wait_for(self, hseq: int, timeout: float) -> bool:
         """Block until ``last_hseq > hseq`` or ``timeout`` seconds pass; True if it happened."""
@@ -264,7 +389,8 @@ class Authority:
             return self._cond.wait_for(lambda: self.last_hseq > hseq, timeout=max(0.0, timeout))
 
     def add_listener(self, fn: Listener) -> None:
-        """``fn(records)`` runs after every commit, under the lock: keep it quick."""
+        """``fn(records)`` runs once records are durable (in hseq order, each record once,
+        a group commit's records together), under the lock: keep it quick."""
         with self._lock:
             self._listeners.append(fn)
 
@@ -274,8 +400,7 @@ class Authority:
                 self._listeners.remove(fn)
 
     def event(self, event_id: str) -> dict | None:
-        with self._lock:
-            return self._events.get(event_id)
+        return self._decide(self._events.get, event_id)
 
     def hub_time(self) -> dict:
         with self._lock:
@@ -285,19 +410,16 @@ class Authority:
 
     def issue_status(self, req, service, kiosk, priority=0, public=None) -> tuple[int, dict]:
         """``(201, body)`` for a new ticket, ``(200, same body)`` for a repeated ``req``."""
-        with self._lock:
-            return operations.issue(self, req, service, kiosk, priority, public)
+        return self._decide(operations.issue, self, req, service, kiosk, priority, public)
 
     def issue(self, req, service, kiosk, priority=0, public=None) -> dict:
         return self.issue_status(req, service, kiosk, priority, public)[1]
 
     def counter_command(self, counter_id: str, action: str, req: str, **kw: Any) -> dict:
-        with self._lock:
-            return operations.counter_command(self, counter_id, action, req, **kw)
+        return self._decide(operations.counter_command, self, counter_id, action, req, **kw)
 
     def grant_lease(self, req: str, kiosk: str, service: str) -> dict:
-        with self._lock:
-            return operations.grant_lease(self, req, kiosk, service)
+        return self._decide(operations.grant_lease, self, req, kiosk, service)
 
     # -- sync push ----------------------------------------------------------------------------
 
@@ -310,7 +432,8 @@ class Authority:
         known_nodes = getattr(self.config, "node_ids", None)
         if known_nodes is not None and node not in known_nodes:
             raise Refused("unknown_node", f"{node!r} is not a configured node", 404)
-        with self._lock:
+
+        def decide() -> dict:
             rejected: list[dict] = []
             fresh: list[Event] = []
             conflicts: list[str] = []
@@ -343,10 +466,6 @@ class Authority:
             ready = self.gate.releasable(lambda eid: eid in self._ids)
             if ready:
                 self._commit(ready)
-            now = self.clock.wall_ms()
-            self._touch(node, now, push_ms=now, inc=inc, hub_epoch_seen=hub_epoch_seen)
-            if hub_epoch_seen == self.epoch:
-                self._barrier_progress(node)
             mine = {e.id for e in fresh}
             held = sorted(
                 eid for eid, e in self.gate.held.items() if eid in mine or e.origin == node
@@ -357,6 +476,14 @@ class Authority:
                 "held": held,
                 "rejected": rejected,
             }
+
+        answer = self._decide(decide)
+        with self._lock:  # after the fsync: a failed push must not pass the barrier
+            now = self.clock.wall_ms()
+            self._touch(node, now, push_ms=now, inc=inc, hub_epoch_seen=hub_epoch_seen)
+            if hub_epoch_seen == self.epoch:
+                self._barrier_progress(node)
+        return answer
 
     # -- nodes and the recovery barrier ---------------------------------------------------------
 
@@ -379,30 +506,32 @@ class Authority:
                 log.warning("could not persist node last-seen times", exc_info=True)
 
     def node_status(self) -> list[dict]:
-        with self._lock:
-            paired = {n["id"]: n for n in self.store.nodes()}
-            kiosks = {k.id for k in getattr(self.config, "kiosks", ())}
-            origins = {o for (o, _inc) in self.gate.acked if o != "hub"}
-            out = []
-            for node_id in sorted(set(paired) | kiosks | origins | set(self._seen)):
-                doc, seen = paired.get(node_id, {}), self._seen.get(node_id, {})
-                out.append(
-                    {
-                        "id": node_id,
-                        "paired": node_id in paired,
-                        "paired_ms": doc.get("paired_ms"),
-                        "kiosk": node_id in kiosks,
-                        "last_seen_ms": seen.get("last_seen_ms", doc.get("last_seen_ms")),
-                        "last_push_ms": seen.get("push_ms"),
-                        "hub_epoch_seen": seen.get("hub_epoch_seen"),
-                        "acked_through": {
-                            inc: n for (o, inc), n in self.gate.acked.items() if o == node_id
-                        },
-                        "held": sum(1 for e in self.gate.held.values() if e.origin == node_id),
-                        "barrier_pending": node_id in (self._barrier or ()),
-                    }
-                )
-            return out
+        return self._decide(self._node_status)
+
+    def _node_status(self) -> list[dict]:
+        paired = {n["id"]: n for n in self.store.nodes()}
+        kiosks = {k.id for k in getattr(self.config, "kiosks", ())}
+        origins = {o for (o, _inc) in self.gate.acked if o != "hub"}
+        out = []
+        for node_id in sorted(set(paired) | kiosks | origins | set(self._seen)):
+            doc, seen = paired.get(node_id, {}), self._seen.get(node_id, {})
+            out.append(
+                {
+                    "id": node_id,
+                    "paired": node_id in paired,
+                    "paired_ms": doc.get("paired_ms"),
+                    "kiosk": node_id in kiosks,
+                    "last_seen_ms": seen.get("last_seen_ms", doc.get("last_seen_ms")),
+                    "last_push_ms": seen.get("push_ms"),
+                    "hub_epoch_seen": seen.get("hub_epoch_seen"),
+                    "acked_through": {
+                        inc: n for (o, inc), n in self.gate.acked.items() if o == node_id
+                    },
+                    "held": sum(1 for e in self.gate.held.values() if e.origin == node_id),
+                    "barrier_pending": node_id in (self._barrier or ()),
+                }
+            )
+        return out
 
     def _load_barrier(self) -> set[str] | None:
         settings = self.store.settings()

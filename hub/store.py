@@ -1,18 +1,21 @@
 """The only hub module that touches storage: the event journal and the TinyDB documents.
 
 Two stores because they have opposite shapes (DESIGN.md "Storage"):
-- the **journal** (``core.journal``): hub records ``{hseq, recv_ms, est_ms, event}``, appended
-  in one write + fsync, a new segment per service day;
+- the **journal** (``core.journal``): hub records ``{hseq, recv_ms, est_ms, event}``, one
+  write per commit and one fsync per group of commits (``append`` + ``sync``), a new segment
+  per service day;
 - **TinyDB** (through :class:`hub.tinystore.AtomicJSONStorage`): small documents rewritten
   rarely - ``settings`` (hub_epoch, the recovery barrier), ``nodes`` (token hashes, last seen),
   ``users`` (admin password hashes).
 
-One re-entrant lock guards both; the Authority holds it for a whole command so that
-"decide, append, publish" is one step. TinyDB and the journal are used from one process only.
+One re-entrant lock guards both; the Authority holds it while a command decides and writes;
+the fsync (``sync``) runs outside it and covers every command written before it (group
+commit). TinyDB and the journal are used from one process only.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -24,8 +27,11 @@ from typing import Any
 from tinydb import Query, TinyDB
 from tinydb.table import Document
 
+from core.errors import JournalError
 from core.journal import Journal
 from hub.tinystore import AtomicJSONStorage
+
+log = logging.getLogger(__name__)
 
 JOURNAL_DIR = "journal"
 DB_FILE = "hub.json"
@@ -55,9 +61,19 @@ class Store:
         return self.journal.iter_from(start)
 
     def append(self, records: Iterable[dict]) -> None:
-        """Append records durably (one write + fsync); raises JournalError."""
+        """Write one batch of records (one write, no fsync); raises JournalError.
+
+        Not durable until :meth:`sync`: the Authority answers nothing about them before that.
+        """
         with self.lock:
-            self.journal.append(records)
+            self.journal.write(records)
+
+    def sync(self) -> None:
+        """fsync every record written so far (the group commit); raises JournalError.
+
+        Deliberately not under :attr:`lock`: commands go on writing while the disk syncs.
+        """
+        self.journal.sync()
 
     def rotate(self) -> None:
         """Start a new journal segment (the Authority calls this at the service-day change)."""
@@ -128,6 +144,10 @@ class Store:
         """Copy the journal and documents to ``dest`` (consistent: taken under the lock)."""
         dest = Path(dest)
         with self.lock:
+            try:
+                self.journal.sync()  # what the copy holds is durable here too
+            except JournalError:
+                log.warning("backup of a journal that cannot sync", exc_info=True)
             (dest / JOURNAL_DIR).mkdir(parents=True, exist_ok=False)
             for seg in self.journal.segments:
                 shutil.copy2(seg, dest / JOURNAL_DIR / seg.name)

@@ -338,3 +338,63 @@ def test_concurrent_appends_keep_every_line_whole(tmp_path):
     assert len(got) == 200
     for t in range(4):
         assert [r["i"] for r in got if r["t"] == t] == list(range(50))
+
+
+class CountingFiles(OsFiles):
+    def __init__(self, fail_fsync: bool = False):
+        self.calls: list[tuple] = []
+        self.fail_fsync = fail_fsync
+
+    def write(self, fd, data):
+        self.calls.append(("write", bytes(data).count(b"\n")))
+        return super().write(fd, data)
+
+    def fsync(self, fd):
+        self.calls.append(("fsync",))
+        if self.fail_fsync:
+            raise OSError(5, "Input/output error")
+        super().fsync(fd)
+
+
+def test_write_then_one_sync_covers_every_batch_written_before_it(tmp_path):
+    fs = CountingFiles()
+    with Journal(tmp_path, fs=fs) as j:
+        assert j.write(recs(0, 2)) == 2 and j.write(recs(2, 3)) == 1 and j.write([]) == 0
+        assert j.count == 0 and list(j) == [] and j.pending == 3  # not durable: not read back
+        assert j.sync() == 3
+        assert j.sync() == 3  # nothing new: no fsync
+        assert list(j) == recs(0, 3) and j.pending == 0
+    assert [c for c in fs.calls if c[0] != "fsync_dir"] == [("write", 2), ("write", 1), ("fsync",)]
+    with Journal(tmp_path) as j:
+        assert list(j) == recs(0, 3)
+
+
+def test_a_failed_sync_returns_nothing_unsynced_and_blocks_writes(tmp_path):
+    fs = CountingFiles()
+    j = Journal(tmp_path, fs=fs)
+    j.append(recs(0, 1))
+    j.write(recs(1, 3))
+    fs.fail_fsync = True
+    with pytest.raises(JournalError, match="Input/output"):
+        j.sync()
+    assert list(j) == recs(0, 1) and j.count == 1
+    with pytest.raises(JournalError, match="unusable until reopened"):
+        j.write(recs(3, 4))
+    with pytest.raises(JournalError, match="unusable until reopened"):
+        j.sync()
+    j.close()
+
+
+def test_rotation_syncs_what_the_old_segment_still_owes(tmp_path):
+    line = len(encode_record(recs(0, 1)[0]))
+    fs = CountingFiles()
+    with Journal(tmp_path, segment_bytes=2 * line, fs=fs) as j:
+        j.write(recs(0, 2))
+        j.write(recs(2, 3))  # a new segment: the first one is fsync'd on the way
+        assert list(j) == recs(0, 2) and j.pending == 1
+        j.rotate()
+        assert list(j) == recs(0, 3) and j.pending == 0
+        j.write(recs(3, 4))
+    assert len(j.segments) == 3
+    with Journal(tmp_path, segment_bytes=2 * line) as j:  # close synced the rest
+        assert list(j) == recs(0, 4)
