@@ -76,7 +76,13 @@ class Node:
             "node.hello",
             {"boot_id": clock.boot_id(), "mono_ms": clock.mono_ms(), "wall_ms": clock.wall_ms()},
         )
+        # The view was built before the cached roster was read: fold again with it, or a
+        # restarted counter would know no services until the hub answers.
         ctx.load_hub_info()
+        ctx.view.invalidate()
+        last = ctx.sync.replica.records(max(0, len(ctx.sync.replica) - 1))
+        if last:
+            ctx.outbox.note_hub_time(last[-1].get("recv_ms"))
         self._refresh_hub_info()
         self.role.start()
         ctx.sync.write_status()

@@ -53,11 +53,13 @@ class Outbox:
         self.inc = self._load_inc()
         self._seq = max((e["seq"] for e in self._own_iter()), default=0)
         self.hlc = HLC(node_id, clock)
-        self._hlc_ms = 0
         last_hlc = max((e.get("hlc") or "" for e in self._events), default="")
         if last_hlc:
             self.hlc.restore(last_hlc)
-            self._note_hlc(last_hlc)
+        # The newest hub wall time seen (hub events' clocks, records' recv_ms): a floor for
+        # now_ms(). Only the hub's time counts: our own past stamps may come from a wall
+        # clock that was wrong and has been stepped back since.
+        self._hub_ms = max((_wall(e) for e in self._events if e.get("origin") == "hub"), default=0)
         self._req_next, self._req_limit = self._reserve_reqs(first=True)
 
     # -- identity ------------------------------------------------------------------------
@@ -145,7 +147,6 @@ class Outbox:
         with self._lock:
             seq = self._seq + 1
             hlc = self.hlc.now()
-            self._note_hlc(hlc)
             event = {
                 "v": 1,
                 "id": f"{self.node_id}:{self.inc}:{seq}",
@@ -182,6 +183,8 @@ class Outbox:
             self._ids.add(event["id"])
             if event.get("hlc"):
                 self.merge_hlc(event["hlc"])
+            if event.get("origin") == "hub":
+                self.note_hub_time(_wall(event))
             return True
 
     # -- time ----------------------------------------------------------------------------
@@ -190,21 +193,26 @@ class Outbox:
         """Merge a hub timestamp: nodes always trust the hub (notes/sync.md §4, bug 11)."""
         with self._lock:
             self.hlc.merge(remote, trusted=True)
-            self._note_hlc(remote)
 
-    def _note_hlc(self, value: str) -> None:
-        try:
-            self._hlc_ms = max(self._hlc_ms, int(value.split(".", 1)[0]))
-        except ValueError:
-            pass
+    def note_hub_time(self, hub_ms: int | None) -> None:
+        """Remember the hub's wall time seen in a record or an answer."""
+        if hub_ms:
+            with self._lock:
+                self._hub_ms = max(self._hub_ms, int(hub_ms))
 
     def now_ms(self) -> int:
-        """Wall time corrected by the newest logged or hub time (for the service day and
+        """Wall time, but never before the newest hub time seen (for the service day and
         printed times only, never for correctness): a Pi without RTC may boot into 1970."""
-        return max(self.clock.wall_ms(), self._hlc_ms)
+        return max(self.clock.wall_ms(), self._hub_ms)
 
     def close(self) -> None:
         self._journal.close()
+
+
+def _wall(event: dict) -> int:
+    clock = event.get("clock") or {}
+    value = clock.get("wall_ms")
+    return value if isinstance(value, int) else 0
 
 
 def _req_number(req: object, node_id: str, inc: str) -> int | None:

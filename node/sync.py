@@ -190,6 +190,7 @@ class SyncClient:
         newest = max((r["event"].get("hlc") or "" for r in fresh), default="")
         if newest:
             self.outbox.merge_hlc(newest)
+        self.outbox.note_hub_time(max((r.get("recv_ms") or 0 for r in fresh), default=0))
         self.set_online(True)
         self.write_status()
         if fresh:

@@ -89,14 +89,15 @@ class KioskRole(Role):
             self.last_error = f"{body.get('error')}: {body.get('message')}"
             log.warning("hub refused a ticket for %s: %s", service, self.last_error)
             return None
-        event = self._issue_offline(service, req, public)
+        now = self._now_ms()  # one reading for the service day and the printed time
+        event = self._issue_offline(service, req, public, now)
         ctx.sync.wake()
-        self._print(event, None, offline=True)
+        self._print(event, None, offline=True, now_ms=now)
         return event
 
-    def _issue_offline(self, service: str, req: str, public: str) -> dict:
+    def _issue_offline(self, service: str, req: str, public: str, now_ms: int) -> dict:
         ctx = self.ctx
-        day = service_day(self._now_ms(), self._tz())
+        day = service_day(now_ms, self._tz())
         prefix = ctx.service_info(service).get("prefix") or service
         book = LeaseBook.from_events(ctx.node_id, ctx.outbox.events())
         free = book.next_free(day, service)
@@ -122,7 +123,9 @@ class KioskRole(Role):
             "ticket.issued", body, ticket=ticket_key(day, label), req=req, deps=deps
         )
 
-    def _print(self, event: dict, answer: dict | None, *, offline: bool) -> None:
+    def _print(
+        self, event: dict, answer: dict | None, *, offline: bool, now_ms: int | None = None
+    ) -> None:
         from node.hardware.printer import TicketPrint
 
         ctx = self.ctx
@@ -143,7 +146,7 @@ class KioskRole(Role):
         if status_url and status_url.startswith("/") and ctx.hub_url:
             status_url = ctx.hub_url.rstrip("/") + status_url
         # The hub's event carries the hub's (trusted) time; offline, the HLC-corrected time.
-        wall = (event.get("clock") or {}).get("wall_ms") if not offline else None
+        wall = (event.get("clock") or {}).get("wall_ms") if not offline else now_ms
         issued = datetime.fromtimestamp((wall or self._now_ms()) / 1000, self._tz())
         ticket = TicketPrint(
             label=body["label"],

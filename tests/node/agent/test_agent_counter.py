@@ -260,3 +260,18 @@ def test_offline_next_never_calls_yesterdays_leftovers(hub, make_node, hub_clock
     c2.step()
     assert shown(c2) == "----"
     assert not [e for e in c2.ctx.outbox.own_events() if e["type"] == "ticket.called"]
+
+
+def test_restarted_counter_knows_its_services_while_the_hub_is_down(hub, make_node):
+    labels = issue(make_node, hub, 1)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    clock = c2.clock
+    c2.ctx.outbox.close()
+    c2.ctx.sync.replica.close()
+    hub.down = True
+    again = make_node("C2", "counter", clock=clock)  # roster from the cached hub info
+    assert shown(again) == "----"
+    again.press("next")
+    again.step()
+    assert shown(again) == labels[0]

@@ -146,3 +146,17 @@ def test_a_kiosk_clock_a_day_ahead_does_not_keep_asking_for_leases(hub, make_nod
         kiosk.step()
     grants = [e for e in hub.events("lease.granted") if e["body"]["kiosk"] == "K1"]
     assert len(grants) <= 4  # one per service, plus at most one more ask per service
+
+
+def test_offline_paper_shows_the_service_day_of_its_ticket(hub, make_node):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.clock.jump_wall(86_400_000)  # a day ahead while it syncs with the hub
+    kiosk.step()
+    kiosk.clock.jump_wall(-86_400_000)  # NTP steps it back
+    hub.down = True
+    kiosk.press("a")
+    kiosk.step()
+    logged = kiosk.ctx.outbox.own_events()[-1]
+    paper = kiosk.ctx.devices.printer.tickets[-1]
+    day, month, year = paper.issued_at.split()[0].split("-")
+    assert logged["body"]["day"] == f"{year}-{month}-{day}" == "2026-11-28"
