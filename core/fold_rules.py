@@ -70,8 +70,7 @@ def _reject(st: QueueState, step: Step, reason: str) -> None:
 
 
 def _put(st: QueueState, ticket: Ticket) -> Ticket:
-    st.tickets[ticket.key] = ticket
-    return ticket
+    return st.put(ticket)  # keeps the queue's indexes in step
 
 
 def _release_counter(st: QueueState, counter_id: str | None, call_id: str | None) -> None:

@@ -10,7 +10,9 @@ they get a tentative placement after every hub-ordered event (see ``TENTATIVE_HS
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import heapq
+from bisect import bisect_left, insort
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from core import fold_rules
@@ -30,6 +32,8 @@ __all__ = [
 
 # Tentative (not yet hub-sequenced) events sort after every real hseq but stay JSON-able ints.
 TENTATIVE_HSEQ = 10**15
+
+_WAITING = TicketStatus.WAITING
 
 
 class QueueState:
@@ -52,6 +56,13 @@ class QueueState:
         self.call_tickets: dict[str, str] = {}
         self._max_number: dict[tuple[str, str], int] = {}
         self._tentative = 0
+        # Indexes kept in step by put() (the fold's only way to store a ticket), so that no
+        # query a command makes scans every ticket of the day:
+        # (day, service) -> sorted [(order, key)] of its waiting tickets (queue order);
+        # public id -> ticket key; status -> number of tickets.
+        self._waiting: dict[tuple[str, str], list[tuple[tuple, str]]] = {}
+        self._by_public: dict[str, str] = {}
+        self._counts: dict[str, int] = {str(s): 0 for s in TicketStatus}
 
     # -- applying ---------------------------------------------------------------------------
 
@@ -104,7 +115,39 @@ class QueueState:
         other.call_tickets = dict(self.call_tickets)
         other._max_number = dict(self._max_number)
         other._tentative = self._tentative
+        other._waiting = {k: list(v) for k, v in self._waiting.items()}
+        other._by_public = dict(self._by_public)
+        other._counts = dict(self._counts)
         return other
+
+    def put(self, ticket: Ticket) -> Ticket:
+        """Store ``ticket`` (new or a new version of one) and keep the indexes in step."""
+        old = self.tickets.get(ticket.key)
+        self.tickets[ticket.key] = ticket
+        if old is None:
+            if ticket.public is not None:
+                self._by_public.setdefault(ticket.public, ticket.key)
+        else:
+            self._counts[old.status] -= 1
+        self._counts[ticket.status] += 1
+        if old is not None and old.status == _WAITING:
+            if ticket.status == _WAITING and (old.order, old.day, old.service) == (
+                ticket.order,
+                ticket.day,
+                ticket.service,
+            ):
+                return ticket
+            where = (old.day, old.service)
+            queue = self._waiting[where]
+            del queue[bisect_left(queue, (old.order, old.key))]
+            if not queue:
+                del self._waiting[where]
+        if ticket.status == _WAITING:
+            insort(
+                self._waiting.setdefault((ticket.day, ticket.service), []),
+                (ticket.order, ticket.key),
+            )
+        return ticket
 
     # -- helpers the rules use --------------------------------------------------------------
 
@@ -127,28 +170,30 @@ class QueueState:
         ``day`` keeps only that service day: the fold has no calendar, so a ticket left
         waiting at closing time stays waiting until someone cancels it.
         """
-        found = [
-            t
-            for t in self.tickets.values()
-            if t.status == TicketStatus.WAITING
-            and (service is None or t.service == service)
-            and (day is None or t.day == day)
+        services = None if service is None else (service,)
+        return list(self.iter_waiting(services, day))
+
+    def iter_waiting(
+        self, services: Collection[str] | None = None, day: str | None = None
+    ) -> Iterator[Ticket]:
+        """Waiting tickets of ``services`` (all if None) in queue order, lazily (a merge of
+        the per-(day, service) queues: the first few cost little however long the day)."""
+        queues = [
+            q
+            for (d, s), q in self._waiting.items()
+            if (services is None or s in services) and (day is None or d == day)
         ]
-        return sorted(found, key=lambda t: t.order)
+        tickets = self.tickets
+        if len(queues) == 1:
+            return (tickets[key] for _, key in queues[0])
+        return (tickets[key] for _, key in heapq.merge(*queues))
 
     def position(self, key: str) -> int:
         """People ahead of a waiting ticket in its service and day; 0 once it left the queue."""
         t = self.tickets[key]
-        if t.status != TicketStatus.WAITING:
+        if t.status != _WAITING:
             return 0
-        return sum(
-            1
-            for o in self.tickets.values()
-            if o.status == TicketStatus.WAITING
-            and o.service == t.service
-            and o.day == t.day
-            and o.order < t.order
-        )
+        return bisect_left(self._waiting[(t.day, t.service)], (t.order, t.key))
 
     def next_number(self, day: str, service: str) -> int:
         """The one allocator: 1 + the highest number issued or leased that day (§8.4 bug 2)."""
@@ -160,10 +205,8 @@ class QueueState:
         return cs if cs is not None else CounterState(id=counter_id, open=False)
 
     def ticket_by_public(self, public: str) -> Ticket | None:
-        for t in self.tickets.values():
-            if t.public == public:
-                return t
-        return None
+        key = self._by_public.get(public)
+        return None if key is None else self.tickets.get(key)
 
     def snapshot(self, day: str | None = None) -> dict[str, Any]:
         """JSON-able projection for ``GET /api/v1/state``, the hall board and displays.
@@ -185,9 +228,7 @@ class QueueState:
                     "public": t.public,
                 }
             )
-        counts = {str(s): 0 for s in TicketStatus}
-        for t in self.tickets.values():
-            counts[str(t.status)] += 1
+        counts = dict(self._counts)
         return {
             "last_hseq": self.last_hseq,
             "waiting": waiting,
@@ -261,9 +302,7 @@ def choose_next(
     cs = state.counter_view(counter_id)
     if not cs.open:
         return None
-    for t in state.waiting(day=day):
-        if t.service not in cs.services:
-            continue
+    for t in state.iter_waiting(cs.services, day):
         r = residue.get(t.service) if isinstance(residue, Mapping) else residue
         if r is None or _in_class(t, r):
             return t

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.model import TicketStatus
-from core.queue import fold
+from core.queue import choose_next, fold
 
 COUNTERS = ("C1", "C2", "C3")
 SERVICES = ("A", "B")
@@ -41,7 +41,10 @@ def _random_log(data) -> tuple[Log, list]:
         if op == "issue":
             mode = data.draw(st.sampled_from(("online", "lease")))
             req = data.draw(st.sampled_from(REQS))
-            log.issue(n, service, mode=mode, req=f"K1:i:{req}" if req else None)
+            priority = data.draw(st.sampled_from((0, 0, 1)), label="priority")
+            public = data.draw(st.sampled_from((None, "p1", "p2")), label="public")
+            req = f"K1:i:{req}" if req else None
+            log.issue(n, service, mode=mode, req=req, priority=priority, public=public)
         elif op == "call":
             mode = data.draw(st.sampled_from(("online", "offline")))
             expect = data.draw(st.sampled_from(SERVICES))
@@ -118,3 +121,33 @@ def test_fold_invariants_hold_on_random_logs(data):
     for d in log.derived:
         assert state.apply(d) == []
     assert state.snapshot() == before
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.data())
+def test_queue_indexes_answer_like_a_scan_of_every_ticket(data):
+    """waiting/position/choose_next/ticket_by_public/counts read indexes the fold keeps."""
+    log, _ = _random_log(data)
+    fresh = fold(log.records)
+    assert fresh._waiting == log.state._waiting
+    for state in (log.state, fresh, log.state.copy()):
+        waiting = sorted(
+            (t for t in state.tickets.values() if t.status == TicketStatus.WAITING),
+            key=lambda t: t.order,
+        )
+        for service in (None, *SERVICES):
+            assert state.waiting(service) == [t for t in waiting if service in (None, t.service)]
+        for t in state.tickets.values():
+            ahead = [o for o in waiting if (o.service, o.day) == (t.service, t.day)]
+            expect = sum(o.order < t.order for o in ahead) if t in waiting else 0
+            assert state.position(t.key) == expect
+            first = next(o for o in state.tickets.values() if o.public == t.public)
+            assert t.public is None or state.ticket_by_public(t.public) is first
+        for counter in COUNTERS:
+            cs = state.counter_view(counter)
+            expect = next((t for t in waiting if t.service in cs.services), None)
+            assert choose_next(state, counter) is (expect if cs.open else None)
+        counts = {str(s): 0 for s in TicketStatus}
+        for t in state.tickets.values():
+            counts[str(t.status)] += 1
+        assert state.snapshot()["counts"] == counts
