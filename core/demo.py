@@ -48,7 +48,9 @@ class Demo:
             t.join()
         self.server.close()
         if self._thread is not None:
-            self._thread.join(5)
+            # waitress keeps serving channels still open (a node's last long-poll); its
+            # thread is a daemon and the store below is closed only for writes.
+            self._thread.join(1)
         self.app.extensions["loket"].store.close()
 
 

@@ -173,6 +173,8 @@ class SyncClient:
             self._pull_ok = False
             return []
         with self._lock:
+            if self._stop.is_set():
+                return []  # stopping: the replica may be closing; pull again next start
             try:
                 if self._epoch_changed(body.get("hub_epoch")):
                     return []  # the feed we asked for belonged to the old epoch
@@ -297,10 +299,15 @@ class SyncClient:
             self._threads.append(t)
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop both loops. The pull loop may sit in a long-poll for up to ``wait`` s: it is
+        not waited for, since it applies nothing once stopping (checked under the lock, and
+        taking the lock here lets an apply already under way finish first)."""
         self._stop.set()
         self._wake.set()
         for t in self._threads:
-            t.join(timeout)
+            t.join(timeout if t.name.endswith("push") else 0.2)
+        with self._lock:
+            pass
         self._threads.clear()
 
     def _push_loop(self) -> None:
