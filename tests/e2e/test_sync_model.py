@@ -14,10 +14,15 @@ missing from the hub log) and at the end after healing everything and syncing to
 incremental fold == fresh fold). ``event()`` records coverage (superseded calls, retractions,
 voided ghosts, double services, restores); ``target()`` steers towards conflicts.
 
-CI runs a modest number of examples. The nightly long run (the bugs of §8.4 needed 2 000)::
+CI runs 50 examples of up to 35 steps (about a minute on 2 cores; a failure then spends minutes
+shrinking). The nightly long run (the bugs of §8.4 needed 2 000 examples; ~1 s each)::
 
     LOKET_SIM_EXAMPLES=2000 LOKET_SIM_STEPS=60 .venv/bin/python -m pytest \
         tests/e2e/test_sync_model.py -q -p no:cacheprovider --hypothesis-show-statistics
+
+Known product bugs the machine found are side-stepped by the ``WORKAROUND_*`` flags in
+``simnet.py`` (each has a strict xfail in ``test_sync_regressions.py``); set a flag to False
+once its fix lands, or to see the machine find the bug again.
 """
 
 from __future__ import annotations
