@@ -53,7 +53,7 @@ def _repeat(auth: Authority, req: str, expect_type: str) -> dict | None:
     event_id = auth._reqs.get(req)
     if event_id is None:
         return None
-    event = auth._events[event_id]
+    event = auth._event_dict(event_id)
     if event["type"] != expect_type:
         raise Refused("req_reused", f"req {req!r} already names a {event['type']}", 409)
     return event

@@ -60,6 +60,10 @@ class Store:
         """Hub records from the 0-based journal index ``start`` on, oldest first."""
         return self.journal.iter_from(start)
 
+    def record_texts(self, start: int, stop: int) -> list[bytes]:
+        """The JSON texts of the records at 0-based journal indexes ``start .. stop-1``."""
+        return self.journal.read_texts(start, stop)
+
     def append(self, records: Iterable[dict]) -> None:
         """Write one batch of records (one write, no fsync); raises JournalError.
 

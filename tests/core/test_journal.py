@@ -398,3 +398,27 @@ def test_rotation_syncs_what_the_old_segment_still_owes(tmp_path):
     assert len(j.segments) == 3
     with Journal(tmp_path, segment_bytes=2 * line) as j:  # close synced the rest
         assert list(j) == recs(0, 4)
+
+
+def text_of(record: dict) -> bytes:
+    return encode_record(record)[9:-1]
+
+
+def test_read_texts_by_index_across_segments_and_after_reopen(tmp_path):
+    line = len(encode_record(recs(0, 1)[0]))
+    with Journal(tmp_path, segment_bytes=3 * line) as j:
+        j.append(recs(0, 4))  # one batch may overflow a segment; the next starts a new one
+        j.append(recs(4, 6))
+        j.write(recs(6, 7))  # written, not synced: the writer may still read it
+        assert j.read_texts(0, 7) == [text_of(r) for r in recs(0, 7)]
+        assert j.read_texts(3, 5) == [text_of(r) for r in recs(3, 5)]
+        assert j.read_texts(5, 99) == [text_of(r) for r in recs(5, 7)]
+        assert j.read_texts(4, 4) == []
+        assert len(j.segments) == 2
+    with Journal(tmp_path, segment_bytes=3 * line) as j:
+        assert [json.loads(t) for t in j.read_texts(2, 7)] == recs(2, 7)
+        path = j.segments[-1]
+        data = path.read_bytes()
+        path.write_bytes(data.replace(b"B-005", b"B-00X"))
+        with pytest.raises(JournalCorruptError):
+            j.read_texts(4, 7)

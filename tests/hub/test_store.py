@@ -9,6 +9,7 @@ import pytest
 
 from core.errors import JournalError
 from hub import create_app
+from hub.errors import Refused
 from hub.store import DB_FILE, Store, restore_from
 from hub.tinystore import AtomicJSONStorage
 
@@ -219,3 +220,33 @@ def test_a_failed_append_acknowledges_nothing_and_leaves_no_trace(
     assert r.status_code == 201  # the retry with the same req is a first issue
     assert r.json["ticket"]["label"] == "B-001"
     assert r.json["event"]["id"] == f"hub:{authority.epoch}:1"
+
+
+def test_records_and_answers_come_back_from_the_journal_after_a_restart(
+    app, config, clock, tokens, authority
+):
+    """The hub keeps neither parsed records nor canonical texts in RAM (issue 4 memory)."""
+    first = post(app, "/api/v1/tickets", {"req": "r1", "service": "B"}, tokens["K1"]).json
+    pushed = {
+        "v": 1, "id": "K2:k2a:1", "origin": "K2", "inc": "k2a", "seq": 1,
+        "type": "ticket.issued", "ticket": "2026-11-28/B-K2-1", "req": "K2:k2a:r1", "deps": [],
+        "hlc": f"{clock.wall_ms():013d}-0000-K2", "clock": {"wall_ms": clock.wall_ms()},
+        "body": {"service": "B", "number": None, "label": "B-K2-1", "day": "2026-11-28",
+                 "mode": "prefix", "kiosk": "K2", "priority": 0, "lease": None},
+    }  # fmt: skip
+    body = {"node": "K2", "inc": "k2a", "hub_epoch_seen": authority.epoch, "events": [pushed]}
+    assert post(app, "/api/v1/sync/push", body, tokens["K2"]).json["acked_through"] == 1
+    records = authority.records_since(0)
+    authority.store.close()
+
+    auth2 = reopen(config, clock).extensions["loket"]
+    assert auth2.records_since(0) == records
+    assert auth2.records_since(1, 1) == records[1:2]
+    assert auth2.event(first["event"]["id"]) == first["event"]
+    assert auth2.issue("r1", "B", "K1")["event"] == first["event"]
+    assert auth2.push("K2", "k2a", auth2.epoch, [pushed])["acked_through"] == 1  # same body
+    forged = {**pushed, "body": {**pushed["body"], "priority": 1}}
+    with pytest.raises(Refused) as refused:
+        auth2.push("K2", "k2a", auth2.epoch, [forged])
+    assert refused.value.code == "id_conflict"
+    auth2.store.close()
