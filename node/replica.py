@@ -60,7 +60,10 @@ class Replica:
         # folded incrementally know to start over.
         self.generation = 0
         self._journal: Journal | None = None
-        self._records: list[dict] = []
+        # Only what lookups need stays in RAM; the records themselves are read back from the
+        # journal (a day's 20k records held parsed cost a counter node ~50 MB).
+        self._count = 0
+        self._last_hseq = 0
         self._ids: set[str] = set()
         if self.hub_epoch is not None:
             self._open(self.hub_epoch)
@@ -82,15 +85,17 @@ class Replica:
     @property
     def last_hseq(self) -> int:
         with self._lock:
-            return self._records[-1]["hseq"] if self._records else 0
+            return self._last_hseq
 
     def records(self, start: int = 0) -> list[dict]:
-        """Records from list index ``start`` on (for incremental folds)."""
+        """Records from index ``start`` on (for incremental folds), read from the journal."""
         with self._lock:
-            return self._records[start:]
+            if self._journal is None or start >= self._count:
+                return []
+            return list(self._journal.iter_from(start))
 
     def __len__(self) -> int:
-        return len(self._records)
+        return self._count
 
     def __contains__(self, event_id: str) -> bool:
         return event_id in self._ids
@@ -113,8 +118,14 @@ class Replica:
             self.checkpoint["since"] = 0
             self._save_checkpoint()
             self._journal = Journal(folder, prefix="hub")
-        self._records = list(self._journal)
-        self._ids = {r["event"]["id"] for r in self._records}
+        self._count, self._last_hseq, self._ids = 0, 0, set()
+        for record in self._journal:
+            self._note(record)
+
+    def _note(self, record: dict) -> None:
+        self._count += 1
+        self._last_hseq = record["hseq"]
+        self._ids.add(record["event"]["id"])
 
     def _save_checkpoint(self) -> None:
         write_json(self.data_dir / CHECKPOINT_FILE, self.checkpoint)
@@ -143,8 +154,8 @@ class Replica:
                     last = rec["hseq"]
             if fresh:
                 self._journal.append(fresh)  # durable before the checkpoint names it
-                self._records.extend(fresh)
-                self._ids.update(r["event"]["id"] for r in fresh)
+                for rec in fresh:
+                    self._note(rec)
             if last != self.since:
                 self.checkpoint["since"] = last
                 self._save_checkpoint()
@@ -168,7 +179,7 @@ class Replica:
                 self._journal.close()
             self.checkpoint = {"hub_epoch": epoch, "since": 0, "acked_through": acked_through}
             self._open(epoch)
-            if self._records:
+            if self._count:
                 # A folder left over from an earlier visit to this epoch: start clean.
                 self._journal.close()
                 shutil.rmtree(self.data_dir / REPLICA_DIR / _epoch_dir(epoch))
