@@ -227,7 +227,7 @@ def make_devices(config: Any, role: str) -> Devices:
     if role == "counter":
         from node.hardware.display import make_display
 
-        devices.display = make_display(_cfg(config, "display", None) or config.display)
+        devices.display = make_display(getattr(config, "display", None))
     elif role == "kiosk":
         from node.hardware.printer import make_printer
 
