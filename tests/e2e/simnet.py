@@ -39,7 +39,8 @@ HOUR = 3_600_000
 DAY_MS = 24 * HOUR
 KIOSKS = ("K1", "K2")
 COUNTERS = ("C1", "C2", "C3")
-NODE_IDS = KIOSKS + COUNTERS
+HALL = ("D1",)
+NODE_IDS = KIOSKS + COUNTERS + HALL
 DERIVED_PREFIX = "hub:comp:"
 PUSH = "/api/v1/sync/push"
 # Work around known product bugs so the machine keeps exploring past them; each has a strict
@@ -76,6 +77,7 @@ def hub_config(data_dir: Path, lease_size: int = 3) -> Any:
             {"id": "K1", "name": "Kiosk 1", "services": ["A", "B"], "lease_size": lease_size},
             {"id": "K2", "name": "Kiosk 2", "services": ["A", "B"], "lease_size": lease_size},
         ],
+        "displays": [{"id": "D1", "name": "Hall"}],
     }
     return hub_config_from_dict(raw)
 
@@ -234,6 +236,8 @@ class SimNode:
         self.transport = SimTransport(net, node_id)
         self.printers: list[Any] = []
         self.displays: list[Any] = []
+        self.announcers: list[Any] = []  # hall display: every announcer it ever had
+        self.screens: list[Any] = []
         self.crashes = 0
         self.node: Any = None
         self._build()
@@ -262,6 +266,13 @@ class SimNode:
             printer = PaperRoll()
             self.printers.append(printer)
             devices = Devices(printer=printer)
+        elif self.role_name == "display":
+            from node.hardware.screen import FakeScreen
+            from node.hardware.sound import FakeAnnouncer
+
+            self.announcers.append(FakeAnnouncer())
+            self.screens.append(FakeScreen())
+            devices = Devices(announcer=self.announcers[-1], screen=self.screens[-1])
         else:
             display = FakeDisplay(8, clock=self.clock.mono_ms)
             self.displays.append(display)
@@ -349,7 +360,7 @@ class SimNet:
         skew = node_skew_ms or {}
         self.nodes: dict[str, SimNode] = {}
         for nid in NODE_IDS:
-            role = "kiosk" if nid in KIOSKS else "counter"
+            role = "kiosk" if nid in KIOSKS else "display" if nid in HALL else "counter"
             self.nodes[nid] = SimNode(self, nid, role, wall_ms=T0 + skew.get(nid, 0))
 
     # bookkeeping of acknowledgements -------------------------------------------------------
@@ -570,6 +581,31 @@ def check_quiescent(net: SimNet) -> dict[str, int]:
     assert not ghosts_waiting, f"never-printed tickets waiting: {ghosts_waiting}"
     not_at_hub = sorted(printed - set(fresh.tickets))
     assert not not_at_hub, f"printed tickets the hub does not know: {not_at_hub}"
+
+    # 5 (hall): only calls the fold accepted are spoken; the board shows the fold's queues.
+    from core.announce import call_clips
+
+    numbers = {c.id: c.number for c in hub.config.counters}
+    lost_calls = {e["body"]["call"] for e in by_type["call.superseded"]}
+    accepted: set[tuple[str, ...]] = set()
+    for r in records:
+        ev = r["event"]
+        if ev["type"] in ("ticket.called", "ticket.recalled") and ev["id"] not in lost_calls:
+            t = fresh.tickets.get(ev["ticket"])
+            counter = ev["body"]["counter"]
+            if t is not None:
+                accepted.add(tuple(call_clips(t.label, numbers.get(counter, 0), "id")))
+    for hid in HALL:
+        hall = net.nodes[hid]
+        spoken = {tuple(c) for a in hall.announcers for c in a.played}
+        wrong = sorted(spoken - accepted)
+        assert not wrong, f"{hid} announced calls the fold did not accept: {wrong}"
+        frame = hall.screens[-1].frames[-1] if hall.screens[-1].frames else None
+        if frame is not None and fresh_snap["waiting"] is not None:
+            board = {w["service"]: w["count"] for w in frame["waiting"]}
+            fold_counts = {sv: len(ts) for sv, ts in fresh_snap["waiting"].items() if ts}
+            board = {sv: n for sv, n in board.items() if n}
+            assert board == fold_counts, f"{hid} board {board} != fold {fold_counts}"
 
     # 6: one served_by per DONE ticket; a second service only as a flagged anomaly.
     flagged = {
