@@ -78,6 +78,13 @@ def _digest(canonical_text: str) -> bytes:
     return hashlib.blake2b(canonical_text.encode("utf-8"), digest_size=16).digest()
 
 
+def _canonical_digest(event_dict: dict) -> bytes:
+    """``_digest(canonical(event))`` of an ``Event.to_dict()`` (skips canonical()'s re-parse)."""
+    return _digest(
+        json.dumps(event_dict, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    )
+
+
 class Authority:
     """Accepts commands and pushed events, folds, persists, notifies. Thread-safe."""
 
@@ -162,7 +169,7 @@ class Authority:
                 self._index(r)
         self.last_hseq = self._written_hseq
 
-    def _index(self, record: dict) -> None:
+    def _index(self, record: dict, digest: bytes | None = None) -> None:
         """Account for one logged record in every in-memory index (replay and commit).
 
         Records are not kept in RAM: the journal reads them back by hseq (journal index
@@ -170,7 +177,7 @@ class Authority:
         """
         ev = record["event"]
         self._written_hseq = record["hseq"]
-        self._ids[ev["id"]] = _digest(canonical(ev))
+        self._ids[ev["id"]] = digest if digest is not None else _digest(canonical(ev))
         self._journal_day = day_of(record["recv_ms"], self.tz)
         if ev["type"] in DERIVED_TYPES:
             return  # notifications: no req, no seq, nothing to gate on
@@ -197,15 +204,16 @@ class Authority:
         from the journal, which holds exactly what can have been acknowledged.
         """
         now = self.clock.wall_ms()
+        digests: list[bytes] = []
         try:
-            records = self._fold_and_append(events, now)
+            records = self._fold_and_append(events, now, digests)
         except BaseException:
             # A half-applied fold or a refused write: memory may now be ahead of the disk.
             log.error("commit failed: rebuilding the hub state from the journal")
             self._rebuild()
             raise
-        for record in records:
-            self._index(record)
+        for record, digest in zip(records, digests, strict=True):
+            self._index(record, digest)
         self._unpublished.extend(records)
         return records
 
@@ -313,8 +321,11 @@ class Authority:
             raise refusal
         return result
 
-    def _fold_and_append(self, events: list[Event], now: int) -> list[dict]:
-        """Apply ``events`` in order, collecting each one's derived events; one append."""
+    def _fold_and_append(self, events: list[Event], now: int, digests: list[bytes]) -> list[dict]:
+        """Apply ``events`` in order, collecting each one's derived events; one append.
+
+        ``digests`` receives each record's event digest (see :func:`_canonical_digest`).
+        """
         state, skewed = self.state, self._skewed
         records: list[dict] = []
         batch_ids: set[str] = set()
@@ -327,10 +338,11 @@ class Authority:
             else:
                 self.anchors.observe(event.origin, d.get("clock"), now)
                 est = self.anchors.estimate(d, now)
-            record = make_record(hseq, now, est, event)
+            record = {"hseq": hseq, "recv_ms": now, "est_ms": est, "event": d}  # make_record
             records.append(record)
+            digests.append(_canonical_digest(d))
             batch_ids.add(event.id)
-            derived = state.apply(record)
+            derived = state.apply(event, hseq, est)  # the Event itself: no re-parse
             if (notice := skew_notice(record, skewed)) is not None:
                 derived.append(notice)
             if event.origin != "hub" and hlc_wall_ms(event.hlc) is not None:
@@ -345,6 +357,7 @@ class Authority:
                 hseq += 1
                 batch_ids.add(dev.id)
                 records.append(make_record(hseq, now, now, dev))
+                digests.append(_canonical_digest(records[-1]["event"]))
         if not records:
             return []
         if self._journal_day is not None and day_of(now, self.tz) != self._journal_day:

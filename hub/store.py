@@ -51,6 +51,7 @@ class Store:
         self.lock = threading.RLock()
         self.journal = Journal(self.data_dir / JOURNAL_DIR, prefix="events")
         self.db = TinyDB(self.data_dir / DB_FILE, storage=AtomicJSONStorage)
+        self._by_token: dict[str, dict] | None = None  # token hash -> node doc (nodes cache)
         if self.setting("hub_epoch") is None:
             self.set_settings(hub_epoch=new_epoch())
 
@@ -111,16 +112,26 @@ class Store:
             return list(self.db.table("nodes").all())
 
     def node_by_token_hash(self, token_hash: str) -> dict | None:
+        """The paired node with this token hash (every API request asks: an index, no query)."""
         with self.lock:
-            return self.db.table("nodes").get(Query().token_hash == token_hash)
+            if self._by_token is None:
+                self._by_token = {
+                    doc["token_hash"]: doc
+                    for doc in self.db.table("nodes").all()
+                    if doc.get("token_hash")
+                }
+            doc = self._by_token.get(token_hash)
+            return dict(doc) if doc is not None else None
 
     def upsert_node(self, node_id: str, **fields: Any) -> None:
         with self.lock:
+            self._by_token = None
             self.db.table("nodes").upsert({"id": node_id, **fields}, Query().id == node_id)
 
     def save_node_seen(self, seen: dict[str, dict]) -> None:
         """Persist last-seen/sync state of several paired nodes in one write."""
         with self.lock:
+            self._by_token = None
             q = Query()
             self.db.table("nodes").update_multiple(
                 [(fields, q.id == node_id) for node_id, fields in seen.items()]

@@ -250,3 +250,12 @@ def test_records_and_answers_come_back_from_the_journal_after_a_restart(
         auth2.push("K2", "k2a", auth2.epoch, [forged])
     assert refused.value.code == "id_conflict"
     auth2.store.close()
+
+
+def test_the_commit_digest_is_the_digest_of_the_canonical_text(authority):
+    from hub.authority import _canonical_digest, _digest
+    from hub.pushgate import canonical
+
+    event = authority.issue("r1", "B", "K1")["event"]
+    assert _canonical_digest(event) == _digest(canonical(event))
+    assert authority._ids[event["id"]] == _digest(canonical(event))
