@@ -72,7 +72,7 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout) -> Demo:
         app, host="127.0.0.1", port=port, threads=threads_for(config), ident="loket-demo"
     )
     base_url = f"http://127.0.0.1:{server.effective_port}"
-    thread = threading.Thread(target=server.run, name="loket-demo-hub", daemon=True)
+    thread = threading.Thread(target=_serve, args=(server,), name="loket-demo-hub", daemon=True)
     thread.start()
 
     password_file = data / "admin-password.txt"
@@ -102,6 +102,16 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout) -> Demo:
         demo.nodes[node_id] = _start_node(node_id, role, base_url, token, data, out, services)
     demo.counters = {c.number: c.id for c in config.counters}
     return demo
+
+
+def _serve(server) -> None:
+    try:
+        server.run()
+    except OSError:
+        # close() from another thread pulls the loop's file descriptors from under it
+        # (EBADF); anything else while it is still open is real.
+        if server.socket.fileno() != -1:
+            raise
 
 
 def _start_node(
