@@ -50,6 +50,7 @@ from core.config_schema import (
     check_table,
     did_you_mean,
     join,
+    load_profile,
     read_toml,
     reference,
     renderable,
@@ -57,6 +58,7 @@ from core.config_schema import (
     unique,
     unique_in_list,
     unknown_key,
+    validated,
 )
 from core.errors import ConfigError
 from core.model import Agency, Counter, Service
@@ -218,20 +220,12 @@ HUB_ARRAYS = {
 
 def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
     """Read and validate a hub profile; raise ConfigError listing every problem."""
-    path = Path(path)
-    problems = Problems(str(path))
-    raw = read_toml(path, problems)
-    problems.raise_if_any()
-    return hub_config_from_dict(raw, source=path)
+    return load_profile(path, hub_config_from_dict)
 
 
 def hub_config_from_dict(raw: Mapping[str, Any], *, source: str | Path = "<dict>") -> HubConfig:
     """Validate an already parsed hub profile (tests, the demo)."""
-    problems = Problems(str(source))
-    config = _build_hub(raw, problems, Path(source) if source != "<dict>" else None)
-    problems.raise_if_any()
-    assert config is not None
-    return config
+    return validated(raw, source, _build_hub)
 
 
 def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) -> HubConfig | None:

@@ -27,12 +27,13 @@ from core.config_schema import (
     check_section,
     check_table,
     freeze,
-    read_toml,
+    load_profile,
     renderable,
     toml_type,
     unique_in_list,
     unknown_key,
     valid_url,
+    validated,
 )
 
 _ID = {"pattern": ID_PATTERN, "pattern_expected": ID_EXPECTED}
@@ -217,20 +218,12 @@ DEVICE_SECTIONS = {
 
 def load_node_config(path: str | os.PathLike[str]) -> NodeConfig:
     """Read and validate a node profile; raise ConfigError listing every problem."""
-    path = Path(path)
-    problems = Problems(str(path))
-    raw = read_toml(path, problems)
-    problems.raise_if_any()
-    return node_config_from_dict(raw, source=path)
+    return load_profile(path, node_config_from_dict)
 
 
 def node_config_from_dict(raw: Mapping[str, Any], *, source: str | Path = "<dict>") -> NodeConfig:
     """Validate an already parsed node profile (tests, the demo)."""
-    problems = Problems(str(source))
-    config = _build_node(raw, problems, Path(source) if source != "<dict>" else None)
-    problems.raise_if_any()
-    assert config is not None
-    return config
+    return validated(raw, source, _build_node)
 
 
 def _build_node(

@@ -293,6 +293,28 @@ def check_section(
 # -- shared checks ---------------------------------------------------------------------------
 
 
+def load_profile(path: str | os.PathLike[str], from_dict: Callable[..., Any]) -> Any:
+    """Read a TOML profile and hand it to ``from_dict``; unreadable -> ConfigError."""
+    path = Path(path)
+    problems = Problems(str(path))
+    raw = read_toml(path, problems)
+    problems.raise_if_any()
+    return from_dict(raw, source=path)
+
+
+def validated(
+    raw: Mapping[str, Any],
+    source: str | Path,
+    build: Callable[[Mapping[str, Any], Problems, Path | None], Any],
+) -> Any:
+    """Run ``build`` collecting every problem; raise them all at once, else the config."""
+    problems = Problems(str(source))
+    config = build(raw, problems, Path(source) if source != "<dict>" else None)
+    problems.raise_if_any()
+    assert config is not None
+    return config
+
+
 def read_toml(path: Path, problems: Problems) -> dict[str, Any]:
     try:
         text = path.read_bytes().decode("utf-8")
