@@ -22,6 +22,7 @@ recall the last skipped ticket (NO_SHOW -> CALLED); other holds = presses. A rat
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from core.model import TicketStatus
 from core.queue import choose_next, residues
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 RATING_WINDOW_MS = 120_000
 FLASH_SECONDS = 3.0
+
+
+_UNREACHABLE = object()  # _ask_hub's answer when the hub could not be reached
 
 
 class CounterRole(Role):
@@ -116,24 +120,32 @@ class CounterRole(Role):
                     ctx.devices.display.flash("----", FLASH_SECONDS)
                 return None
             body["to"] = to
-        answer = ctx.rpc("POST", f"/api/v1/counters/{self.counter_id}/{action}", body)
-        if answer is not None:
-            status, reply = answer
-            event = reply.get("event")
-            if status == 200 and isinstance(event, dict):
-                ctx.outbox.store_foreign(event)  # logged before the LED changes
-                self._after(action, event, cs.current)
-                return event
-            if status == 200:
-                return None  # e.g. NEXT on an empty queue: the view shows idle
-            self.last_error = f"{reply.get('error')}: {reply.get('message')}"
-            log.info("hub refused %s at %s: %s", action, self.counter_id, self.last_error)
-            return None
+        answered = self._ask_hub(action, body)
+        if answered is not _UNREACHABLE:
+            if answered is not None:
+                self._after(action, answered, cs.current)
+            return answered
         event = self._offline(action, req, state, cs, to)
         if event is not None:
             ctx.sync.wake()
             self._after(action, event, cs.current)
         return event
+
+    def _ask_hub(self, action: str, body: dict) -> Any:
+        """POST ``action`` to the hub: its event (logged before anything shows it), None when
+        the hub answered without one (refused; NEXT on an empty queue), or _UNREACHABLE."""
+        answer = self.ctx.rpc("POST", f"/api/v1/counters/{self.counter_id}/{action}", body)
+        if answer is None:
+            return _UNREACHABLE
+        status, reply = answer
+        event = reply.get("event")
+        if status == 200 and isinstance(event, dict):
+            self.ctx.outbox.store_foreign(event)
+            return event
+        if status != 200:
+            self.last_error = f"{reply.get('error')}: {reply.get('message')}"
+            log.info("hub refused %s at %s: %s", action, self.counter_id, self.last_error)
+        return None
 
     def _after(self, action: str, event: dict, previous: str | None) -> None:
         if action == "done":
@@ -194,18 +206,9 @@ class CounterRole(Role):
             return None
         last = max(skipped, key=lambda t: (t.finished_ms or 0, t.order))
         req = ctx.outbox.new_req()
-        answer = ctx.rpc(
-            "POST",
-            f"/api/v1/counters/{self.counter_id}/recall",
-            {"req": req, "ticket": last.key},
-        )
-        if answer is not None:
-            status, reply = answer
-            if status == 200 and isinstance(reply.get("event"), dict):
-                ctx.outbox.store_foreign(reply["event"])
-                return reply["event"]
-            self.last_error = f"{reply.get('error')}: {reply.get('message')}"
-            return None
+        answered = self._ask_hub("recall", {"req": req, "ticket": last.key})
+        if answered is not _UNREACHABLE:
+            return answered
         calls = [cid for cid, key in state.call_tickets.items() if key == last.key]
         event = ctx.outbox.append_own(
             "ticket.recalled",
@@ -232,16 +235,9 @@ class CounterRole(Role):
             return None
         self._done_at = None  # once, whatever the hub answers
         req = ctx.outbox.new_req()
-        answer = ctx.rpc(
-            "POST", f"/api/v1/counters/{self.counter_id}/rate", {"req": req, "score": score}
-        )
-        if answer is not None:
-            status, reply = answer
-            if status == 200 and isinstance(reply.get("event"), dict):
-                ctx.outbox.store_foreign(reply["event"])
-                return reply["event"]
-            self.last_error = f"{reply.get('error')}: {reply.get('message')}"
-            return None
+        answered = self._ask_hub("rate", {"req": req, "score": score})
+        if answered is not _UNREACHABLE:
+            return answered
         event = ctx.outbox.append_own(
             "ticket.rated", {"counter": self.counter_id, "score": score}, ticket=key, req=req
         )
