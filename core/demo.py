@@ -38,6 +38,7 @@ class Demo:
     counters: dict[int, str] = field(default_factory=dict)  # loket number -> counter id
     kiosk_services: list[str] = field(default_factory=list)
     _thread: threading.Thread | None = None
+    _closing: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
         # In parallel: each node may be parked in a long-poll for a few seconds.
@@ -46,6 +47,7 @@ class Demo:
             t.start()
         for t in stoppers:
             t.join()
+        self._closing.set()
         self.server.close()
         if self._thread is not None:
             # waitress keeps serving channels still open (a node's last long-poll); its
@@ -72,7 +74,10 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout) -> Demo:
         app, host="127.0.0.1", port=port, threads=threads_for(config), ident="loket-demo"
     )
     base_url = f"http://127.0.0.1:{server.effective_port}"
-    thread = threading.Thread(target=_serve, args=(server,), name="loket-demo-hub", daemon=True)
+    closing = threading.Event()
+    thread = threading.Thread(
+        target=_serve, args=(server, closing), name="loket-demo-hub", daemon=True
+    )
     thread.start()
 
     password_file = data / "admin-password.txt"
@@ -92,6 +97,7 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout) -> Demo:
         app=app,
         server=server,
         _thread=thread,
+        _closing=closing,
     )
     demo.kiosk_services = list(config.kiosks[0].services) if config.kiosks else []
     layout = [(k.id, "kiosk", k.services) for k in config.kiosks]
@@ -104,13 +110,13 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout) -> Demo:
     return demo
 
 
-def _serve(server) -> None:
+def _serve(server, closing: threading.Event) -> None:
     try:
         server.run()
     except OSError:
         # close() from another thread pulls the loop's file descriptors from under it
         # (EBADF); anything else while it is still open is real.
-        if server.socket.fileno() != -1:
+        if not closing.is_set():
             raise
 
 
