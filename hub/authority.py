@@ -24,7 +24,6 @@ deterministic ids make that idempotent (notes/sync.md §5.5, §8.4 bug 10).
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import logging
@@ -51,26 +50,6 @@ Listener = Callable[[list[dict]], None]
 SEEN_FLUSH_MS = 60_000
 
 
-def _limit_malloc_arenas(n: int = 2) -> None:
-    """Cap glibc's malloc arenas for the threads the server starts after us.
-
-    Each waitress thread otherwise gets its own arena that keeps the freed memory of the
-    request bodies it parsed: ~12 MB more RSS after 20,000 pushed events (bench footprint).
-    Python allocates under the GIL, so fewer arenas cost no contention. No-op off glibc.
-    """
-    global _ARENAS_LIMITED
-    if _ARENAS_LIMITED:
-        return
-    _ARENAS_LIMITED = True
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return
-    m_arena_max = -8  # <malloc.h> M_ARENA_MAX
-    mallopt(m_arena_max, n)
-
-
-_ARENAS_LIMITED = False
 
 
 def _digest(canonical_text: str) -> bytes:
@@ -96,7 +75,6 @@ class Authority:
         *,
         rating_window_s: float = 120.0,
     ):
-        _limit_malloc_arenas()
         self.config = config
         self.store = store
         self.clock: Clock = clock or SystemClock()

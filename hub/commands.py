@@ -41,6 +41,24 @@ def threads_for(config: Any) -> int:
     return nodes + 8 + 8  # + hall boards/browsers + short requests
 
 
+def limit_malloc_arenas(n: int = 2) -> None:
+    """Cap glibc's malloc arenas for the threads the server starts after us.
+
+    Each waitress thread otherwise gets its own arena that keeps the freed memory of the
+    request bodies it parsed: ~12 MB more RSS after 20,000 pushed events (bench footprint).
+    Python allocates under the GIL, so fewer arenas cost no contention. Process-wide, so it
+    belongs to ``serve`` and not to the app. No-op off glibc.
+    """
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    m_arena_max = -8  # <malloc.h> M_ARENA_MAX
+    mallopt(m_arena_max, n)
+
+
 def serve(args: Any) -> int:
     """Run the hub in the foreground with waitress; prints the URL it listens on."""
     import waitress
@@ -49,6 +67,7 @@ def serve(args: Any) -> int:
 
     config = _config(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    limit_malloc_arenas()  # before create_app starts any thread
     app = create_app(config)
     threads = threads_for(config)
     server = waitress.create_server(
