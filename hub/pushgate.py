@@ -1,9 +1,23 @@
 """Which pushed events may enter the hub log now (notes/sync.md §5.3, §8.4 bug 4).
 
-Causal FIFO delivery: an event of ``(origin, inc)`` is appended only right after its
-predecessor ``seq - 1`` and only when every id in its ``deps`` is already in the log. Anything
-else waits here. Held events are kept **in memory**: the node still has them in its outbox and
-re-pushes until ``acked_through`` covers them, so losing this buffer in a restart loses nothing.
+Causal delivery: an event is appended only when every id in its ``deps`` is already in the
+log, and a *node's* event ``(origin, inc, seq)`` only right after its predecessor ``seq - 1``
+(per-node FIFO). Anything else waits here.
+
+Hub events (``hub:<epoch>:<n>``) are gated on their ``deps`` alone, never on gapless ``n``. The
+only hub events that can be pushed are those of a past epoch (re-pushed after a restore; an
+unknown id of the current epoch is refused as forged before it gets here), and the old hub log
+may hold events no node kept: an issue or a call whose every reply was lost, or events nobody
+pulled before the restore. A gapless rule would hold every later hub event of that epoch
+forever (a printed ticket lost, its number issued again). Causality does not need the rule:
+a node keeps every event its own events depend on (its replica is a prefix of the hub log and
+RPC answers are logged), and the hub's events name what they act on in ``deps`` (a call its
+ticket's issue, a finish its call), so ``deps`` gating alone still holds a call back until the
+ticket it calls is in (bug 4 of notes/sync.md §8.4).
+
+Held events are kept **in memory**: the node still has them (own events in its outbox until
+``acked_through`` covers them; re-pushed hub and other-node events in its carry set until its
+new replica holds them, ``node.replica``), so losing this buffer in a restart loses nothing.
 """
 
 from __future__ import annotations
@@ -34,8 +48,13 @@ def parse_pushed(raw: Any) -> tuple[Event | None, str | None]:
     return event, None
 
 
+def fifo(origin: str) -> bool:
+    """Whether events of ``origin`` must arrive with gapless ``seq`` (nodes, not the hub)."""
+    return origin != "hub"
+
+
 class PushGate:
-    """Per ``(origin, inc)`` gapless sequence numbers and the events held back for now."""
+    """Per ``(origin, inc)`` sequence numbers, ``deps`` gating and the events held back."""
 
     def __init__(self) -> None:
         self.acked: dict[tuple[str, str], int] = {}
@@ -58,6 +77,9 @@ class PushGate:
     def releasable(self, is_logged: Callable[[str], bool]) -> list[Event]:
         """Held events that can be appended now, in an order that satisfies seq and deps.
 
+        Within one call they come in ``(origin, inc, seq)`` order as far as deps allow, so the
+        hub events one node re-pushes keep their old relative order.
+
         Does not mutate: the caller commits them and then calls :meth:`note_logged`.
         """
         acked = dict(self.acked)
@@ -70,13 +92,14 @@ class PushGate:
             for event in pending:
                 if event.id in taken:
                     continue
-                if event.seq != acked.get((event.origin, event.inc), 0) + 1:
+                key = (event.origin, event.inc)
+                if fifo(event.origin) and event.seq != acked.get(key, 0) + 1:
                     continue
                 if not all(dep in taken or is_logged(dep) for dep in event.deps):
                     continue
                 taken.add(event.id)
                 order.append(event)
-                acked[(event.origin, event.inc)] = event.seq
+                acked[key] = max(acked.get(key, 0), event.seq)
                 progress = True
         return order
 

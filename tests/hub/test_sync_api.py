@@ -264,3 +264,23 @@ def test_listeners_see_each_commit_and_one_failure_does_not_stop_the_others(
     assert r.status_code == 201
     assert seen == [[1, 2], [3]]
     authority.remove_listener(broken)
+
+
+def test_old_epoch_hub_events_wait_for_their_deps_but_not_for_gaps(client, auth, authority):
+    """A restored hub gets the old epoch's hub events back from the nodes, with gaps where an
+    event nobody kept was (a ghost issue whose replies were all lost): they are gated on their
+    deps (notes/sync.md §8.4 bug 4), never on gapless seqs, or they would wait forever."""
+    # hub:old:1 (the ghost) is gone for good; K1 holds the issue 2, C1 the online call 3 of it.
+    ticket = {**issued(2, 8, node="hub", inc="old"), "req": "K1:k1a:r2"}
+    ticket["body"] = {**ticket["body"], "mode": "online", "kiosk": "K1"}
+    call = called(3, ticket["ticket"], [ticket["id"]], node="hub", inc="old")
+    call["body"] = {**call["body"], "counter": "C1", "mode": "online"}
+    call["req"] = "C1:c1a:r1"
+    r = push(client, auth, [call], node="C1", inc="c1a", seen=authority.epoch)
+    assert r.status_code == 200 and r.json["held"] == [call["id"]]
+    assert logged(authority) == []
+    r = push(client, auth, [ticket], node="K1", inc="k1a", seen=authority.epoch)
+    assert r.status_code == 200 and r.json["held"] == [] and r.json["rejected"] == []
+    assert [e["id"] for e in logged(authority)] == [ticket["id"], call["id"]]
+    state = client.get("/api/v1/state").json["state"]
+    assert state["counters"]["C1"]["label"] == "B-008"
