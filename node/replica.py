@@ -8,6 +8,13 @@ pushes); it is written with ``write_atomic`` and only *after* the records it cov
 fsync'd: the PouchDB #1240 failure is a checkpoint ahead of its data (notes/sync.md §1, §5.4).
 If the process dies between the two writes, the replica is ahead of the checkpoint; records at
 or below the replica's own last hseq are skipped on the next pull, so nothing is doubled.
+
+The **carry set** (``carry.json``) outlives an epoch change: the other nodes' and the hub's
+primary events this node re-pushed to a restored hub. The restored hub may hold one back
+(its deps are not in yet) in RAM only, so the node keeps them durably until the new replica
+holds each of them, and :class:`node.sync.SyncClient` re-pushes what is still missing
+(notes/sync.md §5.4 step 4). Own events need no carrying: the outbox keeps them and
+``acked_through`` says what the hub has.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import logging
 import re
 import shutil
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from core.errors import JournalCorruptError
@@ -25,6 +33,7 @@ from core.journal import Journal, write_atomic
 log = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = "checkpoint.json"
+CARRY_FILE = "carry.json"
 REPLICA_DIR = "replica"
 
 
@@ -65,6 +74,8 @@ class Replica:
         self._count = 0
         self._last_hseq = 0
         self._ids: set[str] = set()
+        # ids of the carried events (the events themselves stay in carry.json until needed)
+        self._carry: set[str] = {e["id"] for e in self._read_carry()}
         if self.hub_epoch is not None:
             self._open(self.hub_epoch)
 
@@ -99,6 +110,39 @@ class Replica:
 
     def __contains__(self, event_id: str) -> bool:
         return event_id in self._ids
+
+    # -- the carry set ---------------------------------------------------------------------
+
+    @property
+    def carrying(self) -> int:
+        """How many carried events this replica does not hold yet."""
+        with self._lock:
+            return sum(1 for eid in self._carry if eid not in self._ids)
+
+    def carried(self) -> list[dict]:
+        """The carried events this replica does not hold yet, in the order they were carried."""
+        with self._lock:
+            if not self.carrying:
+                return []
+            return [e for e in self._read_carry() if e["id"] not in self._ids]
+
+    def drop_carried(self, ids: Iterable[str] = ()) -> None:
+        """Forget the carried events this replica holds now, and ``ids`` (refused by the hub)."""
+        with self._lock:
+            gone = {eid for eid in self._carry if eid in self._ids} | (self._carry & set(ids))
+            if gone:
+                self._write_carry([e for e in self._read_carry() if e["id"] not in gone])
+
+    def _read_carry(self) -> list[dict]:
+        return list(read_json(self.data_dir / CARRY_FILE, {"events": []}).get("events") or [])
+
+    def _write_carry(self, events: list[dict], epoch: str | None = None) -> None:
+        path = self.data_dir / CARRY_FILE
+        if events:
+            write_json(path, {"hub_epoch": epoch or self.hub_epoch, "events": events})
+        else:
+            path.unlink(missing_ok=True)
+        self._carry = {e["id"] for e in events}
 
     # -- writing -------------------------------------------------------------------------
 
@@ -167,14 +211,23 @@ class Replica:
                 self.checkpoint["acked_through"] = int(acked_through)
                 self._save_checkpoint()
 
-    def reset(self, epoch: str, acked_through: int = 0) -> None:
+    def reset(self, epoch: str, acked_through: int = 0, carry: Iterable[dict] = ()) -> None:
         """A new hub epoch: start an empty replica for it and pull from 0 again.
 
-        Called only after every primary event of the old replica was re-pushed; the old
-        folder is removed after the new checkpoint is durable.
+        Called only after every primary event of the old replica was re-pushed. ``carry``
+        (the re-pushed events that are not this node's own) replaces the carry set and is
+        durable before the new checkpoint; the old folder is removed after that checkpoint
+        is durable. A crash in between leaves the old epoch in the checkpoint: the switch
+        runs again, and its re-push includes the carry set, so nothing is dropped.
         """
         with self._lock:
             old = self.hub_epoch
+            events, seen = [], set()
+            for e in carry:
+                if e["id"] not in seen:
+                    seen.add(e["id"])
+                    events.append(e)
+            self._write_carry(events, epoch)
             if self._journal is not None:
                 self._journal.close()
             self.checkpoint = {"hub_epoch": epoch, "since": 0, "acked_through": acked_through}

@@ -11,6 +11,11 @@ The protocol is notes/sync.md §5.4:
   held -- own, received from the hub in the replica, or kept from RPC answers -- never a derived
   one (bug 7 in §8.4), then start a new replica at ``since=0``. Until the re-push got through
   the old epoch stays in the checkpoint, so a crash in between simply repeats it.
+* **carry until confirmed**: the restored hub may hold a re-pushed event back (its deps are not
+  in yet), and it holds events in RAM only. So the re-pushed events that are not this node's
+  own (own ones are covered by ``acked_through``) stay in the replica's durable carry set, and
+  every push round, once the pull has caught up with the hub, re-pushes those the new replica
+  still lacks, until each is in it (by id). A hub restart while one was held loses nothing.
 
 Two threads run :meth:`push_once` and :meth:`pull_once` in loops with backoff; tests call
 :meth:`step` instead and never sleep. Listeners are told about online/offline changes, new
@@ -134,12 +139,15 @@ class SyncClient:
         return body
 
     def push_once(self) -> bool:
-        """Send the next batch of unacknowledged own events; True when none remain."""
+        """Send the next batch of unacknowledged own events (and re-push carried events the
+        new replica still lacks); True when none remain."""
         with self._lock:
-            pending = self.outbox.own_events(after_seq=self.replica.acked_through)
-            if not pending:
-                return True
             try:
+                # Never in the way of own events: a carried event may be held for long.
+                carried = self._push_carried()
+                pending = self.outbox.own_events(after_seq=self.replica.acked_through)
+                if not pending:
+                    return carried
                 body = self._post_push(pending[: self.batch], self.replica.hub_epoch)
                 if self._epoch_changed(body.get("hub_epoch")):
                     return False
@@ -153,7 +161,41 @@ class SyncClient:
             self.replica.set_acked(int(body.get("acked_through") or 0))
             self.set_online(True)
             self.write_status()
-            return self.replica.acked_through >= self.outbox.last_seq
+            return carried and self.replica.acked_through >= self.outbox.last_seq
+
+    def _caught_up(self) -> bool:
+        """The last pull of this epoch reached the hub's newest record."""
+        last = self.hub_last_hseq
+        return last is not None and self.replica.last_hseq >= last
+
+    def _push_carried(self) -> bool:
+        """Re-push the carried events the new replica does not hold (see the module doc).
+
+        Only once the pull has caught up: before that, most of them are merely not pulled
+        yet. Returns True when nothing is carried any more (own events may go next), False
+        while some are still missing (or the epoch changed again meanwhile).
+        """
+        replica = self.replica
+        if not replica.carrying:
+            replica.drop_carried()  # all arrived: forget the set (no-op when there is none)
+            return True
+        if not self._caught_up():
+            return False
+        replica.drop_carried()  # what the new replica holds now
+        events = replica.carried()
+        if not events:
+            return True
+        log.info("re-pushing %d carried event(s) the hub has not logged yet", len(events))
+        refused: set[str] = set()
+        for start in range(0, len(events), self.batch):
+            body = self._post_push(events[start : start + self.batch], replica.hub_epoch)
+            if self._epoch_changed(body.get("hub_epoch")):
+                return False
+            refused |= {str(x.get("id")) for x in body.get("rejected") or []}
+        if refused:
+            replica.drop_carried(refused)  # the hub will never log these (logged as errors)
+        self.set_online(True)
+        return not replica.carrying
 
     # -- pull ----------------------------------------------------------------------------
 
@@ -230,31 +272,34 @@ class SyncClient:
         if epoch == old:
             return False
         log.warning("hub epoch changed %s -> %s: re-pushing every primary event held", old, epoch)
-        acked = self._repush_primaries(old)
+        acked, repushed = self._repush_primaries(old)
         # Tell the hub we now work in its epoch: this is what lifts its recovery barrier.
         acked = int(self._post_push([], epoch).get("acked_through") or acked)
-        self.replica.reset(epoch, acked_through=acked)
+        own = (self.node_id, self.outbox.inc)
+        carry = [e for e in repushed if (e.get("origin"), e.get("inc")) != own]
+        self.replica.reset(epoch, acked_through=acked, carry=carry)
+        self.hub_last_hseq = None  # the old epoch's; the carry waits for a pull of the new
         self.write_status()
         self._notify("on_epoch_changed", old, epoch)
         return True
 
-    def _repush_primaries(self, epoch_seen: str) -> int:
+    def _repush_primaries(self, epoch_seen: str) -> tuple[int, list[dict]]:
+        """Push every primary event held (carried from an earlier epoch change and still
+        missing, the replica's, the outbox's); returns ``(acked_through, events pushed)``."""
         seen: set[str] = set()
         events: list[dict] = []
-        for rec in self.replica.records():
-            ev = rec["event"]
-            if not is_derived(ev) and ev["id"] not in seen:
-                seen.add(ev["id"])
-                events.append(ev)
-        for ev in self.outbox.events():
+        records = (rec["event"] for rec in self.replica.records())
+        for ev in (*self.replica.carried(), *records, *self.outbox.events()):
             if not is_derived(ev) and ev["id"] not in seen:
                 seen.add(ev["id"])
                 events.append(ev)
         acked = 0
+        refused: set[str] = set()
         for start in range(0, len(events), self.batch) or [0]:
             body = self._post_push(events[start : start + self.batch], epoch_seen)
             acked = int(body.get("acked_through") or 0)
-        return acked
+            refused |= {str(x.get("id")) for x in body.get("rejected") or []}
+        return acked, [e for e in events if e["id"] not in refused]
 
     # -- status file ---------------------------------------------------------------------
 
@@ -268,6 +313,7 @@ class SyncClient:
             "acked_through": self.replica.acked_through,
             "last_seq": self.outbox.last_seq,
             "backlog": max(0, self.outbox.last_seq - self.replica.acked_through),
+            "carrying": self.replica.carrying,
             "last_error": self.last_error,
         }
 

@@ -48,14 +48,6 @@ PUSH = "/api/v1/sync/push"
 # test_sync_regressions.py::test_hub_state_last_hseq_counts_derived_records: the hub's
 # incremental QueueState.last_hseq ignores the derived records of the newest commit.
 WORKAROUND_STATE_LAST_HSEQ = True
-# test_sync_regressions.py::test_restore_with_a_ghost_in_the_old_epoch_keeps_every_printed_ticket
-# (found by the machine): re-pushed hub events behind a gap no node can fill are held forever.
-# Before a restore the machine lets C3 pull the whole log, so some node can fill every gap.
-WORKAROUND_PUSHGATE_GAP = True
-# test_sync_regressions.py::test_repushed_event_held_at_the_hub_survives_a_hub_restart: held
-# events live in the hub's RAM and nodes re-push foreign events only once. The machine crashes
-# the hub only while nothing is held.
-WORKAROUND_HELD_IN_RAM = True
 
 
 def hub_config(data_dir: Path, lease_size: int = 3) -> Any:
@@ -293,24 +285,6 @@ class SimNode:
 
     def sync(self) -> None:
         self.node.step()
-
-    def pull_everything(self) -> None:
-        """Pull the whole hub log now, whatever the network says (a workaround helper)."""
-        saved = (self.net.hub.up, self.transport.partitioned, self.transport.drop_requests)
-        saved += (self.transport.drop_replies,)
-        self.net.hub.up, self.transport.partitioned = True, False
-        self.transport.drop_requests = self.transport.drop_replies = 0
-        try:
-            hub = self.net.hub.authority
-            for _ in range(100):  # an epoch switch answers [] once: loop until caught up
-                self.ctx.sync.pull_once(0)
-                rep = self.ctx.sync.replica
-                if rep.hub_epoch == hub.epoch and rep.last_hseq >= hub.last_hseq:
-                    break
-            self.node.drain()
-        finally:
-            self.net.hub.up, self.transport.partitioned = saved[0], saved[1]
-            self.transport.drop_requests, self.transport.drop_replies = saved[2], saved[3]
 
     def crash_restart(self, wall_ms: int | None = None) -> None:
         """Power cut: the process dies (fsync'd files survive), the Pi boots again

@@ -46,8 +46,6 @@ from simnet import (
     HOUR,
     KIOSKS,
     NODE_IDS,
-    WORKAROUND_HELD_IN_RAM,
-    WORKAROUND_PUSHGATE_GAP,
     SimNet,
     check_continuous,
     check_quiescent,
@@ -177,14 +175,9 @@ class SyncMachine(RuleBasedStateMachine):
         self.net.nodes[node].crash_restart(wall_ms=0 if into_1970 else None)
         self._after()
 
-    @precondition(
-        lambda self: (
-            self.net is not None
-            and not (WORKAROUND_HELD_IN_RAM and self.net.hub.authority.gate.held)
-        )
-    )
     @rule()
     def hub_crash(self) -> None:
+        """kill -9 of the hub, also while it holds re-pushed events back (RAM only)."""
         self.net.hub.crash_restart()
         self._after()
 
@@ -207,8 +200,6 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def restore_backup(self, data: st.DataObject) -> None:
         backup = data.draw(st.sampled_from(self.net.hub.backups), label="backup")
-        if WORKAROUND_PUSHGATE_GAP:
-            self.net.nodes["C3"].pull_everything()  # see simnet.WORKAROUND_PUSHGATE_GAP
         self.net.hub.restore(backup)
         self._after()
 

@@ -146,3 +146,45 @@ def test_corrupt_replica_is_set_aside_and_pulled_again(hub, make_node):
     assert [r["event"]["id"] for r in replica.records()] == [
         r["event"]["id"] for r in hub.records()
     ]
+
+
+def test_repushed_foreign_events_are_carried_until_the_new_replica_holds_them(hub, make_node):
+    """A restored hub holds a re-pushed hub event back (its deps are not in yet) in RAM only.
+    The node carries it durably, across its own restart and the hub's, and re-pushes it every
+    round until its new replica holds it; then the carry set is gone."""
+    k1 = make_node("K1", "kiosk")
+    c1 = make_node("C1", "counter")
+    k1.step()
+    c1.step()
+    backup = hub.backup()
+    k1.transport.down = True
+    k1.press("b")  # from K1's standby block, offline
+    k1.step()
+    assert k1.ctx.devices.printer.tickets[-1].offline
+    k1.transport.down = False
+    k1.step()
+    c1.press("next")  # online: the hub calls K1's ticket, C1 logs the hub's event
+    c1.drain()
+    call = [e for e in c1.ctx.outbox.events() if e["type"] == "ticket.called"][-1]
+    assert call["origin"] == "hub" and call["deps"]
+    hub.restore(backup)
+    c1.step()  # the epoch switch re-pushes the call before K1 re-pushed its ticket
+    assert call["id"] in hub.authority.gate.held
+    carry = c1.ctx.data_dir / "carry.json"
+    assert carry.exists() and c1.ctx.sync.replica.carrying >= 1
+    assert c1.status()["carrying"] == c1.ctx.sync.replica.carrying
+
+    hub.restart()  # kill -9: what the hub held is gone
+    c1.ctx.outbox.close()  # the counter loses power too
+    c1.ctx.sync.replica.close()
+    c1 = make_node("C1", "counter", clock=c1.clock)
+    assert call["id"] in {e["id"] for e in c1.ctx.sync.replica.carried()}
+    c1.step()  # pulls first: the carry waits until the replica caught up
+    c1.step()
+    assert call["id"] in hub.authority.gate.held  # pushed again after the restart
+    k1.step()  # K1 re-pushes its ticket: the call goes in right behind it
+    assert call["id"] in {e["id"] for e in hub.events()}
+    c1.step()
+    c1.step()
+    assert c1.ctx.sync.replica.carrying == 0 and not carry.exists()
+    assert c1.ctx.view.state().counter_view("C1").current == call["ticket"]
