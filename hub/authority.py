@@ -440,6 +440,15 @@ class Authority:
     def event(self, event_id: str) -> dict | None:
         return self._decide(self._event_dict, event_id)
 
+    def ticket_by_public(self, public: str) -> dict | None:
+        """A ticket by its public id (the status page), under the lock, once durable."""
+
+        def lookup() -> dict | None:
+            ticket = self.state.ticket_by_public(public)
+            return None if ticket is None else ticket.to_dict()
+
+        return self._decide(lookup)
+
     def hub_time(self) -> dict:
         with self._lock:
             return {"hub_ms": self.clock.wall_ms(), "hub_hlc": self.hlc.now()}

@@ -66,19 +66,13 @@ def find_ticket(public: str, snap: Mapping) -> dict[str, Any] | None:
     """The ticket as a dict: from the snapshot's queues while waiting, else from the fold.
 
     The snapshot lists only waiting tickets (with their position); a called or
-    finished ticket is looked up in the Authority's current QueueState, which the
-    Authority replaces (never mutates) on commit, so reading it is safe.
+    finished ticket is looked up through the Authority, under its lock.
     """
     for service_id, tickets in ui.snapshot_waiting(snap).items():
         for t in tickets:
             if t.get("public") == public:
                 return {**t, "service": service_id, "status": "waiting"}
-    state = getattr(ui.authority(), "state", None)
-    lookup = getattr(state, "ticket_by_public", None)
-    ticket = lookup(public) if lookup else None
-    if ticket is None:
-        return None
-    return ticket.to_dict()
+    return ui.authority().ticket_by_public(public)
 
 
 def estimate_wait(ahead: int, service_id: str, snap: Mapping) -> int:
