@@ -145,6 +145,7 @@ class Authority:
             self.store.sync()
             for r in records:
                 self._index(r)
+                self.state.apply(r)
         self.last_hseq = self._written_hseq
 
     def _index(self, record: dict, digest: bytes | None = None) -> None:
@@ -336,6 +337,8 @@ class Authority:
                 batch_ids.add(dev.id)
                 records.append(make_record(hseq, now, now, dev))
                 digests.append(_canonical_digest(records[-1]["event"]))
+                # a no-op for the queue, but the state's last_hseq must match the log's
+                state.apply(records[-1])
         if not records:
             return []
         if self._journal_day is not None and day_of(now, self.tz) != self._journal_day:
