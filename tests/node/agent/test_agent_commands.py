@@ -68,8 +68,12 @@ def test_threaded_node_issues_and_pushes(hub, make_node):
     kiosk.press("a")
     assert done.wait(30), "the worker thread printed the ticket"
     kiosk.stop()
-    assert [t.label for t in printer.tickets] == ["A-001"]
-    assert hub.events("ticket.issued")[0]["body"]["label"] == "A-001"
+    # The first number depends on whether the worker topped up its standby lease (which
+    # takes numbers from the same allocator) before the press: compare with the hub instead.
+    [printed] = [t.label for t in printer.tickets]
+    [online] = [e for e in hub.events("ticket.issued") if e["body"]["mode"] == "online"]
+    assert printed == online["body"]["label"]
+    assert printed.startswith("A-")
 
 
 def test_http_transport_against_a_real_socket():
