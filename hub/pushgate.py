@@ -74,11 +74,15 @@ class PushGate:
         for event in events:
             self.held.setdefault(event.id, event)
 
-    def releasable(self, is_logged: Callable[[str], bool]) -> list[Event]:
+    def releasable(
+        self, is_logged: Callable[[str], bool], gone: Callable[[str], bool] | None = None
+    ) -> list[Event]:
         """Held events that can be appended now, in an order that satisfies seq and deps.
 
         Within one call they come in ``(origin, inc, seq)`` order as far as deps allow, so the
-        hub events one node re-pushes keep their old relative order.
+        hub events one node re-pushes keep their old relative order. ``gone(dep)`` says a dep
+        is lost for good (e.g. a past epoch's hub event once every node has re-pushed all it
+        holds): it counts as met, and the fold answers the event with a notice instead.
 
         Does not mutate: the caller commits them and then calls :meth:`note_logged`.
         """
@@ -95,7 +99,10 @@ class PushGate:
                 key = (event.origin, event.inc)
                 if fifo(event.origin) and event.seq != acked.get(key, 0) + 1:
                     continue
-                if not all(dep in taken or is_logged(dep) for dep in event.deps):
+                if not all(
+                    dep in taken or is_logged(dep) or (gone is not None and gone(dep))
+                    for dep in event.deps
+                ):
                     continue
                 taken.add(event.id)
                 order.append(event)

@@ -43,11 +43,9 @@ HALL = ("D1",)
 NODE_IDS = KIOSKS + COUNTERS + HALL
 DERIVED_PREFIX = "hub:comp:"
 PUSH = "/api/v1/sync/push"
-# Work around known product bugs so the machine keeps exploring past them; each has a strict
-# xfail regression test in test_sync_regressions.py. Set to False once the fix lands.
-# test_sync_regressions.py::test_hub_state_last_hseq_counts_derived_records: the hub's
-# incremental QueueState.last_hseq ignores the derived records of the newest commit.
-WORKAROUND_STATE_LAST_HSEQ = True
+# Known product bugs the machine found may be worked around here with WORKAROUND_* flags (each
+# with a strict xfail regression test in test_sync_regressions.py) so the machine keeps exploring
+# past them; none is open now.
 
 
 def hub_config(data_dir: Path, lease_size: int = 3) -> Any:
@@ -507,8 +505,6 @@ def check_quiescent(net: SimNet) -> dict[str, int]:
     # 7: the hub's incremental fold equals a fresh fold of its log.
     assert _comparable(hub.state) == _comparable(fresh), "incremental fold != fresh fold"
     inc_snap, fresh_snap = hub.state.snapshot(), fresh.snapshot()
-    if net.workarounds and WORKAROUND_STATE_LAST_HSEQ:
-        inc_snap.pop("last_hseq")
     diff = {
         k: (inc_snap[k], fresh_snap.get(k)) for k in inc_snap if inc_snap[k] != fresh_snap.get(k)
     }

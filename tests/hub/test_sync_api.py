@@ -284,3 +284,17 @@ def test_old_epoch_hub_events_wait_for_their_deps_but_not_for_gaps(client, auth,
     assert [e["id"] for e in logged(authority)] == [ticket["id"], call["id"]]
     state = client.get("/api/v1/state").json["state"]
     assert state["counters"]["C1"]["label"] == "B-008"
+
+
+def test_gate_releases_an_event_whose_dep_is_gone_for_good():
+    """A past epoch's hub call whose issue no node kept (a ghost) can only be released once
+    the caller knows that dep is gone for good; until then deps gating holds it (bug 4)."""
+    from core.events import Event
+    from hub.pushgate import PushGate
+
+    gate = PushGate()
+    call = Event.from_dict(called(6, f"{DAY}/B-007", ["hub:old:5"], node="hub", inc="old"))
+    gate.hold([call])
+    assert gate.releasable(lambda eid: False) == []
+    assert gate.releasable(lambda eid: False, gone=lambda dep: dep == "hub:old:4") == []
+    assert gate.releasable(lambda eid: False, gone=lambda dep: dep.startswith("hub:old:")) == [call]
