@@ -14,60 +14,33 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hubproc import HubProcess, free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt)")
 
 
 @pytest.fixture
-def hub(tmp_path: Path, python: str, subprocess_env: dict):
-    """A real `loket hub serve` process, so the test can kill it like a power cut."""
+def hub(tmp_path: Path, python: str, subprocess_env: dict, repo_root: Path):
+    """A real hub process on the demo profile, so the test can kill it like a power cut."""
     import re
-    import socket
 
     from core.paths import demo_hub_profile
+    from hub.auth import pair_node
+    from hub.store import Store
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     text = demo_hub_profile().read_text(encoding="utf-8")
     text = re.sub(r"(?m)^host = .*$", 'host = "127.0.0.1"', text, count=1)
-    text = re.sub(r"(?m)^port = .*$", f"port = {port}", text, count=1)
+    text = re.sub(r"(?m)^port = .*$", f"port = {free_port()}", text, count=1)
     text = re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{tmp_path / "hub"}"', text, count=1)
     profile = tmp_path / "hub.toml"
     profile.write_text(text, encoding="utf-8")
-    cli = [python, "-m", "core.cli"]
-    token = (
-        subprocess.run(
-            [*cli, "hub", "pair", "api", "--config", str(profile)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=subprocess_env,
-        )
-        .stdout.split("token for api: ")[1]
-        .split()[0]
-    )
-    proc = subprocess.Popen(
-        [*cli, "hub", "serve", "--config", str(profile)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=subprocess_env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("the hub did not start")
-            time.sleep(0.1)
-    yield base, token, proc
-    proc.kill()
-    proc.wait(10)
+    store = Store(tmp_path / "hub")
+    token = pair_node(store, "api")
+    store.close()
+    process = HubProcess(python, profile, subprocess_env, repo_root)
+    yield process.url, token, process
+    process.stop()
 
 
 class Page:
@@ -175,6 +148,6 @@ def test_a_call_reaches_the_board_live_and_a_lost_stream_is_shown(hub, browser, 
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     (tmp_path / "board.png").write_bytes(png)
 
-    hub_process.kill()  # the hub dies: the TV must say so instead of freezing silently
+    hub_process.kill9()  # the hub dies: the TV must say so instead of freezing silently
     state = browser.wait_js("document.getElementById('conn').dataset.state", "offline")
     assert state == "offline"

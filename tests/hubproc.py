@@ -1,0 +1,96 @@
+"""A real `loket hub serve` process for tests that must kill it like a power cut.
+
+Shared by the restart, hall-board browser and black-box tests (importable because
+tests/conftest.py puts this folder on sys.path).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class HubProcess:
+    """``python -m core.cli hub serve`` in the background, ready once it said where it
+    listens; ``post()``, ``kill9()``, ``stop()``."""
+
+    def __init__(self, python: str, config: Path, env: dict[str, str], cwd: Path):
+        self.proc = subprocess.Popen(
+            [python, "-m", "core.cli", "hub", "serve", "--config", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
+        lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        self._pump = threading.Thread(target=self._read, args=(lines,), daemon=True)
+        self._pump.start()
+        while True:
+            try:
+                line = lines.get(timeout=60)
+            except queue.Empty:
+                self.stop()
+                pytest.fail("hub did not start:\n" + "".join(self.output))
+            self.output.append(line)
+            if "serving on http://" in line:
+                self.url = line.split("serving on ", 1)[1].split()[0].rstrip("/")
+                return
+            if self.proc.poll() is not None:
+                self.stop()
+                pytest.fail("hub exited:\n" + "".join(self.output))
+
+    def _read(self, lines: queue.Queue[str]) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            lines.put(line)
+
+    def post(self, path: str, body: dict, token: str) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def kill9(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self._close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+        self._close()
+
+    def _close(self) -> None:
+        self._pump.join(timeout=30)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
