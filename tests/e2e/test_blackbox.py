@@ -15,17 +15,12 @@ the kiosks printed and the LEDs.
 
 from __future__ import annotations
 
-import os
-import queue
-import signal
-import socket
-import subprocess
-import threading
 from collections import Counter as Multiset
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hubproc import HubProcess, free_port
 from simnet import printed_key
 
 from core.journal import Journal
@@ -89,67 +84,6 @@ lease_size = 3
 """
 
 NODES = {"K1": "kiosk", "K2": "kiosk", "C1": "counter", "C2": "counter", "C3": "counter"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class HubProcess:
-    """``python -m core.cli hub serve`` in the background; ``kill9()`` / ``stop()``."""
-
-    def __init__(self, python: str, config: Path, env: dict[str, str], cwd: Path):
-        self.proc = subprocess.Popen(
-            [python, "-m", "core.cli", "hub", "serve", "--config", str(config)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            cwd=cwd,
-        )
-        lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        self._pump = threading.Thread(target=self._read, args=(lines,), daemon=True)
-        self._pump.start()
-        while True:
-            try:
-                line = lines.get(timeout=60)
-            except queue.Empty:
-                self.stop()
-                pytest.fail("hub did not start:\n" + "".join(self.output))
-            self.output.append(line)
-            if "serving on http://" in line:
-                return
-            if self.proc.poll() is not None:
-                self.stop()
-                pytest.fail("hub exited:\n" + "".join(self.output))
-
-    def _read(self, lines: queue.Queue[str]) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            lines.put(line)
-
-    def kill9(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-        self._close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=30)
-        self._close()
-
-    def _close(self) -> None:
-        self._pump.join(timeout=30)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
 
 
 def node_config(node_id: str, role: str, url: str, token: str, data: Path) -> SimpleNamespace:
