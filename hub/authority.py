@@ -50,8 +50,6 @@ Listener = Callable[[list[dict]], None]
 SEEN_FLUSH_MS = 60_000
 
 
-
-
 def _digest(canonical_text: str) -> bytes:
     """16 bytes stand for an event's canonical text: same id + other digest = alarm."""
     return hashlib.blake2b(canonical_text.encode("utf-8"), digest_size=16).digest()
@@ -95,6 +93,7 @@ class Authority:
         self._reset()
         self._replay(repair=True)
         self._barrier = self._load_barrier()
+        self._repushed = self._load_repushed()
 
     # -- startup ------------------------------------------------------------------------------
 
@@ -487,12 +486,14 @@ class Authority:
             rejected: list[dict] = []
             fresh: list[Event] = []
             conflicts: list[str] = []
+            pushed: set[str] = set()  # this push's ids: a re-push of a held one is held again
             for raw in events:
                 event, reason = parse_pushed(raw)
                 if event is None:
                     rid = raw.get("id") if isinstance(raw, dict) else None
                     rejected.append({"id": rid, "reason": reason})
                     continue
+                pushed.add(event.id)
                 known = self._ids.get(event.id)
                 if known is None and event.id in self.gate.held:
                     known = _digest(canonical(self.gate.held[event.id]))
@@ -513,12 +514,11 @@ class Authority:
                     ids=conflicts,
                 )
             self.gate.hold(fresh)
-            ready = self.gate.releasable(lambda eid: eid in self._ids)
+            ready = self.gate.releasable(lambda eid: eid in self._ids, self._dep_gone)
             if ready:
                 self._commit(ready)
-            mine = {e.id for e in fresh}
             held = sorted(
-                eid for eid, e in self.gate.held.items() if eid in mine or e.origin == node
+                eid for eid, e in self.gate.held.items() if eid in pushed or e.origin == node
             )
             return {
                 "hub_epoch": self.epoch,
@@ -598,7 +598,31 @@ class Authority:
         with self._lock:
             return sorted(self._barrier) if self._barrier else None
 
+    def _dep_gone(self, dep: str) -> bool:
+        """A past epoch's hub event that no node holds any more (a ghost whose replies were
+        all lost): once every configured node has pushed in this epoch — a node does that only
+        after re-pushing all it holds — or an admin lifted the barrier, nothing can bring it
+        back, and an event waiting for it is released (the fold answers it with a notice)."""
+        parts = dep.split(":")
+        if self._repushed is None or len(parts) < 3 or parts[0] != "hub":
+            return False
+        if parts[1] == self.epoch:
+            return False
+        return self._repushed is True or set(self.config.node_ids) <= self._repushed
+
+    def _load_repushed(self) -> set[str] | bool | None:
+        """Nodes that pushed since the restore into this epoch (True: barrier lifted; None:
+        this epoch did not start with a restore)."""
+        barrier = self.store.setting("barrier") or {}
+        if barrier.get("epoch") != self.epoch:
+            return None
+        return True if barrier.get("lifted") else set(barrier.get("repushed", []))
+
     def _barrier_progress(self, node: str) -> None:
+        if isinstance(self._repushed, set) and node not in self._repushed:
+            self._repushed.add(node)
+            barrier = dict(self.store.setting("barrier") or {})
+            self.store.set_settings(barrier={**barrier, "repushed": sorted(self._repushed)})
         if not self._barrier or node not in self._barrier:
             return
         self._barrier.discard(node)
@@ -616,6 +640,8 @@ class Authority:
             barrier.update(lifted=True, lifted_by=by)
             self.store.set_settings(barrier=barrier)
             self._barrier = None
+            if self._repushed is not None:
+                self._repushed = True
 
 
 __all__ = ["Authority"]

@@ -200,7 +200,7 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def restore_backup(self, data: st.DataObject) -> None:
         backup = data.draw(st.sampled_from(self.net.hub.backups), label="backup")
-        self.net.hub.restore(backup)
+        self.net.restore_hub(backup)
         self._after()
 
     # -- syncing ----------------------------------------------------------------------------

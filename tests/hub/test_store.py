@@ -259,3 +259,36 @@ def test_the_commit_digest_is_the_digest_of_the_canonical_text(authority):
     event = authority.issue("r1", "B", "K1")["event"]
     assert _canonical_digest(event) == _digest(canonical(event))
     assert authority._ids[event["id"]] == _digest(canonical(event))
+
+
+def test_after_a_restore_an_event_waiting_for_a_ghost_is_released_once_every_node_pushed(
+    app, config, clock, tokens, authority, tmp_path
+):
+    """A hub issue whose replies were all lost (a ghost nobody kept) and a call C1 got for it
+    online: after a restore to before both, C1 re-pushes the call, which waits for its issue.
+    Only when every configured node has pushed in the new epoch is that issue known to be gone
+    for good: the call is released and answered with a notice, never held forever."""
+    backup = authority.store.backup_to(tmp_path / "backup")
+    post(app, "/api/v1/tickets", {"req": "ghost", "service": "B"}, tokens["K1"])  # reply lost
+    call = post(app, "/api/v1/counters/C1/next", {"req": "C1:c1a:r1"}, tokens["C1"]).json
+    call_event = call["event"]
+    authority.store.close()
+    new_epoch = restore_from(backup, config.hub.data_dir)
+    app2 = reopen(config, clock)
+    hub2 = app2.extensions["loket"]
+
+    def push(node, events):
+        body = {"node": node, "inc": f"{node.lower()}a", "hub_epoch_seen": new_epoch,
+                "events": events}  # fmt: skip
+        return post(app2, "/api/v1/sync/push", body, tokens[node]).json
+
+    assert push("C1", [call_event])["held"] == [call_event["id"]]
+    for node in ("K1", "K2"):  # every node but C2 has pushed: still held
+        push(node, [])
+    assert push("C1", [call_event])["held"] == [call_event["id"]]
+    push("C2", [])
+    answer = push("C1", [call_event])  # the node's carry set re-pushes it every round
+    assert answer["held"] == []
+    types = [r["event"]["type"] for r in hub2.records_since(0, 100)]
+    assert "ticket.called" in types and "call.superseded" in types
+    hub2.store.close()
