@@ -148,7 +148,11 @@ class LongPollSubscriber(_Subscriber):
                 raise RuntimeError(f"/api/v1/sync/changes answered {status}: {body!r:.200}")
             for record in body.get("results", []):
                 self._seen(record, now)
-            self.since = max(self.since, int(body.get("last_hseq") or self.since))
+            # Advance by what arrived, not by last_hseq: a commit between reading the records
+            # and answering makes last_hseq run ahead, and skipping to it would lose a record.
+            results = body.get("results") or []
+            if results:
+                self.since = max(self.since, int(results[-1]["hseq"]))
 
     def stop(self) -> None:
         self._stop.set()
