@@ -24,6 +24,17 @@ def shown(counter) -> str:
     return frames[-1].text if frames else ""
 
 
+def served_one(make_node, hub):
+    """C2 has called and finished one ticket: the moment a visitor may rate the service."""
+    issue(make_node, hub, 1)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.press("done")
+    c2.step()
+    return c2
+
+
 def test_online_next_shows_the_hub_call_after_logging_it(hub, make_node):
     issue(make_node, hub, 2)
     c2 = make_node("C2", "counter")
@@ -148,12 +159,7 @@ def test_hold_done_finishes_and_calls_next_and_rating_counts_once(hub, make_node
 
 
 def test_rating_after_the_window_is_ignored(hub, make_node):
-    issue(make_node, hub, 1)
-    c2 = make_node("C2", "counter")
-    c2.step()
-    c2.press("next")
-    c2.press("done")
-    c2.step()
+    c2 = served_one(make_node, hub)
     c2.clock.advance(121_000)
     c2.press("rate_3")
     c2.step()
@@ -161,12 +167,7 @@ def test_rating_after_the_window_is_ignored(hub, make_node):
 
 
 def test_offline_rating_is_logged_and_pushed(hub, make_node):
-    issue(make_node, hub, 1)
-    c2 = make_node("C2", "counter")
-    c2.step()
-    c2.press("next")
-    c2.press("done")
-    c2.step()
+    c2 = served_one(make_node, hub)
     hub.down = True
     c2.press("rate_2")
     c2.step()
