@@ -41,6 +41,8 @@ class LocalView:
         # ticket key -> id of the event that issued it: the ``deps`` of an offline call, so
         # the hub never applies a call before the ticket it calls (bug 4 in §8.4).
         self._issued_by: dict[str, str] = {}
+        self._view: QueueState | None = None  # the last state() answer and what it was made of
+        self._view_key: tuple = ()
 
     def _catch_up(self) -> None:
         # The sync thread may replace the replica (epoch change) while we fold: check the
@@ -69,13 +71,23 @@ class LocalView:
         return [e for e in self.outbox.events() if e["id"] not in self.replica]
 
     def state(self) -> QueueState:
-        """A private copy of the local view (callers may not share it across threads)."""
+        """The local view, read-only: callers (any thread) must not change it.
+
+        Built on a copy of the hub-ordered fold with this node's pending events on top, and
+        kept until either changes, instead of copying the whole fold on every call (a render,
+        a button, a status write each asked for one).
+        """
         with self._lock:
             self._catch_up()
+            pending = self.pending()
+            key = (self._generation, self._folded, tuple(e["id"] for e in pending))
+            if self._view is not None and self._view_key == key:
+                return self._view
             state = self._base.copy()
-            for ev in self.pending():
+            for ev in pending:
                 state.apply(ev, hseq=None, est_ms=_wall(ev))
                 self._note(ev)
+            self._view, self._view_key = state, key
             return state
 
     def invalidate(self) -> None:
