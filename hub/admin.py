@@ -25,6 +25,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from hub import auth, board, csrf, kpi, ui
+from hub.errors import Refused
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 csrf.protect(bp)
@@ -103,6 +104,21 @@ def lift_barrier() -> Response:
     """End the recovery barrier early (Authority.lift_barrier), e.g. for a dead kiosk."""
     ui.authority().lift_barrier(by=session["user"])
     flash("Penghalang pemulihan dicabut: nomor online diterbitkan lagi.")
+    return redirect(url_for("admin.dashboard"))
+
+
+@bp.post("/tickets/cancel")
+@login_required
+def cancel_ticket() -> Response:
+    """Cancel a waiting or called ticket (the visitor left): it leaves every queue and board."""
+    label = request.form.get("ticket", "").strip()
+    reason = request.form.get("reason", "").strip() or "left"
+    try:
+        ui.authority().cancel_ticket(label, by=session["user"], reason=reason)
+    except Refused as exc:
+        flash(f"Tidak dibatalkan: {exc.message}")
+    else:
+        flash(f"Tiket {label.upper()} dibatalkan.")
     return redirect(url_for("admin.dashboard"))
 
 

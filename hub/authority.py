@@ -34,6 +34,7 @@ from typing import Any
 from core.clock import HLC, Clock, SystemClock
 from core.errors import CommandRejected, JournalError
 from core.events import DERIVED_TYPES, Event, make_event, make_record
+from core.model import LIVE_STATES
 from core.queue import QueueState
 from hub import operations
 from hub.derive import ClockAnchors, hlc_wall_ms, skew_notice
@@ -376,6 +377,29 @@ class Authority:
             if req and req in self._reqs:
                 return self._event_dict(self._reqs[req])
             event = self._hub_event(type_, ticket=ticket, req=req, deps=deps, body=body)
+            self._commit([event])
+            return event.to_dict()
+
+        return self._decide(decide)
+
+    def cancel_ticket(self, ticket: str, by: str, reason: str) -> dict:
+        """An operator cancels a waiting or called ticket (the visitor left): ``ticket`` is a
+        key or today's label (``A-014``). Refused (409/404) for any other state."""
+
+        def decide() -> dict:
+            key = ticket if "/" in ticket else f"{self.today()}/{ticket.strip().upper()}"
+            found = self.state.tickets.get(key)
+            if found is None:
+                raise Refused("unknown_ticket", f"no ticket {ticket!r} today", 404)
+            if found.status not in LIVE_STATES:
+                raise Refused("not_cancellable", f"{found.label} is already {found.status}", 409)
+            event = self._hub_event(
+                "ticket.cancelled",
+                ticket=key,
+                req=None,
+                deps=(self._issue_of.get(key),),
+                body={"by": by, "reason": reason},
+            )
             self._commit([event])
             return event.to_dict()
 

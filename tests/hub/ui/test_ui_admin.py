@@ -112,3 +112,24 @@ def test_pair_node_shows_token_once_and_lists_node(admin, csrf, authority) -> No
     assert node_for_token(authority.store, token) == "C9"
     assert "C9" in admin.get("/admin/nodes").get_data(as_text=True)
     assert "<pre" not in admin.get("/admin/nodes").get_data(as_text=True)
+
+
+def test_admin_cancels_a_waiting_ticket_and_it_leaves_the_queue(admin, authority, csrf) -> None:
+    issued = authority.issue("c1", "A", "K1")
+    label = issued["ticket"]["label"]
+    resp = admin.post(
+        "/admin/tickets/cancel",
+        data={"ticket": label.lower(), "reason": "left", "csrf_token": csrf()},
+    )
+    assert resp.status_code == 302
+    cancels = [r["event"] for r in authority.records_since(0, 100)]
+    cancels = [e for e in cancels if e["type"] == "ticket.cancelled"]
+    assert [(e["ticket"], e["body"]["reason"]) for e in cancels] == [
+        (issued["ticket"]["key"], "left")
+    ]
+    assert authority.snapshot()["state"]["waiting"].get("A", []) == []
+    again = admin.post(
+        "/admin/tickets/cancel", data={"ticket": label, "csrf_token": csrf()}, follow_redirects=True
+    )
+    assert "Tidak dibatalkan" in again.get_data(as_text=True)
+    assert admin.post("/admin/tickets/cancel", data={"ticket": label}).status_code == 400
