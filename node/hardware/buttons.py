@@ -85,6 +85,15 @@ def _monotonic_ms() -> float:
     return time.monotonic() * 1000.0
 
 
+def _timing(config: Any) -> dict[str, Any]:
+    """Debounce, hold and minimum-interval settings, with the defaults, for both panels."""
+    return {
+        "debounce_ms": setting(config, "debounce_ms", DEFAULT_DEBOUNCE_MS),
+        "hold_ms": setting(config, "hold_ms", DEFAULT_HOLD_MS),
+        "min_interval_ms": setting(config, "min_interval_ms", DEFAULT_MIN_INTERVAL_MS),
+    }
+
+
 class ButtonPanelBase:
     """Debounce + queue + worker shared by the real and the fake panel."""
 
@@ -230,9 +239,7 @@ class ButtonPanel(ButtonPanelBase):
         super().__init__(
             pins,
             on_event,
-            debounce_ms=setting(config, "debounce_ms", DEFAULT_DEBOUNCE_MS),
-            hold_ms=setting(config, "hold_ms", DEFAULT_HOLD_MS),
-            min_interval_ms=setting(config, "min_interval_ms", DEFAULT_MIN_INTERVAL_MS),
+            **_timing(config),
             clock=clock,
             threaded=threaded,
         )
@@ -294,9 +301,7 @@ class FakeButtonPanel(ButtonPanelBase):
         super().__init__(
             names,
             on_event,
-            debounce_ms=setting(config, "debounce_ms", DEFAULT_DEBOUNCE_MS),
-            hold_ms=setting(config, "hold_ms", DEFAULT_HOLD_MS),
-            min_interval_ms=setting(config, "min_interval_ms", DEFAULT_MIN_INTERVAL_MS),
+            **_timing(config),
             clock=clock,
             threaded=threaded,
         )

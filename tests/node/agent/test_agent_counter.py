@@ -24,6 +24,16 @@ def shown(counter) -> str:
     return frames[-1].text if frames else ""
 
 
+def called_at_c2(make_node, hub, tickets: int):
+    """``tickets`` issued at the kiosk, then C2 pressed NEXT once and synced."""
+    issue(make_node, hub, tickets)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.step()
+    return c2
+
+
 def served_one(make_node, hub):
     """C2 has called and finished one ticket: the moment a visitor may rate the service."""
     issue(make_node, hub, 1)
@@ -36,11 +46,7 @@ def served_one(make_node, hub):
 
 
 def test_online_next_shows_the_hub_call_after_logging_it(hub, make_node):
-    issue(make_node, hub, 2)
-    c2 = make_node("C2", "counter")
-    c2.step()
-    c2.press("next")
-    c2.step()
+    c2 = called_at_c2(make_node, hub, 2)
     assert shown(c2) == "B-001"
     called = [e for e in c2.ctx.outbox.events() if e["type"] == "ticket.called"]
     assert len(called) == 1 and called[0]["origin"] == "hub"  # the hub's event, logged here
@@ -107,11 +113,7 @@ def test_superseded_call_flashes_and_calls_the_next_ticket(hub, make_node):
 
 
 def test_restart_restores_the_number_on_display_even_without_hub(hub, make_node):
-    issue(make_node, hub, 2)
-    c2 = make_node("C2", "counter")
-    c2.step()
-    c2.press("next")
-    c2.step()
+    c2 = called_at_c2(make_node, hub, 2)
     assert shown(c2) == "B-001"
     clock = c2.clock
     c2.ctx.outbox.close()
@@ -126,11 +128,7 @@ def test_restart_restores_the_number_on_display_even_without_hub(hub, make_node)
 
 
 def test_offline_done_then_restart_shows_idle(hub, make_node):
-    issue(make_node, hub, 1)
-    c2 = make_node("C2", "counter")
-    c2.step()
-    c2.press("next")
-    c2.step()
+    c2 = called_at_c2(make_node, hub, 1)
     hub.down = True
     c2.press("done")
     c2.step()
