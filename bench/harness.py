@@ -40,11 +40,11 @@ def free_port() -> int:
 
 def loket_argv(*args: str) -> list[str]:
     """The `loket` command: $BENCH_LOKET if set (e.g. an installed /opt/loket/.venv/bin/loket),
-    else this checkout's core.cli run by this interpreter (the package need not be installed)."""
+    else this checkout's loket.cli run by this interpreter (the package need not be installed)."""
     override = os.environ.get("BENCH_LOKET")
     if override:
         return [*shlex.split(override), *args]
-    return [sys.executable, "-c", "import sys; from core.cli import main; sys.exit(main())", *args]
+    return [sys.executable, "-c", "import sys; from loket.cli import main; sys.exit(main())", *args]
 
 
 def child_env() -> dict[str, str]:

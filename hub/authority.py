@@ -51,16 +51,14 @@ Listener = Callable[[list[dict]], None]
 SEEN_FLUSH_MS = 60_000
 
 
-def _digest(canonical_text: str) -> bytes:
+def digest(canonical_text: str) -> bytes:
     """16 bytes stand for an event's canonical text: same id + other digest = alarm."""
     return hashlib.blake2b(canonical_text.encode("utf-8"), digest_size=16).digest()
 
 
-def _canonical_digest(event_dict: dict) -> bytes:
-    """``_digest(canonical(event))`` of an ``Event.to_dict()`` (skips canonical()'s re-parse)."""
-    return _digest(
-        json.dumps(event_dict, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    )
+def canonical_digest(event_dict: dict) -> bytes:
+    """``digest(canonical(event))`` of an ``Event.to_dict()`` (skips canonical()'s re-parse)."""
+    return digest(json.dumps(event_dict, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
 
 
 class Authority:
@@ -148,7 +146,7 @@ class Authority:
                 self.state.apply(r)
         self.last_hseq = self._written_hseq
 
-    def _index(self, record: dict, digest: bytes | None = None) -> None:
+    def _index(self, record: dict, known_digest: bytes | None = None) -> None:
         """Account for one logged record in every in-memory index (replay and commit).
 
         Records are not kept in RAM: the journal reads them back by hseq (journal index
@@ -156,7 +154,7 @@ class Authority:
         """
         ev = record["event"]
         self._written_hseq = record["hseq"]
-        self._ids[ev["id"]] = digest if digest is not None else _digest(canonical(ev))
+        self._ids[ev["id"]] = known_digest if known_digest is not None else digest(canonical(ev))
         self._journal_day = day_of(record["recv_ms"], self.tz)
         if ev["type"] in DERIVED_TYPES:
             return  # notifications: no req, no seq, nothing to gate on
@@ -191,8 +189,8 @@ class Authority:
             log.error("commit failed: rebuilding the hub state from the journal")
             self._rebuild()
             raise
-        for record, digest in zip(records, digests, strict=True):
-            self._index(record, digest)
+        for record, event_digest in zip(records, digests, strict=True):
+            self._index(record, event_digest)
         self._unpublished.extend(records)
         return records
 
@@ -303,7 +301,7 @@ class Authority:
     def _fold_and_append(self, events: list[Event], now: int, digests: list[bytes]) -> list[dict]:
         """Apply ``events`` in order, collecting each one's derived events; one append.
 
-        ``digests`` receives each record's event digest (see :func:`_canonical_digest`).
+        ``digests`` receives each record's event digest (see :func:`canonical_digest`).
         """
         state, skewed = self.state, self._skewed
         records: list[dict] = []
@@ -319,7 +317,7 @@ class Authority:
                 est = self.anchors.estimate(d, now)
             record = {"hseq": hseq, "recv_ms": now, "est_ms": est, "event": d}  # make_record
             records.append(record)
-            digests.append(_canonical_digest(d))
+            digests.append(canonical_digest(d))
             batch_ids.add(event.id)
             derived = state.apply(event, hseq, est)  # the Event itself: no re-parse
             if (notice := skew_notice(record, skewed)) is not None:
@@ -336,7 +334,7 @@ class Authority:
                 hseq += 1
                 batch_ids.add(dev.id)
                 records.append(make_record(hseq, now, now, dev))
-                digests.append(_canonical_digest(records[-1]["event"]))
+                digests.append(canonical_digest(records[-1]["event"]))
                 # a no-op for the queue, but the state's last_hseq must match the log's
                 state.apply(records[-1])
         if not records:
@@ -520,8 +518,8 @@ class Authority:
                 pushed.add(event.id)
                 known = self._ids.get(event.id)
                 if known is None and event.id in self.gate.held:
-                    known = _digest(canonical(self.gate.held[event.id]))
-                if known is not None and known != _digest(canonical(event)):
+                    known = digest(canonical(self.gate.held[event.id]))
+                if known is not None and known != digest(canonical(event)):
                     conflicts.append(event.id)
                 elif known is None and event.origin == "hub" and event.inc == self.epoch:
                     # This epoch's hub events are all in the log; an unknown one is forged.

@@ -1,6 +1,6 @@
 """``loket hub ...`` subcommands: serve, pair, adduser, backup, restore.
 
-``core.cli`` parses the command line and dispatches here with an ``argparse.Namespace``;
+``loket.cli`` parses the command line and dispatches here with an ``argparse.Namespace``;
 each function returns the process exit code. ``ConfigError`` is left to the caller, which
 prints every problem (validation happens before any port is bound).
 """

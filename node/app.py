@@ -21,7 +21,7 @@ from core.clock import Clock, SystemClock
 from core.model import Counter
 from node.outbox import Outbox
 from node.replica import Replica
-from node.roles.base import Context, Devices, Role, _cfg, _items
+from node.roles.base import Context, Devices, Role, config_value, dict_items
 from node.sync import SyncClient, SyncListener
 from node.transport import HttpTransport, Transport
 from node.view import LocalView
@@ -204,7 +204,7 @@ def _safe(fn: Callable[[], dict]) -> dict:
 def _roster_from(ctx: Context) -> Callable[[], list[Counter]]:
     def roster() -> list[Counter]:
         out = []
-        for c in _items(ctx.hub_info.get("config", {}).get("counters")):
+        for c in dict_items(ctx.hub_info.get("config", {}).get("counters")):
             try:
                 out.append(
                     Counter(
@@ -250,15 +250,15 @@ def build_node(
 ) -> Node:
     """Assemble a node from a ``NodeConfig``; opens its data folder, touches no device
     unless ``hardware`` is None (then the configured backends are built)."""
-    node_id = _cfg(config, "node", "id")
-    role_name = _cfg(config, "node", "role")
+    node_id = config_value(config, "node", "id")
+    role_name = config_value(config, "node", "role")
     if role_name not in ROLES:
         raise ValueError(f"node.role: {role_name!r}; expected one of {ROLES}")
-    data_dir = Path(_cfg(config, "node", "data_dir"))
-    hub_url = _cfg(config, "node", "hub_url", "") or ""
+    data_dir = Path(config_value(config, "node", "data_dir"))
+    hub_url = config_value(config, "node", "hub_url", "") or ""
     clock = clock or SystemClock()
     if transport is None:
-        transport = HttpTransport(hub_url, _cfg(config, "node", "token"))
+        transport = HttpTransport(hub_url, config_value(config, "node", "token"))
     if isinstance(hardware, dict):
         hardware = Devices(**hardware)
     devices = hardware if hardware is not None else make_devices(config, role_name)
@@ -280,7 +280,7 @@ def build_node(
     ctx.view = LocalView(replica, outbox, roster=_roster_from(ctx))
     role = _make_role(role_name, ctx)
     node = Node(ctx, role, role_name)
-    if hardware is None and role_name == "counter" and _cfg(config, "buttons", "backend"):
+    if hardware is None and role_name == "counter" and config_value(config, "buttons", "backend"):
         from node.hardware.buttons import make_buttons
 
         devices.buttons = make_buttons(config.buttons, on_event=node.press)

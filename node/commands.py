@@ -63,6 +63,7 @@ def run(args: Any) -> int:
 
 
 def _simulated_devices(config: Any):
+    from node.hardware.console import ConsoleAnnouncer, ConsolePrinter, ConsoleScreen
     from node.hardware.display import ConsoleDisplay
     from node.hardware.printer import FakePrinter
     from node.hardware.screen import FakeScreen
@@ -73,10 +74,8 @@ def _simulated_devices(config: Any):
     if role == "counter":
         return Devices(display=ConsoleDisplay(8, ticker=True, label=f"{config.node.id} "))
     if role == "kiosk":
-        return Devices(printer=_ConsolePrinter(FakePrinter()))
-    return Devices(
-        announcer=_ConsoleAnnouncer(FakeAnnouncer()), screen=_ConsoleScreen(FakeScreen())
-    )
+        return Devices(printer=ConsolePrinter(FakePrinter()))
+    return Devices(announcer=ConsoleAnnouncer(FakeAnnouncer()), screen=ConsoleScreen(FakeScreen()))
 
 
 def _keyboard_loop(node: Any, role: str, stdin: TextIO, stdout: TextIO, panel: Any = None) -> None:
@@ -107,55 +106,11 @@ def _keyboard_loop(node: Any, role: str, stdin: TextIO, stdout: TextIO, panel: A
                 node.press(key)
 
 
-class _ConsolePrinter:
-    """Fake printer that also says on the terminal what it printed."""
-
-    def __init__(self, inner: Any):
-        self.inner = inner
-
-    def print_ticket(self, ticket: Any) -> None:
-        self.inner.print_ticket(ticket)
-        mark = " (OFFLINE)" if ticket.offline else ""
-        print(f"[printer] {ticket.label} {ticket.service_name}{mark}", flush=True)
-
-    def status(self) -> str:
-        return self.inner.status()
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class _ConsoleAnnouncer:
-    def __init__(self, inner: Any):
-        self.inner = inner
-
-    def announce(self, clips: list[str]) -> None:
-        self.inner.announce(clips)
-        print(f"[sound] {' '.join(clips)}", flush=True)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class _ConsoleScreen:
-    def __init__(self, inner: Any):
-        self.inner = inner
-
-    def render(self, view: dict) -> None:
-        self.inner.render(view)
-        now = view.get("now")
-        if now:
-            print(f"[screen] {now['label']} -> loket {now['counter']}", flush=True)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 # -- status ----------------------------------------------------------------------------------
 
 
 def _data_dir(args: Any) -> Path:
-    # `loket node status --data DIR` (core.cli) or data_dir= (tests, other callers).
+    # `loket node status --data DIR` (loket.cli) or data_dir= (tests, other callers).
     explicit = getattr(args, "data", None) or getattr(args, "data_dir", None)
     if explicit:
         return Path(explicit)

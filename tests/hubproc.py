@@ -27,12 +27,12 @@ def free_port() -> int:
 
 
 class HubProcess:
-    """``python -m core.cli hub serve`` in the background, ready once it said where it
+    """``python -m loket.cli hub serve`` in the background, ready once it said where it
     listens; ``post()``, ``kill9()``, ``stop()``."""
 
     def __init__(self, python: str, config: Path, env: dict[str, str], cwd: Path):
         self.proc = subprocess.Popen(
-            [python, "-m", "core.cli", "hub", "serve", "--config", str(config)],
+            [python, "-m", "loket.cli", "hub", "serve", "--config", str(config)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -1,9 +1,11 @@
 """The package layering DESIGN.md promises, checked on the real tree.
 
 - ``core`` is stdlib only: importing it and every submodule in a fresh interpreter loads no
-  web, storage or hardware library, and neither ``hub`` nor ``node``.
+  web, storage or hardware library, and neither ``hub``, ``node`` nor ``loket``.
 - ``hub`` never imports ``node`` and ``node`` never imports ``hub`` (import statements and
-  ``importlib.import_module("...")`` calls, found by AST).
+  ``importlib.import_module("...")`` calls, found by AST); nothing but the tests imports the
+  composition root ``loket``, which alone may see both, and only inside functions.
+- No module imports another module's private (``_name``) names.
 - ``node/hardware`` imports hardware libraries only inside functions, so importing a backend
   module never touches a device or fails on a machine without the driver.
 """
@@ -22,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 FORBIDDEN_IN_CORE = (
     "flask", "tinydb", "gpiozero", "escpos", "pygame", "luma", "serial", "waitress",
-    "werkzeug", "PIL", "usb", "RPi", "lgpio", "spidev", "hub", "node",
+    "werkzeug", "PIL", "usb", "RPi", "lgpio", "spidev", "hub", "node", "loket",
 )  # fmt: skip
+PACKAGES = ("core", "hub", "node", "loket")
 HARDWARE_LIBS = (
     "gpiozero", "escpos", "serial", "luma", "pygame", "spidev", "RPi", "lgpio", "usb",
     "pigpio", "smbus", "smbus2",
@@ -47,7 +50,7 @@ def test_core_imports_no_third_party_or_sibling_package(python, subprocess_env):
     report = json.loads(done.stdout)
     on_disk = sorted(f"core.{p.stem}" for p in (ROOT / "core").glob("*.py") if p.stem != "__init__")
     assert report["modules"] == on_disk
-    assert {"core.cli", "core.journal", "core.config"} <= set(report["modules"])
+    assert {"core.queue", "core.journal", "core.config"} <= set(report["modules"])
     loaded_roots = {name.split(".")[0] for name in report["loaded"]}
     assert sorted(loaded_roots & set(FORBIDDEN_IN_CORE)) == []
 
@@ -120,6 +123,48 @@ def test_hub_and_node_never_import_each_other(package, forbidden):
     assert offenders == []
 
 
+@pytest.mark.parametrize("package", ["core", "hub", "node", "bench"])
+def test_nothing_but_the_tests_imports_the_composition_root(package):
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in python_files(package)
+        for line, module in imported_modules(parse(path))
+        if roots(module) == "loket"
+    ]
+    assert offenders == []
+
+
+def test_the_composition_root_imports_hub_and_node_only_inside_functions():
+    files = python_files("loket")
+    assert files, "no loket/*.py found: the check would be empty"
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {module} at import time"
+        for path in files
+        for line, module in import_time_imports(parse(path))
+        if roots(module) in ("hub", "node")
+    ]
+    assert offenders == []
+
+
+def private_imports(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """(line, "module._name") for every ``from module import _name`` of another module."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module != "__future__":
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    yield node.lineno, f"{node.module}.{alias.name}"
+
+
+@pytest.mark.parametrize("package", [*PACKAGES, "bench", "tests"])
+def test_no_private_names_are_imported_across_modules(package):
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for path in python_files(package)
+        for line, name in private_imports(parse(path))
+    ]
+    assert offenders == []
+
+
 def test_node_hardware_imports_drivers_only_inside_functions():
     files = python_files("node/hardware")
     assert files, "no node/hardware/*.py found: the check would be empty"
@@ -146,6 +191,15 @@ from . import sibling
 """
     found = [m for _, m in imported_modules(ast.parse(src))]
     assert found == ["node.app", "node", "importlib", "node.commands", "node"]
+
+
+def test_private_import_scan_sees_private_names_only():
+    src = """
+from __future__ import annotations
+from node.roles.base import Role, _cfg
+from hub import __version__
+"""
+    assert [n for _, n in private_imports(ast.parse(src))] == ["node.roles.base._cfg"]
 
 
 def test_import_time_scan_skips_functions_and_type_checking_only():

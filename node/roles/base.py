@@ -122,20 +122,20 @@ class Context:
         return body
 
     def service_info(self, service: str) -> dict:
-        for s in _items(self.hub_info.get("config", {}).get("services")):
+        for s in dict_items(self.hub_info.get("config", {}).get("services")):
             if s.get("id") == service:
                 return s
         return {"id": service, "prefix": service, "name": service}
 
     def agency_name(self, agency: str | None) -> str:
-        for a in _items(self.hub_info.get("config", {}).get("agencies")):
+        for a in dict_items(self.hub_info.get("config", {}).get("agencies")):
             if a.get("id") == agency:
                 return a.get("name") or agency or ""
         return agency or ""
 
     def counter_number(self, counter: str) -> int:
         """The number spoken and shown for a counter ("loket 3")."""
-        for c in _items(self.hub_info.get("config", {}).get("counters")):
+        for c in dict_items(self.hub_info.get("config", {}).get("counters")):
             if c.get("id") == counter and isinstance(c.get("number"), int):
                 return c["number"]
         digits = re.findall(r"\d+", counter)
@@ -143,8 +143,8 @@ class Context:
 
     def timezone(self) -> ZoneInfo:
         name = (
-            _cfg(self.config, "mpp", "timezone")
-            or _cfg(self.config, "node", "timezone")
+            config_value(self.config, "mpp", "timezone")
+            or config_value(self.config, "node", "timezone")
             or (self.hub_info.get("mpp") or {}).get("timezone")
             or DEFAULT_TZ
         )
@@ -157,10 +157,10 @@ class Context:
 
     def mpp_name(self) -> str:
         mpp = self.hub_info.get("mpp") or {}
-        return mpp.get("name") or _cfg(self.config, "mpp", "name") or "Mal Pelayanan Publik"
+        return mpp.get("name") or config_value(self.config, "mpp", "name") or "Mal Pelayanan Publik"
 
 
-def _items(value: Any) -> list[dict]:
+def dict_items(value: Any) -> list[dict]:
     if isinstance(value, dict):
         return [dict(v, id=v.get("id", k)) for k, v in value.items() if isinstance(v, dict)]
     if isinstance(value, list):
@@ -168,7 +168,7 @@ def _items(value: Any) -> list[dict]:
     return []
 
 
-def _cfg(config: Any, section: str, key: str, default: Any = None) -> Any:
+def config_value(config: Any, section: str, key: str, default: Any = None) -> Any:
     sec = getattr(config, section, None)
     if sec is None and isinstance(config, dict):
         sec = config.get(section)

@@ -26,7 +26,7 @@ from typing import Any
 
 from core.model import TicketStatus
 from core.queue import choose_next, residues
-from node.roles.base import Context, Role, _cfg
+from node.roles.base import Context, Role, config_value
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ class CounterRole(Role):
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
-        self.counter_id: str = _cfg(ctx.config, "node", "counter", None) or ctx.node_id
-        self.transfer_to: str | None = _cfg(ctx.config, "node", "transfer_to", None)
+        self.counter_id: str = config_value(ctx.config, "node", "counter", None) or ctx.node_id
+        self.transfer_to: str | None = config_value(ctx.config, "node", "transfer_to", None)
         self.last_error: str | None = None
         # (ticket key, mono_ms) of this process's last DONE: the rating window is measured
         # on the monotonic clock, never the wall clock a Pi may have wrong.

@@ -16,7 +16,7 @@ import logging
 
 from core.announce import call_clips
 from core.model import TicketStatus
-from node.roles.base import Context, Role, _cfg
+from node.roles.base import Context, Role, config_value
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class DisplayRole(Role):
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
-        self.lang = _cfg(ctx.config, "sound", "lang", "id") or "id"
+        self.lang = config_value(ctx.config, "sound", "lang", "id") or "id"
         # Calls at or below this hseq were on the board before we started: show, don't speak.
         # None = not known yet (first start with the hub unreachable).
         self.floor: int | None = ctx.sync.replica.last_hseq or None

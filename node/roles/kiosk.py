@@ -19,7 +19,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.numbering import LeaseBook, format_label, prefix_label, service_day, ticket_key
-from node.roles.base import Context, Role, _cfg
+from node.roles.base import Context, Role, config_value
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class KioskRole(Role):
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
-        self.services: list[str] = list(_cfg(ctx.config, "node", "services", None) or [])
+        self.services: list[str] = list(config_value(ctx.config, "node", "services", None) or [])
         self.last_ticket: dict | None = None
         self.last_error: str | None = None
         self.print_failures = 0
@@ -158,7 +158,7 @@ class KioskRole(Role):
             est_wait_min=est_wait,
             status_url=status_url,
             offline=offline,
-            lang=_cfg(ctx.config, "sound", "lang", "id") or "id",
+            lang=config_value(ctx.config, "sound", "lang", "id") or "id",
         )
         self.last_ticket = {"label": body["label"], "mode": body["mode"], "offline": offline}
         printer = ctx.devices.printer

@@ -1,6 +1,6 @@
 """Black box on loopback: a real hub process (waitress), killed with SIGKILL mid-stream.
 
-The hub runs as ``python -m core.cli hub serve`` on a free port with a temp profile. Two kiosks
+The hub runs as ``python -m loket.cli hub serve`` on a free port with a temp profile. Two kiosks
 and three counters are real node code (``build_node`` with the real ``HttpTransport``) in this
 process, stepped explicitly so the run is deterministic: node processes would only add a
 keyboard pipe in front of the same code (``loket node run --simulate``), and stepping here

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
 from hub.auth import node_for_token, verify_user
 from hub.store import Store
+from loket.cli import main
 
 PROFILE = """
 [mpp]

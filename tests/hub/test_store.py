@@ -253,12 +253,12 @@ def test_records_and_answers_come_back_from_the_journal_after_a_restart(
 
 
 def test_the_commit_digest_is_the_digest_of_the_canonical_text(authority):
-    from hub.authority import _canonical_digest, _digest
+    from hub.authority import canonical_digest, digest
     from hub.pushgate import canonical
 
     event = authority.issue("r1", "B", "K1")["event"]
-    assert _canonical_digest(event) == _digest(canonical(event))
-    assert authority._ids[event["id"]] == _digest(canonical(event))
+    assert canonical_digest(event) == digest(canonical(event))
+    assert authority._ids[event["id"]] == digest(canonical(event))
 
 
 def test_after_a_restore_an_event_waiting_for_a_ghost_is_released_once_every_node_pushed(

@@ -5,8 +5,8 @@ the counters C1-C4 and the hall display D1 run as real nodes in this process, ta
 over HTTP exactly as Pis would. Only their devices are fakes that report to the terminal.
 Everything lives under ``--data`` (default ``./var/demo``), so a restart continues the day.
 
-This module is the composition root that may see both ``hub`` and ``node``; it imports them
-inside functions only, so ``import core`` stays free of Flask and gpiozero.
+This module is part of the composition root (``loket``) that may see both ``hub`` and ``node``;
+it imports them inside functions only, so ``import loket`` stays free of Flask and gpiozero.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def _start_node(
 
 def _devices(node_id: str, role: str, out: TextIO):
     """Shipped fakes that also tell the terminal what a person would see or hear."""
-    from node.commands import _ConsoleAnnouncer, _ConsolePrinter, _ConsoleScreen
+    from node.hardware.console import ConsoleAnnouncer, ConsolePrinter, ConsoleScreen
     from node.hardware.display import ConsoleDisplay
     from node.hardware.printer import FakePrinter
     from node.hardware.screen import FakeScreen
@@ -168,10 +168,8 @@ def _devices(node_id: str, role: str, out: TextIO):
 
         return Devices(display=ConsoleDisplay(8, label=f"{node_id} ", write=write))
     if role == "kiosk":
-        return Devices(printer=_ConsolePrinter(FakePrinter()))
-    return Devices(
-        announcer=_ConsoleAnnouncer(FakeAnnouncer()), screen=_ConsoleScreen(FakeScreen())
-    )
+        return Devices(printer=ConsolePrinter(FakePrinter()))
+    return Devices(announcer=ConsoleAnnouncer(FakeAnnouncer()), screen=ConsoleScreen(FakeScreen()))
 
 
 def banner(demo: Demo) -> str:

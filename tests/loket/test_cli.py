@@ -8,9 +8,9 @@ import types
 
 import pytest
 
-from core import cli
 from core.errors import ConfigError, ConfigProblem, JournalCorruptError
 from core.paths import demo_hub_profile
+from loket import cli
 
 DEMO = str(demo_hub_profile())
 
@@ -28,7 +28,7 @@ backend = "fake"
 
 
 class Recorder:
-    """Stands in for hub.commands / node.commands / core.demo: records each dispatch."""
+    """Stands in for hub.commands / node.commands / loket.demo: records each dispatch."""
 
     def __init__(self, result=0, raises=None):
         self.calls = []
@@ -52,7 +52,7 @@ def commands(monkeypatch):
     for module, names in {
         "hub.commands": ("serve", "pair", "adduser", "backup", "restore"),
         "node.commands": ("run", "status"),
-        "core.demo": ("run",),
+        "loket.demo": ("run",),
     }.items():
         fake = types.ModuleType(module)
         for name in names:
@@ -129,7 +129,7 @@ def test_node_and_demo_dispatch(commands, node_profile):
     assert cli.main(["node", "status", "--config", str(node_profile)]) == 0
     assert cli.main(["demo", "--port", "8099"]) == 0
     names = [name for name, _ in commands.calls]
-    assert names == ["node.commands.run", "node.commands.status", "core.demo.run"]
+    assert names == ["node.commands.run", "node.commands.status", "loket.demo.run"]
     run, _, demo = (args for _, args in commands.calls)
     assert run.simulate is True
     assert (demo.port, demo.data, demo.data_dir) == (8099, None, None)
@@ -172,9 +172,9 @@ def test_usage_errors_exit_2(argv, capsys):
     assert "usage: loket" in capsys.readouterr().err
 
 
-def test_python_m_core_cli_in_a_fresh_interpreter(python, subprocess_env, tmp_path):
+def test_python_m_loket_cli_in_a_fresh_interpreter(python, subprocess_env, tmp_path):
     done = subprocess.run(
-        [python, "-m", "core.cli", "config", "check", DEMO],
+        [python, "-m", "loket.cli", "config", "check", DEMO],
         env=subprocess_env,
         cwd=tmp_path,
         capture_output=True,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core import demo as demo_mod
+from loket import demo as demo_mod
 
 
 def _post(url: str, token: str, body: dict) -> tuple[int, dict]:

@@ -13,8 +13,9 @@
 
 The profile is validated here, before the subcommand runs, so a broken profile stops with every
 problem listed (exit 2) before anything binds a port or opens a device. Subcommands live in
-``hub.commands``, ``node.commands`` and ``core.demo`` and are imported only when chosen: ``core``
-stays importable on a Pi without Flask and on a hub without gpiozero. Each gets the parsed
+``hub.commands``, ``node.commands`` and ``loket.demo`` and are imported only when chosen: the
+``loket`` package is the composition root (the only one that sees ``hub`` and ``node`` both), and
+it stays importable on a Pi without Flask and on a hub without gpiozero. Each gets the parsed
 ``argparse.Namespace`` and returns the exit code.
 """
 
@@ -154,7 +155,7 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
-    module = {"hub": "hub.commands", "node": "node.commands", "demo": "core.demo"}[args.group]
+    module = {"hub": "hub.commands", "node": "node.commands", "demo": "loket.demo"}[args.group]
     name = "run" if args.group == "demo" else args.command
     return getattr(importlib.import_module(module), name)
 
@@ -210,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except ModuleNotFoundError as exc:
         root = (exc.name or "").split(".")[0]
-        if exc.name in ("hub", "node", "hub.commands", "node.commands", "core.demo"):
+        if exc.name in ("hub", "node", "hub.commands", "node.commands", "loket.demo"):
             print(f"loket: this installation has no {exc.name} package", file=sys.stderr)
             return EXIT_ERROR
         if root not in _EXTRAS:
@@ -228,5 +229,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-if __name__ == "__main__":  # ``python -m core.cli``, same as the console script
+if __name__ == "__main__":  # ``python -m loket.cli``, same as the console script
     sys.exit(main())

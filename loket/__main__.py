@@ -1,0 +1,7 @@
+"""``python -m loket`` is the ``loket`` console script."""
+
+import sys
+
+from loket.cli import main
+
+sys.exit(main())

@@ -1,0 +1,58 @@
+"""Console wrappers of the fake printer, announcer and screen: they do what the fake does and
+also say on the terminal what a person would see or hear (``loket node run --simulate`` and
+``loket demo``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ConsolePrinter:
+    """Fake printer that also says on the terminal what it printed."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    def print_ticket(self, ticket: Any) -> None:
+        self.inner.print_ticket(ticket)
+        mark = " (OFFLINE)" if ticket.offline else ""
+        print(f"[printer] {ticket.label} {ticket.service_name}{mark}", flush=True)
+
+    def status(self) -> str:
+        return self.inner.status()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ConsoleAnnouncer:
+    """Fake announcer that prints the clip names it was asked to play."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    def announce(self, clips: list[str]) -> None:
+        self.inner.announce(clips)
+        print(f"[sound] {' '.join(clips)}", flush=True)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ConsoleScreen:
+    """Fake hall screen that prints who is being called."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    def render(self, view: dict) -> None:
+        self.inner.render(view)
+        now = view.get("now")
+        if now:
+            print(f"[screen] {now['label']} -> loket {now['counter']}", flush=True)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+__all__ = ["ConsoleAnnouncer", "ConsolePrinter", "ConsoleScreen"]
