@@ -178,7 +178,30 @@ def _config_check(args: argparse.Namespace, out: TextIO) -> int:
         ]
         what = f"{config.node.role} node {config.node.id!r} ({', '.join(devices) or 'no devices'})"
     print(f"OK: {args.file}: {what}", file=out)
+    if isinstance(config, HubConfig):
+        for line in _digits_needed(config):
+            print(f"  {line}", file=out)
     return EXIT_OK
+
+
+def _digits_needed(config) -> list[str]:
+    """How wide each 7-segment or serial counter display must be for its prefixes.
+
+    The hub profile does not know the displays' widths (the node profiles do, and their own
+    check refuses a prefix that does not fit): say what each counter needs, so a technician
+    fits a MAX7219 (8 digits) where a TM1637 (4) would not do.
+    """
+    from core.numbering import min_label_width
+
+    by_width: dict[int, list[str]] = {}
+    for c in config.counters:
+        if c.display in ("7seg", "serial"):
+            width = max(min_label_width(config.service(s).prefix) for s in c.services)
+            by_width.setdefault(width, []).append(c.id)
+    return [
+        f"a display of {width}+ digits (7seg, serial) for counters {', '.join(ids)}"
+        for width, ids in sorted(by_width.items())
+    ]
 
 
 def _prepare(args: argparse.Namespace) -> None:

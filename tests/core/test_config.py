@@ -87,6 +87,32 @@ def test_demo_profile_loads(monkeypatch, tmp_path):
     assert config.source == demo_hub_profile()
 
 
+def test_full_size_profile_is_shaped_like_a_regency_mpp(monkeypatch, tmp_path):
+    from core import glyphs
+    from core.numbering import prefix_problem
+
+    monkeypatch.chdir(tmp_path)
+    config = load_hub_config(demo_hub_profile().with_name("mpp-banyumas.toml"))
+    shape = [len(x) for x in (config.agencies, config.services, config.counters)]
+    assert shape == [16, 30, 25]
+    assert [k.id for k in config.kiosks] == ["K1", "K2"]
+    assert [d.id for d in config.displays] == ["D1", "D2"]
+    prefixes = [s.prefix for s in config.services]
+    assert all(prefix_problem(p) is None and len(p) == 2 for p in prefixes)
+    assert {"SK", "A2"} <= set(prefixes)
+    # Every service is served somewhere and offered by the lobby kiosk; every agency has one.
+    served = {s for c in config.counters for s in c.services}
+    assert served == set(config.kiosk("K1").services) == {s.id for s in config.services}
+    assert {s.agency for s in config.services} == {a.id for a in config.agencies}
+    assert [c.number for c in config.counters] == list(range(1, 26))
+    # Each counter can draw its prefixes: the letters a 7-segment cannot draw sit on others.
+    for c in config.counters:
+        for sid in c.services:
+            assert glyphs.prefix_display_problem(config.service(sid).prefix, c.display) is None
+    kinds = {c.display for c in config.counters}
+    assert kinds == {"7seg", "matrix", "serial"}
+
+
 def test_small_profile_values_defaults_and_lookups(tmp_path):
     config = load_hub_config(write(tmp_path, HUB))
     assert config.hub.port == 8080 and config.hub.threads == 48 and config.hub.host == "0.0.0.0"

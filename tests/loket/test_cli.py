@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -82,6 +83,27 @@ def test_config_check_ok_for_hub_and_node(capsys, node_profile):
     assert out.startswith(f"OK: {DEMO}: hub profile for 'Mal Pelayanan Publik Kabupaten Belitung'")
     assert cli.main(["config", "check", str(node_profile)]) == 0
     assert "kiosk node 'K1' (printer=fake)" in capsys.readouterr().out
+
+
+def test_config_check_says_which_counters_need_wider_displays(capsys):
+    full = str(Path(DEMO).with_name("mpp-banyumas.toml"))
+    assert cli.main(["config", "check", full]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "16 agencies, 30 services, 25 counters, 2 kiosks, 2 displays" in lines[0]
+    assert lines[1].startswith("  a display of 5+ digits (7seg, serial) for counters C5, C6,")
+    assert lines[2] == (
+        "  a display of 6+ digits (7seg, serial) for counters C1, C2, C3, C4, C11, C13"
+    )
+
+
+def test_config_check_names_the_counter_that_cannot_show_a_prefix(tmp_path, capsys):
+    full = Path(DEMO).with_name("mpp-banyumas.toml").read_text("utf-8")
+    bad = tmp_path / "mpp.toml"
+    bad.write_text(full.replace('services = ["SK"]\ndisplay = "matrix"', 'services = ["SK"]'))
+    assert cli.main(["config", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: counters[14].services[0]: counter 'C15' serves 'SK', whose prefix 'SK' " in err
+    assert "cannot be shown on a 7seg display (K, S)" in err
 
 
 def test_config_check_lists_every_problem_and_exits_2(tmp_path, capsys):
