@@ -8,7 +8,7 @@
     loket hub backup DEST --config hub.toml / loket hub restore BACKUP --config hub.toml
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
-    loket demo [--port N] [--data DIR]
+    loket demo [--port N] [--profile hub.toml] [--data DIR]
     loket config check FILE                        # hub or node profile, told apart by content
 
 The profile is validated here, before the subcommand runs, so a broken profile stops with every
@@ -109,7 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = groups.add_parser("demo", help="a whole demo MPP on this machine (fake devices)")
     demo.add_argument("--port", type=_port, default=8080, help="hub port (default 8080)")
-    _data_option(demo, "data folder (default: ./var/demo; kept, so a restart continues the day)")
+    demo.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="hub profile of the mall to run (default: the shipped Belitung demo; e.g. "
+        "firmware_config/hub/mpp-banyumas.toml, a full-size MPP)",
+    )
+    _data_option(
+        demo,
+        "data folder (default: ./var/demo, or ./var/demo-<profile name> with --profile; "
+        "kept, so a restart continues the day)",
+    )
 
     config = groups.add_parser("config", help="check profiles").add_subparsers(
         dest="command", required=True
@@ -152,6 +163,10 @@ def _validate(args: argparse.Namespace) -> None:
         from core.config import load_node_config
 
         load_node_config(args.config)
+    elif args.group == "demo" and args.profile is not None:
+        from core.config import load_hub_config
+
+        load_hub_config(args.profile)
 
 
 def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:

@@ -154,7 +154,20 @@ def test_node_and_demo_dispatch(commands, node_profile):
     assert names == ["node.commands.run", "node.commands.status", "loket.demo.run"]
     run, _, demo = (args for _, args in commands.calls)
     assert run.simulate is True
-    assert (demo.port, demo.data, demo.data_dir) == (8099, None, None)
+    assert (demo.port, demo.data, demo.data_dir, demo.profile) == (8099, None, None, None)
+
+
+def test_demo_profile_is_validated_before_the_demo_runs(commands, tmp_path, capsys):
+    full = Path(DEMO).with_name("mpp-banyumas.toml")
+    assert cli.main(["demo", "--profile", str(full)]) == 0
+    assert commands.calls[0][1].profile == full
+    bad = tmp_path / "mall.toml"
+    bad.write_text(full.read_text("utf-8").replace('id = "SK"', 'id = "SKCK"'), "utf-8")
+    assert cli.main(["demo", "--profile", str(bad)]) == 2
+    assert len(commands.calls) == 1  # the bad mall never started
+    assert "services[14].prefix: missing, and the id 'SKCK' is not a prefix" in (
+        capsys.readouterr().err
+    )
 
 
 def test_bad_profile_stops_before_the_subcommand(commands, tmp_path, capsys):
