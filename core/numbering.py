@@ -97,8 +97,16 @@ def display_forms(label: str) -> list[str]:
 
     ``SK-014`` -> ``SK-014``, ``SK014``, ``SK-14``, ``SK14``. The dash may go only after a
     prefix ending in a letter (``A2031`` could be A2-031 or A-2031); leading zeros may go
-    because every number has at least three digits. Other text has only its own form.
+    because every number has at least three digits. A prefix-mode label may lose its first
+    dash where a letter meets a digit (``A2-K1-1`` -> ``A2K1-1``; ``SKK1-1`` could be S-KK1-1).
+    Other text has only its own form.
     """
+    m = _PREFIX_MODE_LABEL.match(label)
+    if m:
+        prefix, mark, n = m.groups()
+        if prefix[-1].isalpha() != mark[0].isalpha():
+            return [label, f"{prefix}{mark}-{n}"]
+        return [label]
     m = _ONLINE_LABEL.match(label)
     if not m:
         return [label]

@@ -194,29 +194,46 @@ def _config_check(args: argparse.Namespace, out: TextIO) -> int:
         what = f"{config.node.role} node {config.node.id!r} ({', '.join(devices) or 'no devices'})"
     print(f"OK: {args.file}: {what}", file=out)
     if isinstance(config, HubConfig):
-        for line in _digits_needed(config):
+        for line in _display_notes(config):
             print(f"  {line}", file=out)
     return EXIT_OK
 
 
-def _digits_needed(config) -> list[str]:
-    """How wide each 7-segment or serial counter display must be for its prefixes.
+def _display_notes(config) -> list[str]:
+    """What the counters' displays must be able to do, beyond what the profile can check.
 
     The hub profile does not know the displays' widths (the node profiles do, and their own
-    check refuses a prefix that does not fit): say what each counter needs, so a technician
-    fits a MAX7219 (8 digits) where a TM1637 (4) would not do.
+    check refuses a prefix that does not fit): say how many digits each 7-segment or serial
+    counter needs, so a technician fits a MAX7219 (8 digits) where a TM1637 (4) would not do.
+    A kiosk's offline prefix-mode labels carry its id (SK-K1-1): say where a 7-segment
+    display will draw a letter of it as three bars, which is legal but worth knowing.
     """
-    from core.numbering import min_label_width
+    from core.glyphs import unrenderable
+    from core.numbering import min_label_width, prefix_label
 
     by_width: dict[int, list[str]] = {}
     for c in config.counters:
         if c.display in ("7seg", "serial"):
             width = max(min_label_width(config.service(s).prefix) for s in c.services)
             by_width.setdefault(width, []).append(c.id)
-    return [
+    notes = [
         f"a display of {width}+ digits (7seg, serial) for counters {', '.join(ids)}"
         for width, ids in sorted(by_width.items())
     ]
+    for k in config.kiosks:
+        bad = unrenderable(k.id, "7seg")
+        seven = [
+            c.id
+            for c in config.counters
+            if c.display == "7seg" and set(c.services) & set(k.services)
+        ]
+        if bad and seven:
+            sample = prefix_label(config.service(k.services[0]).prefix, k.id, 1)
+            notes.append(
+                f"kiosk {k.id}'s offline labels ({sample}) show {', '.join(sorted(bad))} as "
+                f"three bars on the 7-segment counters {', '.join(seven)}"
+            )
+    return notes
 
 
 def _prepare(args: argparse.Namespace) -> None:

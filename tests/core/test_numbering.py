@@ -125,6 +125,9 @@ def test_min_label_width_counts_the_dash_only_where_it_must_stay():
     assert fit_label("A2-031", lambda s: len(s) <= 5) == "A2-31"
     assert fit_label("SK-114", lambda s: len(s) <= 4) == "114"
     assert fit_label("B-K2-12", lambda s: len(s) <= 4) == "K212"
+    assert display_forms("A2-K1-1") == ["A2-K1-1", "A2K1-1"]
+    assert display_forms("SK-1-7") == ["SK-1-7", "SK1-7"]
+    assert display_forms("SK-K1-7") == ["SK-K1-7"]  # SKK1-7 could be S-KK1-7
 
 
 def test_keys_round_trip():

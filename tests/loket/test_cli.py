@@ -94,6 +94,11 @@ def test_config_check_says_which_counters_need_wider_displays(capsys):
     assert lines[2] == (
         "  a display of 6+ digits (7seg, serial) for counters C1, C2, C3, C4, C11, C13"
     )
+    # Kiosk K2 serves floor 2: its offline labels reach three 7-segment counters there.
+    assert lines[4] == (
+        "  kiosk K2's offline labels (ST-K2-1) show K as three bars on the 7-segment "
+        "counters C16, C17, C19"
+    )
 
 
 def test_config_check_names_the_counter_that_cannot_show_a_prefix(tmp_path, capsys):
