@@ -229,6 +229,12 @@ def test_online_sk_014_and_a2_014_reach_paper_leds_voice_and_board(hub, mall_nod
     assert SIZE_QUAD + BOLD_ON + b"SK-014\n" in paper  # the big number, escpos bytes
     assert SIZE_QUAD + BOLD_ON + b"A2-014\n" in paper and b"OFFLINE" not in paper
 
+    nodes["D1"].step()  # the hall screen's waiting tiles name the prefix the tickets carry
+    tiles = nodes["D1"].ctx.devices.screen.last["waiting"]
+    assert {(t["service"], t["prefix"], t["count"]) for t in tiles} == {
+        ("SK", "SK", 1), ("akta", "A2", 2)
+    }  # fmt: skip
+
     press(nodes["C1"], "next")  # SKCK on the dot matrix
     assert wires["matrix"].columns() == matrix_reference("SK-014")
     spoken(nodes, "SK-014", 1)
