@@ -6,20 +6,21 @@ recorded human voice without touching code (see ``sounds/README.md``).
 
 Speaking a label:
 
-- ``B-023`` (online / lease): the service letter, then the number as words, leading zeros
-  dropped: ``huruf_b dua puluh tiga``. The dash after the service letter is silent,
-  because that is how staff read numbers aloud.
-- ``B-K2-1`` (offline prefix mode): every further dash is spoken (``strip`` / ``dash``), and
-  inside a part letters are spelled and digit runs read as one number:
-  ``huruf_b huruf_k dua strip satu``. Without the spoken dash "K2-1" and "K21" would sound
-  the same, and both can exist on the same day.
+- ``B-023`` / ``SK-014`` / ``A2-031`` (online / lease): the prefix, then the number as words,
+  leading zeros dropped: ``huruf_b dua puluh tiga``, ``huruf_s huruf_k empat belas``,
+  ``huruf_a dua tiga puluh satu``. The dash is silent, because that is how staff read numbers
+  aloud. Letters of a prefix are spelled; its digits are read **one by one** (A2 -> ``dua``,
+  A20 -> ``dua nol``): read as one number, A20-001 and A-021 would both be "a dua puluh
+  satu". Only the last part is read as a number, so every label sounds different from every
+  other (tests/core/test_announce.py decodes the clips back into the label).
+- ``B-K2-1`` (offline prefix mode): every dash is spoken (``strip`` / ``dash``) and the kiosk
+  mark is spelled like a prefix: ``huruf_b strip huruf_k dua strip satu``. Without the spoken
+  dashes "K2-1" and "K21" would sound the same, and so would S-KK2-1 and SK-K2-1.
 
 Numbers are spoken from 0 to 9999 (a counter or a daily sequence never gets larger).
 """
 
 from __future__ import annotations
-
-import re
 
 LANGS = ("id", "en")
 MAX_NUMBER = 9999
@@ -45,8 +46,6 @@ _EN_UNITS = [
     "eighteen", "nineteen",
 ]  # fmt: skip
 _EN_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-
-_PART = re.compile(r"[A-Za-z]|[0-9]+")
 
 
 def _check_lang(lang: str) -> None:
@@ -135,20 +134,21 @@ def letter_clip(letter: str, lang: str = "id") -> str:
 
 
 def label_clips(label: str, lang: str = "id") -> list[str]:
-    """Clip names speaking a ticket label (``B-023`` or the prefix-mode ``B-K2-1``)."""
+    """Clip names speaking a ticket label (``SK-014`` or the prefix-mode ``SK-K2-1``)."""
     _check_lang(lang)
     parts = label.strip().split("-")
     if not label.strip() or any(not p or not p.isascii() or not p.isalnum() for p in parts):
         raise ValueError(f"cannot speak label {label!r}: expected e.g. 'B-023' or 'B-K2-1'")
+    number_last = len(parts) >= 2 and parts[-1].isdigit()
     clips: list[str] = []
     for i, part in enumerate(parts):
-        if i >= 2:
+        if i and len(parts) > 2:
             clips.append(_PHRASES[lang]["dash"])  # see module docstring: K2-1 vs K21
-        for token in _PART.findall(part):
-            if token.isdigit():
-                clips += number_clips(int(token), lang)
-            else:
-                clips.append(letter_clip(token, lang))
+        if i == len(parts) - 1 and number_last:
+            clips += number_clips(int(part), lang)
+            continue
+        for ch in part:
+            clips += number_clips(int(ch), lang) if ch.isdigit() else [letter_clip(ch, lang)]
     return clips
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core import glyphs
+from core import glyphs, numbering
 from core.config_node import (  # noqa: F401 - re-exported: core.config is the public face
     BUTTON_NAMES,
     DEVICE_SECTIONS,
@@ -53,7 +53,6 @@ from core.config_schema import (
     load_profile,
     read_toml,
     reference,
-    renderable,
     toml_type,
     unique,
     unique_in_list,
@@ -189,7 +188,7 @@ HUB_SECTIONS = {
 AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME)
 SERVICE_KEYS = (
     Key("id", required=True, **_ID),
-    Key("prefix", pattern="[A-Z]", pattern_expected="one capital letter A-Z"),
+    Key("prefix", pattern=numbering.PREFIX_PATTERN, pattern_expected=numbering.PREFIX_EXPECTED),
     _NAME,
     Key("agency", required=True),
     Key("daily_quota", "int", min=1),
@@ -265,13 +264,17 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
         if not arrays[name]:
             problems.add(name, f"missing; expected at least one [[{name}]] block")
 
-    # Services: a prefix defaults to the id when the id is itself one capital letter.
+    # Services: a prefix defaults to the id when the id is itself a prefix ("A", "SK").
     for path, s in arrays["services"]:
         if s["prefix"] is None and s["id"] is not None:
-            if re.fullmatch("[A-Z]", s["id"]):
+            if numbering.prefix_problem(s["id"]) is None:
                 s["prefix"] = s["id"]
             elif "prefix" not in _raw_at(raw, path):
-                problems.add(join(path, "prefix"), "missing; expected one capital letter A-Z")
+                problems.add(
+                    join(path, "prefix"),
+                    f"missing, and the id {s['id']!r} is not a prefix itself; "
+                    f"expected {numbering.PREFIX_EXPECTED}",
+                )
 
     for name in HUB_ARRAYS:
         unique(arrays[name], "id", problems)
@@ -289,6 +292,9 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
     for path, entry in node_entries:
         if entry["id"] in RESERVED_NODE_IDS:
             problems.add(join(path, "id"), f"{entry['id']!r} is reserved; expected another id")
+    for path, k in arrays["kiosks"]:
+        if k["id"] is not None and (problem := numbering.kiosk_mark_problem(k["id"])):
+            problems.add(join(path, "id"), problem)
 
     agency_ids = [a["id"] for _, a in arrays["agencies"] if a["id"]]
     for path, s in arrays["services"]:
@@ -302,13 +308,13 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
     for path, c in arrays["counters"]:
         for i, sid in enumerate(c["services"] or ()):
             prefix = (services.get(sid) or {}).get("prefix")
-            if prefix and c["display"]:
-                renderable(
-                    prefix,
-                    c["display"],
+            problem = (
+                prefix and c["display"] and glyphs.prefix_display_problem(prefix, c["display"])
+            )
+            if problem:
+                problems.add(
                     join(join(path, "services"), i),
-                    problems,
-                    f"service {sid!r} has prefix {prefix!r}, which",
+                    f"counter {c['id']!r} serves {sid!r}, whose prefix {prefix!r} {problem}",
                 )
 
     if problems.items:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from core import glyphs, numbering
 from core.config_schema import (
     ID_EXPECTED,
     ID_PATTERN,
@@ -266,6 +266,10 @@ def _build_node(
         )
     if node["id"] in RESERVED_NODE_IDS:
         problems.add("node.id", f"{node['id']!r} is reserved; expected another id")
+    if role == "kiosk" and node["id"] is not None:
+        problem = numbering.kiosk_mark_problem(node["id"])
+        if problem:
+            problems.add("node.id", problem)
     if role == "counter":
         if node["counter"] is None and "counter" not in table:
             problems.add(
@@ -347,18 +351,25 @@ def _build_node(
     )
 
 
+# Display backends whose text width is a count of characters (a matrix is measured in pixels
+# of a proportional font: not checked here), and how many they have by default.
+_CELLS_DEFAULT = {"tm1637": 4, "max7219": 8, "serial": 8, "console": 8}
+
+
 def _check_display_texts(options: Mapping[str, Any], backend: str, problems: Problems) -> None:
     kind = {"tm1637": "7seg", "console": "7seg", "serial": "serial", "fake": "none"}.get(
         backend, options.get("kind", "7seg")
     )
+    cells = options.get("digits") or _CELLS_DEFAULT.get(backend)
+    if kind in ("matrix", "none"):
+        cells = None
     for i, prefix in enumerate(options.get("prefixes") or ()):
-        if not re.fullmatch("[A-Z]", prefix):
-            problems.add(
-                f"display.prefixes[{i}]",
-                f"{prefix!r} is not valid; expected one capital letter A-Z",
-            )
-        else:
-            renderable(prefix, kind, f"display.prefixes[{i}]", problems, f"prefix {prefix!r}")
+        path = f"display.prefixes[{i}]"
+        problem = numbering.prefix_problem(prefix)
+        if problem:
+            problems.add(path, problem)
+        elif problem := glyphs.prefix_display_problem(prefix, kind, cells):
+            problems.add(path, f"prefix {prefix!r} {problem}")
     for key in ("idle_text", "closed_text"):
         if options.get(key):
             renderable(options[key], kind, f"display.{key}", problems, f"{options[key]!r}")

@@ -390,12 +390,8 @@ def renderable(text: str, kind: str, path: str, problems: Problems, subject: str
         problems.add(
             path,
             f"{subject} cannot be shown on a {kind} display ({letters}); expected characters "
-            f"it can draw, for 7-segment: {seven_segment_letters()}",
+            f"it can draw, for 7-segment: {glyphs.seven_segment_letters()}",
         )
-
-
-def seven_segment_letters() -> str:
-    return " ".join(c for c in glyphs.SEGMENTS if "A" <= c <= "Z")
 
 
 def valid_url(url: str) -> bool:

@@ -16,7 +16,7 @@ Segment bits, one byte per digit, bit order ``gfedcba`` (a = bit 0) plus the dec
 
 The TM1637 takes exactly these bytes; MAX7219 modules use their own order (luma maps it).
 
-Which letters are legible (the decision, for service prefixes A-Z):
+Which letters are legible (the decision, for the letters of service prefixes):
 
 - Shown: A b C d E F G H J L n o P r t U y  (input is case-insensitive; the glyph is whichever
   case the segments draw best, e.g. ``B`` is drawn as ``b``, ``O`` as ``o``).
@@ -24,6 +24,13 @@ Which letters are legible (the decision, for service prefixes A-Z):
   S (same as 5), I (reads as 1), Q (``q`` is 9 on many fonts).  A visitor compares the display
   with a printed ticket, so a letter that looks like a digit or like another letter is treated
   as unrenderable rather than "close enough".
+
+So a 7-segment counter can show multi-character prefixes made of those 17 letters and the
+digits (``HP``, ``A2``, ``PL``), never ``SK`` (S reads as 5): with 30 services a full-size MPP
+gives its 7-segment counters prefixes from those letters and its matrix or serial panels the
+rest. A prefix must also fit: 4 digits show ``A001`` or ``HP14`` but not ``HP114``.
+``prefix_display_problem`` is the one check every validator calls (the hub profile's
+counters, a node profile's ``[display] prefixes``, an admin edit of the catalogue).
 
 Kinds (``Counter.display`` in the hub profile):
 
@@ -34,6 +41,8 @@ Kinds (``Counter.display`` in the hub profile):
 """
 
 from __future__ import annotations
+
+from core.numbering import display_forms, format_label, min_label_width
 
 DP = 0x80
 
@@ -105,6 +114,31 @@ def unrenderable(text: str, kind: str) -> set[str]:
     if kind == "none":
         return set()
     raise ValueError(f"unknown display kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def seven_segment_letters() -> str:
+    """The letters a 7-segment display draws, for messages: ``A B C D E F ... U Y``."""
+    return " ".join(c for c in SEGMENTS if "A" <= c <= "Z")
+
+
+def prefix_display_problem(prefix: str, kind: str, cells: int | None = None) -> str | None:
+    """Why a ``kind`` display (``cells`` characters wide, when known) cannot show the labels
+    of ``prefix``; None when it can. The text reads after "prefix 'SK' ..." in a message.
+    """
+    bad = unrenderable(prefix, kind)
+    if bad:
+        return (
+            f"cannot be shown on a {kind} display ({', '.join(sorted(bad))}); expected "
+            f"characters it can draw, for 7-segment: {seven_segment_letters()} and digits"
+        )
+    needed = min_label_width(prefix)
+    if cells is not None and needed > cells:
+        shortest = min(display_forms(format_label(prefix, 123)), key=len)
+        return (
+            f"needs {needed} digits ({shortest!r} at the shortest) but the display has "
+            f"{cells}; expected a display of at least {needed} digits or a shorter prefix"
+        )
+    return None
 
 
 def glyph(ch: str) -> int:

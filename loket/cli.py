@@ -8,7 +8,7 @@
     loket hub backup DEST --config hub.toml / loket hub restore BACKUP --config hub.toml
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
-    loket demo [--port N] [--data DIR]
+    loket demo [--port N] [--profile hub.toml] [--data DIR]
     loket config check FILE                        # hub or node profile, told apart by content
 
 The profile is validated here, before the subcommand runs, so a broken profile stops with every
@@ -109,7 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = groups.add_parser("demo", help="a whole demo MPP on this machine (fake devices)")
     demo.add_argument("--port", type=_port, default=8080, help="hub port (default 8080)")
-    _data_option(demo, "data folder (default: ./var/demo; kept, so a restart continues the day)")
+    demo.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="hub profile of the mall to run (default: the shipped Belitung demo; e.g. "
+        "firmware_config/hub/mpp-banyumas.toml, a full-size MPP)",
+    )
+    _data_option(
+        demo,
+        "data folder (default: ./var/demo, or ./var/demo-<profile name> with --profile; "
+        "kept, so a restart continues the day)",
+    )
 
     config = groups.add_parser("config", help="check profiles").add_subparsers(
         dest="command", required=True
@@ -152,6 +163,10 @@ def _validate(args: argparse.Namespace) -> None:
         from core.config import load_node_config
 
         load_node_config(args.config)
+    elif args.group == "demo" and args.profile is not None:
+        from core.config import load_hub_config
+
+        load_hub_config(args.profile)
 
 
 def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
@@ -178,7 +193,47 @@ def _config_check(args: argparse.Namespace, out: TextIO) -> int:
         ]
         what = f"{config.node.role} node {config.node.id!r} ({', '.join(devices) or 'no devices'})"
     print(f"OK: {args.file}: {what}", file=out)
+    if isinstance(config, HubConfig):
+        for line in _display_notes(config):
+            print(f"  {line}", file=out)
     return EXIT_OK
+
+
+def _display_notes(config) -> list[str]:
+    """What the counters' displays must be able to do, beyond what the profile can check.
+
+    The hub profile does not know the displays' widths (the node profiles do, and their own
+    check refuses a prefix that does not fit): say how many digits each 7-segment or serial
+    counter needs, so a technician fits a MAX7219 (8 digits) where a TM1637 (4) would not do.
+    A kiosk's offline prefix-mode labels carry its id (SK-K1-1): say where a 7-segment
+    display will draw a letter of it as three bars, which is legal but worth knowing.
+    """
+    from core.glyphs import unrenderable
+    from core.numbering import min_label_width, prefix_label
+
+    by_width: dict[int, list[str]] = {}
+    for c in config.counters:
+        if c.display in ("7seg", "serial"):
+            width = max(min_label_width(config.service(s).prefix) for s in c.services)
+            by_width.setdefault(width, []).append(c.id)
+    notes = [
+        f"a display of {width}+ digits (7seg, serial) for counters {', '.join(ids)}"
+        for width, ids in sorted(by_width.items())
+    ]
+    for k in config.kiosks:
+        bad = unrenderable(k.id, "7seg")
+        seven = [
+            c.id
+            for c in config.counters
+            if c.display == "7seg" and set(c.services) & set(k.services)
+        ]
+        if bad and seven:
+            sample = prefix_label(config.service(k.services[0]).prefix, k.id, 1)
+            notes.append(
+                f"kiosk {k.id}'s offline labels ({sample}) show {', '.join(sorted(bad))} as "
+                f"three bars on the 7-segment counters {', '.join(seven)}"
+            )
+    return notes
 
 
 def _prepare(args: argparse.Namespace) -> None:

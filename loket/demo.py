@@ -1,9 +1,17 @@
 """``loket demo``: a whole MPP on one machine, on fake hardware.
 
-The hub (the shipped Belitung profile) serves on 127.0.0.1 with waitress, and the kiosk K1,
-the counters C1-C4 and the hall display D1 run as real nodes in this process, talking to it
-over HTTP exactly as Pis would. Only their devices are fakes that report to the terminal.
-Everything lives under ``--data`` (default ``./var/demo``), so a restart continues the day.
+The hub (the shipped Belitung profile, or any hub profile given with ``--profile``) serves on
+127.0.0.1 with waitress, and every kiosk, counter and hall display of the profile runs as a
+real node in this process, talking to it over HTTP exactly as Pis would. Only their devices
+are fakes that report to the terminal. Everything lives under ``--data`` (default
+``./var/demo``, or ``./var/demo-<profile name>`` for another profile, so two malls never share
+one log), so a restart continues the day.
+
+The keyboard reaches every service and counter of a full-size mall: a service is typed as its
+prefix (``a`` for A, ``sk`` for SK, at the first kiosk offering it; ``sk@K2`` at kiosk K2),
+a counter as its loket number and a key (``12n`` = NEXT at loket 12; ``124`` = the visitor at
+loket 12 rates 4: the last digit is the rating). A prefix wins over a command's short form
+(``st`` is Samsat's ST in the Banyumas profile): ``status`` and ``quit`` always work.
 
 This module is part of the composition root (``loket``) that may see both ``hub`` and ``node``;
 it imports them inside functions only, so ``import loket`` stays free of Flask and gpiozero.
@@ -11,9 +19,11 @@ it imports them inside functions only, so ``import loket`` stays free of Flask a
 
 from __future__ import annotations
 
+import re
 import secrets
 import signal
 import sys
+import textwrap
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +46,11 @@ class Demo:
     server: Any
     nodes: dict[str, Any] = field(default_factory=dict)
     counters: dict[int, str] = field(default_factory=dict)  # loket number -> counter id
-    kiosk_services: list[str] = field(default_factory=list)
+    kiosks: dict[str, list[str]] = field(default_factory=dict)  # kiosk id -> service ids
+    prefixes: dict[str, str] = field(default_factory=dict)  # prefix -> service id
+    names: dict[str, str] = field(default_factory=dict)  # service id -> name
+    serving: dict[str, list[int]] = field(default_factory=dict)  # service id -> loket numbers
+    mpp: str = ""
     _thread: threading.Thread | None = None
     _closing: threading.Event = field(default_factory=threading.Event)
 
@@ -56,7 +70,14 @@ class Demo:
         self.app.extensions["loket"].store.close()
 
 
-def start(data: Path, port: int, *, out: TextIO = sys.stdout) -> Demo:
+def default_data(profile: Path | None) -> Path:
+    """``var/demo`` for the shipped demo mall, ``var/demo-<name>`` for any other profile."""
+    if profile is None or Path(profile).resolve() == demo_hub_profile().resolve():
+        return DEFAULT_DATA
+    return DEFAULT_DATA.with_name(f"demo-{Path(profile).stem}")
+
+
+def start(data: Path, port: int, *, out: TextIO = sys.stdout, profile: Path | None = None) -> Demo:
     """Start hub and nodes; return once every node has booted."""
     import waitress
 
@@ -66,7 +87,7 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout) -> Demo:
     from hub.commands import threads_for
 
     data.mkdir(parents=True, exist_ok=True)
-    config = load_hub_config(demo_hub_profile())
+    config = load_hub_config(profile or demo_hub_profile())
     config = override_hub(config, host="127.0.0.1", port=port, data_dir=str(data / "hub"))
     app = create_app(config)
     store = app.extensions["loket"].store
@@ -99,13 +120,24 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout) -> Demo:
         _thread=thread,
         _closing=closing,
     )
-    demo.kiosk_services = list(config.kiosks[0].services) if config.kiosks else []
+    demo.mpp = config.mpp.name
+    demo.kiosks = {k.id: list(k.services) for k in config.kiosks}
+    demo.prefixes = {s.prefix: s.id for s in config.services}
+    demo.names = {s.id: s.name for s in config.services}
+    for c in config.counters:
+        for sid in c.services:
+            demo.serving.setdefault(sid, []).append(c.number)
     layout = [(k.id, "kiosk", k.services) for k in config.kiosks]
     layout += [(c.id, "counter", c.services) for c in config.counters]
     layout += [(d.id, "display", ()) for d in config.displays]
+    # One kiosk or hall display says "[printer]"; several say whose line it is.
+    several = {"kiosk": len(config.kiosks) > 1, "display": len(config.displays) > 1}
     for node_id, role, services in layout:
         token = pair_node(store, node_id)
-        demo.nodes[node_id] = _start_node(node_id, role, base_url, token, data, out, services)
+        label = node_id if several.get(role) else ""
+        demo.nodes[node_id] = _start_node(
+            node_id, role, base_url, token, data, out, services, label=label
+        )
     demo.counters = {c.number: c.id for c in config.counters}
     return demo
 
@@ -121,7 +153,15 @@ def _serve(server, closing: threading.Event) -> None:
 
 
 def _start_node(
-    node_id: str, role: str, base_url: str, token: str, data: Path, out: TextIO, services=()
+    node_id: str,
+    role: str,
+    base_url: str,
+    token: str,
+    data: Path,
+    out: TextIO,
+    services=(),
+    *,
+    label: str = "",
 ):
     from core.config_node import node_config_from_dict
     from node.app import build_node
@@ -146,12 +186,12 @@ def _start_node(
         raw["sound"] = {"backend": "fake"}
         raw["screen"] = {"backend": "fake"}
     config = node_config_from_dict(raw, source=f"<demo {node_id}>")
-    node = build_node(config, hardware=_devices(node_id, role, out))
+    node = build_node(config, hardware=_devices(node_id, role, out, label))
     node.start()
     return node
 
 
-def _devices(node_id: str, role: str, out: TextIO):
+def _devices(node_id: str, role: str, out: TextIO, label: str = ""):
     """Shipped fakes that also tell the terminal what a person would see or hear."""
     from node.hardware.console import ConsoleAnnouncer, ConsolePrinter, ConsoleScreen
     from node.hardware.display import ConsoleDisplay
@@ -168,34 +208,97 @@ def _devices(node_id: str, role: str, out: TextIO):
 
         return Devices(display=ConsoleDisplay(8, label=f"{node_id} ", write=write))
     if role == "kiosk":
-        return Devices(printer=ConsolePrinter(FakePrinter()))
-    return Devices(announcer=ConsoleAnnouncer(FakeAnnouncer()), screen=ConsoleScreen(FakeScreen()))
+        return Devices(printer=ConsolePrinter(FakePrinter(), label=label))
+    return Devices(
+        announcer=ConsoleAnnouncer(FakeAnnouncer(), label=label),
+        screen=ConsoleScreen(FakeScreen(), label=label),
+    )
+
+
+COMMANDS = {"?": "help", "help": "help", "st": "status", "status": "status", "q": "quit"}
+COMMANDS["quit"] = "quit"
+COUNTER_LINE = re.compile(r"^(\d+?)\s*(\S)$")  # loket number, then one key (the last char)
+KIOSK_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,2})(?:\s*@\s*(\S+))?$")  # prefix[@kiosk]
+
+
+def _command(demo: Demo, line: str) -> str | None:
+    """The console command ``line`` names, unless a service prefix claims the word."""
+    if line.upper() in demo.prefixes:
+        return None  # "st" is Samsat's ST where a profile has one: "status" still works
+    return COMMANDS.get(line.lower())
+
+
+def _wrapped(head: str, items: list[str], indent: int = 17) -> str:
+    """``head`` then ``items`` wrapped under each other, like the rest of the help text."""
+    lead = head.ljust(indent)
+    return textwrap.fill(" ".join(items), 95, initial_indent=lead, subsequent_indent=" " * indent)
 
 
 def banner(demo: Demo) -> str:
-    keys = ", ".join(f"{chr(97 + i)} = {s}" for i, s in enumerate(demo.kiosk_services))
-    counters = ", ".join(f"{n} = {cid}" for n, cid in sorted(demo.counters.items()))
     url, token = demo.base_url, demo.api_token
+    prefix_of = {sid: p for p, sid in demo.prefixes.items()}
+    kiosks = "\n".join(
+        _wrapped(f"  kiosk {kid}", [prefix_of[s].lower() for s in services])
+        for kid, services in demo.kiosks.items()
+    )
+    first_services = next(iter(demo.kiosks.values()), ["A"])
+    example = prefix_of.get(first_services[0], "A").lower()
+    # The "@kiosk" example names the last kiosk and a service it offers.
+    at_kiosk, at_services = next(reversed(demo.kiosks.items()), ("K1", ["A"]))
+    at_example = f"{prefix_of.get(at_services[0], 'A').lower()}@{at_kiosk}"
+    numbers = sorted(demo.counters) or [1]
+    if all(cid == f"C{n}" for n, cid in demo.counters.items()):
+        counters = _wrapped("  counters", [f"loket {_ranges(numbers)} (C<number>)"])
+    else:
+        counters = _wrapped("  counters", [f"{n}={demo.counters[n]}" for n in numbers])
+    n = numbers[-1]
+    status = "status" if _command(demo, "st") is None else "st"
+    quit_ = "quit" if _command(demo, "q") is None else "q"
+    service_id = first_services[0]
+    counter_id = demo.counters.get(numbers[0], "C1")
     return f"""
-Loket demo: MPP Kabupaten Belitung on fake hardware
+Loket demo: {demo.mpp} on fake hardware
   Hall board     {url}/board
   Admin          {url}/admin/  (user {ADMIN_USER}, password {demo.admin_password})
   Hub state      {url}/api/v1/state
 
 Press the simulated buttons here, then Enter:
-  kiosk K1       {keys}              e.g. "a" prints a ticket for service A
-  counters       <loket><key>        loket {counters}
-                 n=NEXT r=RECALL s=SKIP d=DONE t=TRANSFER; capital = hold (D = done and
-                 call next, S = recall the last skipped); 1-4 = SKM rating (4 = sangat puas)
-                 e.g. "1n" = NEXT at loket 1, "1d" = DONE, "14" = the visitor rates 4
-  ?              this help       st = node status       q = quit
+{kiosks}
+                 a prefix prints a ticket: "{example}" at the first kiosk offering it,
+                 "{at_example}" at {at_kiosk}; "services" lists every service
+{counters}
+                 <loket><key>: n=NEXT r=RECALL s=SKIP d=DONE t=TRANSFER; capital = hold
+                 (D = done and call next, S = recall the last skipped); a last digit 1-4
+                 is the visitor's SKM rating (4 = sangat puas): "{n}n" = NEXT at loket {n},
+                 "{n}d" = DONE, "{n}4" = the visitor at loket {n} rates 4
+  ?              this help       {status} = node status       {quit_} = quit
 
 Or through the API:
   curl -s -X POST {url}/api/v1/tickets -H 'Authorization: Bearer {token}' \\
-       -H 'Content-Type: application/json' -d '{{"req": "curl-1", "service": "A"}}'
-  curl -s -X POST {url}/api/v1/counters/C1/next -H 'Authorization: Bearer {token}' \\
+       -H 'Content-Type: application/json' -d '{{"req": "curl-1", "service": "{service_id}"}}'
+  curl -s -X POST {url}/api/v1/counters/{counter_id}/next -H 'Authorization: Bearer {token}' \\
        -H 'Content-Type: application/json' -d '{{"req": "curl-2"}}'
 """
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``[1, 2, 3, 5]`` -> ``"1-3, 5"``."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in spans)
+
+
+def services_table(demo: Demo) -> str:
+    """Every service: its prefix, its name, and the counters serving it (``services``)."""
+    lines = []
+    for prefix, sid in demo.prefixes.items():
+        where = ", ".join(str(n) for n in sorted(demo.serving.get(sid, []))) or "-"
+        lines.append(f"  {prefix.lower():<4} {demo.names.get(sid, sid)[:60]:<60}  loket {where}")
+    return "\n".join(lines) + "\n"
 
 
 def handle(demo: Demo, line: str, out: TextIO) -> bool:
@@ -205,41 +308,59 @@ def handle(demo: Demo, line: str, out: TextIO) -> bool:
     line = line.strip()
     if not line:
         return True
-    if line == "q":
+    command = _command(demo, line)
+    counter_m, kiosk_m = COUNTER_LINE.match(line), KIOSK_LINE.match(line)
+    if command == "quit":
         return False
-    if line == "?":
+    if command == "help":
         out.write(banner(demo))
-    elif line == "st":
+    elif command == "status":
         for node_id, node in demo.nodes.items():
             st = node.status()
             out.write(f"  {node_id}: online={st.get('online')} backlog={st.get('backlog')}\n")
-    elif len(line) == 1 and line.isalpha() and line.islower():
-        index = ord(line) - 97
-        if index >= len(demo.kiosk_services):
-            out.write(f"no service for key {line!r}\n")
-        else:
-            kiosk = next(n for n in demo.nodes.values() if n.role_name == "kiosk")
-            kiosk.press(line)
-    elif line[0].isdigit() and len(line) >= 2:
-        counter = demo.counters.get(int(line[0]))
-        pressed = key_to_press(line[1:2])
+    elif line.lower() == "services":
+        out.write(services_table(demo))
+    elif counter_m:
+        counter = demo.counters.get(int(counter_m.group(1)))
+        pressed = key_to_press(counter_m.group(2))
         if counter is None or pressed is None:
             out.write(f"unknown counter or key in {line!r} (type ? for help)\n")
         else:
             name, hold = pressed
             demo.nodes[counter].press(name, "hold" if hold else "press")
+    elif kiosk_m:
+        _press_kiosk(demo, kiosk_m.group(1).upper(), kiosk_m.group(2), out)
     else:
         out.write(f"unknown command {line!r} (type ? for help)\n")
     out.flush()
     return True
 
 
+def _press_kiosk(demo: Demo, prefix: str, kiosk: str | None, out: TextIO) -> None:
+    service = demo.prefixes.get(prefix)
+    if service is None:
+        out.write(f"no service with prefix {prefix!r} (type services for the list)\n")
+        return
+    offering = [k for k, services in demo.kiosks.items() if service in services]
+    if kiosk is not None:
+        kiosk = next((k for k in demo.kiosks if k.upper() == kiosk.upper()), kiosk)
+        if kiosk not in offering:
+            where = ", ".join(offering) or "no kiosk"
+            out.write(f"kiosk {kiosk!r} does not offer {prefix} (offered at {where})\n")
+            return
+    elif not offering:
+        out.write(f"no kiosk offers {prefix}\n")
+        return
+    demo.nodes[kiosk or offering[0]].press(service)
+
+
 def run(args: Any) -> int:
-    data = Path(getattr(args, "data", None) or DEFAULT_DATA)
+    profile = getattr(args, "profile", None)
+    data = Path(getattr(args, "data", None) or default_data(profile))
     port = int(getattr(args, "port", 8080))
     out = sys.stdout
     try:
-        demo = start(data, port, out=out)
+        demo = start(data, port, out=out, profile=profile)
     except OSError as err:
         print(f"loket demo: cannot listen on 127.0.0.1:{port}: {err}; try --port", file=sys.stderr)
         return 1

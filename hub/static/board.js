@@ -39,9 +39,17 @@
     return node;
   }
 
+  function sized(node, label) {
+    // board.css shrinks a long label (SKT-014, SK-K1-12) to its column by its length.
+    node.setAttribute("data-chars", String(label.length));
+    return node;
+  }
+
   function drawCalls(flash) {
     var now = calls[0];
-    document.getElementById("now-number").textContent = now ? now.label : "\u2014";
+    var number = document.getElementById("now-number");
+    number.textContent = now ? now.label : "\u2014";
+    sized(number, number.textContent);
     var counter = document.getElementById("now-counter");
     counter.textContent = "";
     if (now) {
@@ -54,7 +62,7 @@
     list.textContent = "";
     calls.slice(1).forEach(function (c) {
       var li = el("li");
-      li.appendChild(el("span", "call-number", c.label));
+      li.appendChild(sized(el("span", "call-number", c.label), c.label));
       li.appendChild(el("span", "call-counter", t.counter + " " + c.number));
       list.appendChild(li);
     });

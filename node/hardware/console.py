@@ -7,16 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 
+def _tag(device: str, label: str) -> str:
+    # "[printer]", or "[printer K2]" where a demo runs several kiosks.
+    return f"[{device} {label}]" if label else f"[{device}]"
+
+
 class ConsolePrinter:
     """Fake printer that also says on the terminal what it printed."""
 
-    def __init__(self, inner: Any):
+    def __init__(self, inner: Any, label: str = ""):
         self.inner = inner
+        self.tag = _tag("printer", label)
 
     def print_ticket(self, ticket: Any) -> None:
         self.inner.print_ticket(ticket)
         mark = " (OFFLINE)" if ticket.offline else ""
-        print(f"[printer] {ticket.label} {ticket.service_name}{mark}", flush=True)
+        print(f"{self.tag} {ticket.label} {ticket.service_name}{mark}", flush=True)
 
     def status(self) -> str:
         return self.inner.status()
@@ -28,12 +34,13 @@ class ConsolePrinter:
 class ConsoleAnnouncer:
     """Fake announcer that prints the clip names it was asked to play."""
 
-    def __init__(self, inner: Any):
+    def __init__(self, inner: Any, label: str = ""):
         self.inner = inner
+        self.tag = _tag("sound", label)
 
     def announce(self, clips: list[str]) -> None:
         self.inner.announce(clips)
-        print(f"[sound] {' '.join(clips)}", flush=True)
+        print(f"{self.tag} {' '.join(clips)}", flush=True)
 
     def close(self) -> None:
         self.inner.close()
@@ -42,14 +49,15 @@ class ConsoleAnnouncer:
 class ConsoleScreen:
     """Fake hall screen that prints who is being called."""
 
-    def __init__(self, inner: Any):
+    def __init__(self, inner: Any, label: str = ""):
         self.inner = inner
+        self.tag = _tag("screen", label)
 
     def render(self, view: dict) -> None:
         self.inner.render(view)
         now = view.get("now")
         if now:
-            print(f"[screen] {now['label']} -> loket {now['counter']}", flush=True)
+            print(f"{self.tag} {now['label']} -> loket {now['counter']}", flush=True)
 
     def close(self) -> None:
         self.inner.close()

@@ -15,8 +15,10 @@ thread (``ticker=True``) or by tests on an injected ``clock`` (monotonic millise
 same unit as the buttons' clock and ``core.clock.Clock.mono_ms``).  All methods are thread-safe and
 cheap for the agent thread: a device write happens only when the visible output changes.
 
-Text that does not fit loses its dashes first ("A-001" -> "A001" on 4 digits), then its
-leftmost characters, because the digits are what a visitor compares with the ticket.
+Text that does not fit takes the shortest form that still names only that label ("A-001" ->
+"A001" on 4 digits, "SK-014" -> "SK14"; "A2-031" keeps its dash, since "A2031" could be
+A-2031), else loses its dashes and then its leftmost characters, because the digits are what a
+visitor compares with the ticket (config validation refuses a prefix too long for the display).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from core.glyphs import encode_7seg
+from core.numbering import fit_label
 from node.hardware.errors import HardwareError
 from node.hardware.settings import setting
 
@@ -60,16 +63,14 @@ class Frame(NamedTuple):
 def fit(text: str, width: int, *, dots_share_cell: bool = True) -> str:
     """Right-align ``text`` in ``width`` cells (a '.' shares the cell before it on 7-segment).
 
-    Too long: drop '-' first, then characters from the left.
+    Too long: the shortest unambiguous form of a label (``SK-014`` -> ``SK014`` -> ``SK14``,
+    ``core.numbering.display_forms``), else dashes dropped, then characters from the left.
     """
 
     def cells(s: str) -> int:
         return len(encode_7seg(s)) if dots_share_cell else len(s)
 
-    if cells(text) > width:
-        text = text.replace("-", "")
-    while text and cells(text) > width:
-        text = text[1:]
+    text = fit_label(text, lambda s: cells(s) <= width)
     return " " * (width - cells(text)) + text
 
 

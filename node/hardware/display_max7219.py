@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from core.glyphs import encode_7seg
+from core.numbering import fit_label
 from node.hardware.display import BaseDisplay, Frame, fit
 from node.hardware.errors import HardwareError
 from node.hardware.settings import setting
@@ -148,10 +149,7 @@ class Max7219Display(BaseDisplay):
         from luma.core.render import canvas
 
         text = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
-        if textsize(text, self._font)[0] > self.width:
-            text = text.replace("-", "")
-        while text and textsize(text, self._font)[0] > self.width:
-            text = text[1:]
+        text = fit_label(text, lambda s: textsize(s, self._font)[0] <= self.width)
         # proportional fonts end each glyph with a blank column: the offline dot lives there.
         x = self.width - textsize(text, self._font)[0]
         with canvas(self._device) as draw:

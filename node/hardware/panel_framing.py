@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Protocol
 
+from core.numbering import fit_label
 from node.hardware.errors import HardwareError
 
 STX = 0x02
@@ -38,11 +39,10 @@ class FrameEncoder(Protocol):
 
 
 def ascii_fit(text: str, width: int) -> str:
-    """Printable ASCII, right-aligned in ``width``; too long drops dashes, then left chars."""
+    """Printable ASCII, right-aligned in ``width``; too long: the shortest unambiguous form
+    of a label (``core.numbering.fit_label``), else dashes dropped, then left chars."""
     text = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
-    if len(text) > width:
-        text = text.replace("-", "")
-    return text[-width:].rjust(width) if width > 0 else ""
+    return fit_label(text, lambda s: len(s) <= width).rjust(width) if width > 0 else ""
 
 
 def xor_checksum(data: bytes) -> int:

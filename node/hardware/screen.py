@@ -8,7 +8,8 @@ from its replica at any time (after a restart, after the hub comes back) without
       "clock": "09:15",                        # optional, already formatted
       "now": {"label": "B-023", "counter": 3}, # the latest call, or None
       "recent": [{"label": "A-011", "counter": 1}, ...],   # newest first; 6 are shown
-      "waiting": [{"service": "B", "name": "Dukcapil", "count": 4}, ...],  # 12 shown: busiest first
+      "waiting": [{"service": "B", "prefix": "B", "name": "Dukcapil", "count": 4}, ...],
+                                               # 12 shown; prefix optional (else service)
       "offline": False,                        # True: the node lost the hub (shows a mark)
       "lang": "id",                            # "id" | "en" captions
     }
@@ -173,7 +174,8 @@ def draw_board(surface: Any, view: dict, fonts: _Fonts) -> dict[str, Any]:
     footer = pygame.Rect(0, footer_top, w, h - footer_top)
     regions["waiting"] = footer
     parts = [
-        f"{item.get('service', '')} {item.get('name', '')}: {item.get('count', 0)}"
+        f"{item.get('prefix') or item.get('service', '')} {item.get('name', '')}: "
+        f"{item.get('count', 0)}"
         for item in view.get("waiting") or []
     ]
     # An MPP has 10-40 services: up to 6 per row and at most two rows stay readable.

@@ -104,14 +104,17 @@ class DisplayRole(Role):
             return
         state = state or self.ctx.view.state()
         recent = [{"label": c["label"], "counter": c["counter_number"]} for c in self.calls]
-        waiting = [
-            {
-                "service": service,
-                "name": self.ctx.service_info(service).get("name") or service,
-                "count": len(tickets),
-            }
-            for service, tickets in sorted(state.snapshot()["waiting"].items())
-        ]
+        waiting = []
+        for service, tickets in sorted(state.snapshot()["waiting"].items()):
+            info = self.ctx.service_info(service)
+            waiting.append(
+                {
+                    "service": service,
+                    "prefix": info.get("prefix") or service,  # what the tickets show
+                    "name": info.get("name") or service,
+                    "count": len(tickets),
+                }
+            )
         view = {
             "title": self.ctx.mpp_name(),
             "now": recent[0] if recent else None,

@@ -87,6 +87,32 @@ def test_demo_profile_loads(monkeypatch, tmp_path):
     assert config.source == demo_hub_profile()
 
 
+def test_full_size_profile_is_shaped_like_a_regency_mpp(monkeypatch, tmp_path):
+    from core import glyphs
+    from core.numbering import prefix_problem
+
+    monkeypatch.chdir(tmp_path)
+    config = load_hub_config(demo_hub_profile().with_name("mpp-banyumas.toml"))
+    shape = [len(x) for x in (config.agencies, config.services, config.counters)]
+    assert shape == [16, 30, 25]
+    assert [k.id for k in config.kiosks] == ["K1", "K2"]
+    assert [d.id for d in config.displays] == ["D1", "D2"]
+    prefixes = [s.prefix for s in config.services]
+    assert all(prefix_problem(p) is None and len(p) == 2 for p in prefixes)
+    assert {"SK", "A2"} <= set(prefixes)
+    # Every service is served somewhere and offered by the lobby kiosk; every agency has one.
+    served = {s for c in config.counters for s in c.services}
+    assert served == set(config.kiosk("K1").services) == {s.id for s in config.services}
+    assert {s.agency for s in config.services} == {a.id for a in config.agencies}
+    assert [c.number for c in config.counters] == list(range(1, 26))
+    # Each counter can draw its prefixes: the letters a 7-segment cannot draw sit on others.
+    for c in config.counters:
+        for sid in c.services:
+            assert glyphs.prefix_display_problem(config.service(sid).prefix, c.display) is None
+    kinds = {c.display for c in config.counters}
+    assert kinds == {"7seg", "matrix", "serial"}
+
+
 def test_small_profile_values_defaults_and_lookups(tmp_path):
     config = load_hub_config(write(tmp_path, HUB))
     assert config.hub.port == 8080 and config.hub.threads == 48 and config.hub.host == "0.0.0.0"
@@ -191,21 +217,56 @@ def test_prefix_a_seven_segment_display_cannot_show_is_rejected(tmp_path):
     text = HUB.replace('prefix = "B"', 'prefix = "K"')
     found = hub_problems(tmp_path, base=text)
     assert list(found) == ["counters[0].services[1]"]
-    assert "service 'akta' has prefix 'K'" in found["counters[0].services[1]"]
+    assert "counter 'C1' serves 'akta', whose prefix 'K'" in found["counters[0].services[1]"]
     assert "cannot be shown on a 7seg display (K)" in found["counters[0].services[1]"]
     # The same prefix is fine on a matrix display.
     ok = text.replace('services = ["A", "akta"]', 'services = ["A", "akta"]\ndisplay = "matrix"')
     assert load_hub_config(write(tmp_path, ok)).services[1].prefix == "K"
 
 
-def test_prefix_must_be_one_capital_letter(tmp_path):
-    found = hub_problems(tmp_path, base=HUB.replace('prefix = "B"', 'prefix = "b1"'))
+def test_multi_character_prefixes_are_checked_letter_by_letter_per_display(tmp_path):
+    text = HUB.replace('prefix = "B"', 'prefix = "SK"') + (
+        '\n[[services]]\nid = "A2"\nname = "Akta Kematian"\nagency = "dukcapil"\n'
+        '\n[[counters]]\nid = "C2"\nnumber = 2\nservices = ["A2", "akta"]\ndisplay = "serial"\n'
+    )
+    found = hub_problems(tmp_path, base=text)
+    # Loket 1 (7-segment) cannot draw S or K; loket 2's serial panel can; A2 defaults to its id.
+    assert list(found) == ["counters[0].services[1]"]
+    assert (
+        "whose prefix 'SK' cannot be shown on a 7seg display (K, S)"
+        in (found["counters[0].services[1]"])
+    )
+    fixed = text.replace('services = ["A", "akta"]', 'services = ["A", "A2"]')
+    config = load_hub_config(write(tmp_path, fixed))
+    assert [s.prefix for s in config.services] == ["A", "SK", "A2"]
+
+
+@pytest.mark.parametrize("bad", ["b1", "SKCK", "2A", "S-K"])
+def test_prefix_shape_is_enforced(tmp_path, bad):
+    found = hub_problems(tmp_path, base=HUB.replace('prefix = "B"', f'prefix = "{bad}"'))
     assert found == {
-        "services[1].prefix": "'b1' is not valid; expected a string (one capital letter A-Z)"
+        "services[1].prefix": f"{bad!r} is not valid; expected a string (1-3 capital letters "
+        "or digits, a letter first (e.g. A, SK, A2))"
     }
+
+
+def test_a_missing_prefix_defaults_to_an_id_only_when_that_is_a_prefix(tmp_path):
     no_prefix = HUB.replace('prefix = "B"\n', "")
     assert hub_problems(tmp_path, base=no_prefix) == {
-        "services[1].prefix": "missing; expected one capital letter A-Z"
+        "services[1].prefix": "missing, and the id 'akta' is not a prefix itself; expected 1-3 "
+        "capital letters or digits, a letter first (e.g. A, SK, A2)"
+    }
+    as_id = no_prefix.replace('id = "akta"', 'id = "AK"').replace('"A", "akta"', '"A", "AK"')
+    with pytest.raises(ConfigError) as exc:  # AK is a prefix; loket 1 cannot draw its K
+        load_hub_config(write(tmp_path, as_id))
+    assert "whose prefix 'AK'" in str(exc.value)
+
+
+def test_kiosk_ids_must_mark_offline_labels(tmp_path):
+    found = hub_problems(tmp_path, base=HUB.replace('id = "K1"', 'id = "kiosk-1"'))
+    assert found == {
+        "kiosks[0].id": "'kiosk-1' cannot mark this kiosk's offline tickets (they would read "
+        "'B-kiosk-1-1'); expected 1-4 capital letters or digits, e.g. K1"
     }
 
 
@@ -367,6 +428,33 @@ def test_display_prefixes_must_be_drawable(tmp_path):
     assert "cannot be shown on a 7seg display (M)" in found["display.prefixes[1]"]
     matrix = text.replace("cascaded = 1", 'cascaded = 4\nkind = "matrix"')
     assert load_node_config(write(tmp_path, matrix)).display.get("kind") == "matrix"
+
+
+def test_display_prefixes_must_be_prefixes_and_fit_the_digits(tmp_path):
+    tm = COUNTER_NODE.replace(
+        'backend = "max7219"\ncascaded = 1', 'backend = "tm1637"\nclk_pin = 5\ndio_pin = 6'
+    )
+    found = node_problems(tmp_path, tm.replace('["A", "B"]', '["A", "A2", "sk", "HP"]'))
+    assert set(found) == {"display.prefixes[1]", "display.prefixes[2]", "display.prefixes[3]"}
+    assert found["display.prefixes[1]"] == (
+        "prefix 'A2' needs 6 digits ('A2-123' at the shortest) but the display has 4; "
+        "expected a display of at least 6 digits or a shorter prefix"
+    )
+    assert "expected 1-3 capital letters or digits" in found["display.prefixes[2]"]
+    assert "needs 5 digits ('HP123' at the shortest)" in found["display.prefixes[3]"]
+    six = tm.replace('["A", "B"]', '["A", "A2", "HP"]\ndigits = 6')
+    assert load_node_config(write(tmp_path, six)).display.get("prefixes") == ("A", "A2", "HP")
+    serial = COUNTER_NODE.replace(
+        'backend = "max7219"\ncascaded = 1', 'backend = "serial"\nurl = "loop://"\ndigits = 5'
+    )
+    found = node_problems(tmp_path, serial.replace('["A", "B"]', '["SKT", "SK"]'))
+    assert list(found) == ["display.prefixes[0]"]  # SKT123 needs 6; the panel draws S and K
+
+
+def test_kiosk_node_id_must_mark_offline_labels(tmp_path):
+    kiosk = '[node]\nid = "kiosk_1"\nrole = "kiosk"\nhub_url = "https://hub"\ntoken = "t"\n'
+    kiosk += 'services = ["A"]\n[printer]\nbackend = "fake"\n'
+    assert "would read 'B-kiosk_1-1'" in node_problems(tmp_path, kiosk)["node.id"]
 
 
 def test_buttons_nested_tables_and_pin_clashes(tmp_path):

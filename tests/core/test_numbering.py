@@ -6,16 +6,31 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.events import make_event
 from core.numbering import (
+    KIOSK_MARK_PATTERN,
+    PREFIX_PATTERN,
+    Label,
     LeaseBook,
+    display_forms,
+    fit_label,
     format_label,
+    kiosk_mark_problem,
+    min_label_width,
     parse_key,
+    parse_label,
     prefix_label,
+    prefix_problem,
     service_day,
     ticket_key,
 )
+
+prefixes = st.from_regex(PREFIX_PATTERN, fullmatch=True)
+marks = st.from_regex(KIOSK_MARK_PATTERN, fullmatch=True)
+numbers = st.integers(0, 99_999)
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 MAKASSAR = ZoneInfo("Asia/Makassar")
@@ -31,6 +46,88 @@ def test_labels():
     assert format_label("A", 999) == "A-999"
     assert format_label("A", 1000) == "A-1000"
     assert prefix_label("B", "K2", 1) == "B-K2-1"
+
+
+def test_multi_character_prefixes_label_like_single_letters():
+    assert format_label("SK", 14) == "SK-014"
+    assert format_label("A2", 31) == "A2-031"
+    assert prefix_label("SK", "K1", 12) == "SK-K1-12"
+    assert parse_label("SK-014") == Label("SK", 14)
+    assert parse_label("B-1000") == Label("B", 1000)
+    assert parse_label("SK-K1-12") == Label("SK", None, "K1", 12)
+    bad_labels = ("SK-14", "sk-014", "2K-014", "SKTX-014", "SK-K1-0", "SK--1", "SK-K1-2-3", "S_K-1")
+    for bad in bad_labels:
+        with pytest.raises(ValueError, match="not a ticket label"):
+            parse_label(bad)
+
+
+@pytest.mark.parametrize("prefix", ["A", "SK", "A2", "SKT", "B12", "P0"])
+def test_valid_prefixes(prefix):
+    assert prefix_problem(prefix) is None
+
+
+@pytest.mark.parametrize("prefix", ["", "a", "sk", "2A", "SKCK", "S-K", "S K", "Ä", 5, None])
+def test_invalid_prefixes_say_what_is_expected(prefix):
+    assert "expected 1-3 capital letters or digits, a letter first" in prefix_problem(prefix)
+
+
+def test_kiosk_marks_must_read_as_one_label_part():
+    assert kiosk_mark_problem("K1") is None and kiosk_mark_problem("LT2") is None
+    for bad in ("kiosk-1", "K_1", "k1", "K1234", ""):
+        assert "would read 'B-" in kiosk_mark_problem(bad)
+
+
+@given(prefixes, numbers)
+def test_online_labels_parse_back_and_are_valid_keys(prefix, number):
+    label = format_label(prefix, number)
+    assert parse_label(label) == Label(prefix, number)
+    assert parse_key(ticket_key("2026-11-28", label)) == ("2026-11-28", label)
+
+
+@given(prefixes, marks, st.integers(1, 9999))
+def test_prefix_mode_labels_parse_back_and_are_valid_keys(prefix, mark, n):
+    label = prefix_label(prefix, mark, n)
+    assert parse_label(label) == Label(prefix, None, mark, n)
+    assert parse_key(ticket_key("2026-11-28", label)) == ("2026-11-28", label)
+
+
+@given(prefixes, numbers, prefixes, marks, st.integers(1, 9999))
+def test_labels_of_different_prefixes_or_modes_never_collide(p1, number, p2, mark, n):
+    online, offline = format_label(p1, number), prefix_label(p2, mark, n)
+    assert online != offline  # one dash vs two
+    assert (format_label(p2, number) == online) == (p1 == p2)
+
+
+@given(prefixes, numbers, st.integers(1, 8))
+def test_display_forms_stay_unambiguous(prefix, number, width):
+    """Every short form of a label names only that label: a visitor comparing the LED with
+    the ticket can never take it for another prefix's number."""
+    label = format_label(prefix, number)
+    forms = display_forms(label)
+    assert forms[0] == label and len(set(forms)) == len(forms)
+    for form in forms:
+        assert form.startswith(prefix)
+        rest = form[len(prefix) :]
+        assert int(rest.lstrip("-")) == number
+        if not rest.startswith("-"):
+            assert prefix[-1].isalpha()  # "A2031" could be A2-031 or A-2031
+    shown = fit_label(label, lambda s: len(s) <= width)
+    assert len(shown) <= width
+    if shown not in forms:  # too narrow for any form: the number's digits, never a prefix tail
+        assert shown.isdigit() and f"{number:03d}".endswith(shown)
+
+
+def test_min_label_width_counts_the_dash_only_where_it_must_stay():
+    assert min_label_width("A") == 4  # A999
+    assert min_label_width("SK") == 5  # SK999
+    assert min_label_width("A2") == 6  # A2-999
+    assert fit_label("SK-014", lambda s: len(s) <= 4) == "SK14"
+    assert fit_label("A2-031", lambda s: len(s) <= 5) == "A2-31"
+    assert fit_label("SK-114", lambda s: len(s) <= 4) == "114"
+    assert fit_label("B-K2-12", lambda s: len(s) <= 4) == "K212"
+    assert display_forms("A2-K1-1") == ["A2-K1-1", "A2K1-1"]
+    assert display_forms("SK-1-7") == ["SK-1-7", "SK1-7"]
+    assert display_forms("SK-K1-7") == ["SK-K1-7"]  # SKK1-7 could be S-KK1-7
 
 
 def test_keys_round_trip():
@@ -166,3 +263,13 @@ def test_lease_book_continues_prefix_numbers_from_the_log():
     log.issued(2, mode="prefix")
     log.issued(7, mode="prefix", kiosk="K2")
     assert LeaseBook.from_events("K1", log.events).next_prefix_n(DAY, "B") == 3
+
+
+def test_lease_book_continues_multi_character_prefixes_and_old_kiosk_ids():
+    log = _Log()
+    log.issued(4, mode="prefix", service="SK")
+    log.issued(9, mode="prefix", service="S")  # S-K1-9 is service S's, not SK's
+    assert LeaseBook.from_events("K1", log.events).next_prefix_n(DAY, "SK") == 5
+    # A log written before kiosk marks were checked: the id has a dash of its own.
+    log.issued(3, mode="prefix", kiosk="lobby-1")
+    assert LeaseBook.from_events("lobby-1", log.events).next_prefix_n(DAY, "B") == 4

@@ -12,7 +12,7 @@ from core.model import TicketStatus
 from core.queue import choose_next, fold
 
 COUNTERS = ("C1", "C2", "C3")
-SERVICES = ("A", "B")
+SERVICES = ("A", "SK2")  # a multi-character prefix: labels SK2-001, SK2-K1-1
 NUMBERS = (1, 2, 3, 4, 5)
 REQS = (None, "r1", "r2", "r3")
 # Nightly runs raise this (notes/sync.md §8.4: some bugs needed 2 000 examples).
@@ -39,12 +39,13 @@ def _random_log(data) -> tuple[Log, list]:
         live = [c for c in live if log.state.tickets[c.ticket].call_id == c.id]
         plausible = data.draw(st.integers(0, 3)) > 0
         if op == "issue":
-            mode = data.draw(st.sampled_from(("online", "lease")))
+            mode = data.draw(st.sampled_from(("online", "lease", "prefix")))
             req = data.draw(st.sampled_from(REQS))
             priority = data.draw(st.sampled_from((0, 0, 1)), label="priority")
             public = data.draw(st.sampled_from((None, "p1", "p2")), label="public")
             req = f"K1:i:{req}" if req else None
-            log.issue(n, service, mode=mode, req=req, priority=priority, public=public)
+            number = None if mode == "prefix" else n
+            log.issue(number, service, mode=mode, req=req, priority=priority, public=public)
         elif op == "call":
             mode = data.draw(st.sampled_from(("online", "offline")))
             expect = data.draw(st.sampled_from(SERVICES))

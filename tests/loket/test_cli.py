@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -84,6 +85,32 @@ def test_config_check_ok_for_hub_and_node(capsys, node_profile):
     assert "kiosk node 'K1' (printer=fake)" in capsys.readouterr().out
 
 
+def test_config_check_says_which_counters_need_wider_displays(capsys):
+    full = str(Path(DEMO).with_name("mpp-banyumas.toml"))
+    assert cli.main(["config", "check", full]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "16 agencies, 30 services, 25 counters, 2 kiosks, 2 displays" in lines[0]
+    assert lines[1].startswith("  a display of 5+ digits (7seg, serial) for counters C5, C6,")
+    assert lines[2] == (
+        "  a display of 6+ digits (7seg, serial) for counters C1, C2, C3, C4, C11, C13"
+    )
+    # Kiosk K2 serves floor 2: its offline labels reach three 7-segment counters there.
+    assert lines[4] == (
+        "  kiosk K2's offline labels (ST-K2-1) show K as three bars on the 7-segment "
+        "counters C16, C17, C19"
+    )
+
+
+def test_config_check_names_the_counter_that_cannot_show_a_prefix(tmp_path, capsys):
+    full = Path(DEMO).with_name("mpp-banyumas.toml").read_text("utf-8")
+    bad = tmp_path / "mpp.toml"
+    bad.write_text(full.replace('services = ["SK"]\ndisplay = "matrix"', 'services = ["SK"]'))
+    assert cli.main(["config", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: counters[14].services[0]: counter 'C15' serves 'SK', whose prefix 'SK' " in err
+    assert "cannot be shown on a 7seg display (K, S)" in err
+
+
 def test_config_check_lists_every_problem_and_exits_2(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text(NODE.replace("kiosk", "kios").replace("hub_url", "hub_ur"), "utf-8")
@@ -132,7 +159,20 @@ def test_node_and_demo_dispatch(commands, node_profile):
     assert names == ["node.commands.run", "node.commands.status", "loket.demo.run"]
     run, _, demo = (args for _, args in commands.calls)
     assert run.simulate is True
-    assert (demo.port, demo.data, demo.data_dir) == (8099, None, None)
+    assert (demo.port, demo.data, demo.data_dir, demo.profile) == (8099, None, None, None)
+
+
+def test_demo_profile_is_validated_before_the_demo_runs(commands, tmp_path, capsys):
+    full = Path(DEMO).with_name("mpp-banyumas.toml")
+    assert cli.main(["demo", "--profile", str(full)]) == 0
+    assert commands.calls[0][1].profile == full
+    bad = tmp_path / "mall.toml"
+    bad.write_text(full.read_text("utf-8").replace('id = "SK"', 'id = "SKCK"'), "utf-8")
+    assert cli.main(["demo", "--profile", str(bad)]) == 2
+    assert len(commands.calls) == 1  # the bad mall never started
+    assert "services[14].prefix: missing, and the id 'SKCK' is not a prefix" in (
+        capsys.readouterr().err
+    )
 
 
 def test_bad_profile_stops_before_the_subcommand(commands, tmp_path, capsys):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from core.announce import call_clips
 from loket import demo as demo_mod
 
 
@@ -119,6 +120,96 @@ def test_restart_continues_the_same_day(tmp_path: Path) -> None:
 
 def test_unknown_console_command_says_so(demo) -> None:
     demo_mod.handle(demo, "9z", demo.out)
+    demo_mod.handle(demo, "x/z", demo.out)
     demo_mod.handle(demo, "xyz", demo.out)
     assert "unknown counter or key" in demo.out.getvalue()
-    assert "unknown command 'xyz'" in demo.out.getvalue()
+    assert "unknown command 'x/z'" in demo.out.getvalue()
+    assert "no service with prefix 'XYZ'" in demo.out.getvalue()
+
+
+FULL = demo_mod.demo_hub_profile().with_name("mpp-banyumas.toml")
+
+
+def _hub_state(demo) -> dict:
+    with urllib.request.urlopen(f"{demo.base_url}/api/v1/state", timeout=10) as resp:
+        return json.load(resp)["state"]
+
+
+def _until(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_full_size_profile_keyboard_reaches_every_service_and_counter(tmp_path, capsys):
+    """loket demo --profile mpp-banyumas.toml: 30 services typed by prefix, 25 counters by
+    loket number, two kiosks and two hall displays telling the terminal who did what."""
+    out = Out(capsys)
+    demo = demo_mod.start(tmp_path / "full", 0, out=out, profile=FULL)
+    try:
+        text = demo_mod.banner(demo)
+        assert "Mal Pelayanan Publik Kabupaten Banyumas" in text
+        assert "loket 1-25 (C<number>)" in text and '"st@K2" at K2' in text
+        assert "status = node status" in text  # "st" is Samsat's ST here
+        prefixes = list(demo.prefixes)
+        assert len(prefixes) == 30
+
+        demo_mod.handle(demo, "sk", out)  # SKCK at the lobby kiosk
+        assert out.wait_for("[printer K1] SK-"), out.getvalue()
+        demo_mod.handle(demo, "SK @ k2", out)  # case and spaces do not matter
+        assert out.wait_for("[printer K2] SK-")
+        demo_mod.handle(demo, "a2@K2", out)  # K2 (floor 2) does not issue Dukcapil numbers
+        assert "kiosk 'K2' does not offer A2 (offered at K1)" in out.getvalue()
+        demo_mod.handle(demo, "status", out)
+        assert "K2: online=True" in out.getvalue()
+
+        for prefix in prefixes:  # two visitors for every service
+            demo_mod.handle(demo, prefix.lower(), out)
+            demo_mod.handle(demo, prefix.lower(), out)
+
+        def two_waiting_everywhere():
+            waiting = _hub_state(demo)["waiting"]
+            return len(waiting) == 30 and all(len(v) >= 2 for v in waiting.values())
+
+        assert _until(two_waiting_everywhere), _hub_state(demo)["waiting"].keys()
+
+        for number in range(1, 26):
+            demo_mod.handle(demo, f"{number}n", out)
+        counters = _until(
+            lambda: (
+                (c := _hub_state(demo)["counters"])
+                and all(c[f"C{n}"]["current"] for n in range(1, 26))
+                and c
+            )
+        )
+        assert counters, _hub_state(demo)["counters"]
+        sk = counters["C15"]["label"]
+        assert sk.startswith("SK-")
+        assert out.wait_for(f"[LED] C15 [  {sk}"), out.getvalue()
+        spoken = " ".join(call_clips(sk, 15))  # huruf_s huruf_k ... loket lima belas
+        assert out.wait_for(f"[sound D1] {spoken}") and out.wait_for(f"[sound D2] {spoken}")
+        demo_mod.handle(demo, "15r", out)  # a recall puts it on top of both hall screens
+        assert out.wait_for(f"[screen D1] {sk} -> loket 15"), out.getvalue()[-2000:]
+        assert out.wait_for(f"[screen D2] {sk} -> loket 15")
+
+        demo_mod.handle(demo, "15d", out)
+        demo_mod.handle(demo, "154", out)  # loket 15, rating 4 (the last digit)
+        auth = demo.app.extensions["loket"]
+
+        def rated():
+            with auth.store.lock:
+                return auth.state.tickets[counters["C15"]["current"]].rating
+
+        assert _until(rated) == 4
+    finally:
+        demo.stop()
+
+
+def test_default_data_folder_is_per_profile():
+    assert demo_mod.default_data(None) == Path("var/demo")
+    assert demo_mod.default_data(demo_mod.demo_hub_profile()) == Path("var/demo")
+    assert demo_mod.default_data(FULL) == Path("var/demo-mpp-banyumas")

@@ -20,16 +20,14 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt)")
 
 
-@pytest.fixture
-def hub(tmp_path: Path, python: str, subprocess_env: dict, repo_root: Path):
-    """A real hub process on the demo profile, so the test can kill it like a power cut."""
+def _start_hub(profile_path: Path, tmp_path: Path, python: str, env: dict, root: Path):
+    """A real hub process on a shipped profile, so a test can kill it like a power cut."""
     import re
 
-    from core.paths import demo_hub_profile
     from hub.auth import pair_node
     from hub.store import Store
 
-    text = demo_hub_profile().read_text(encoding="utf-8")
+    text = profile_path.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^host = .*$", 'host = "127.0.0.1"', text, count=1)
     text = re.sub(r"(?m)^port = .*$", f"port = {free_port()}", text, count=1)
     text = re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{tmp_path / "hub"}"', text, count=1)
@@ -37,9 +35,29 @@ def hub(tmp_path: Path, python: str, subprocess_env: dict, repo_root: Path):
     profile.write_text(text, encoding="utf-8")
     store = Store(tmp_path / "hub")
     token = pair_node(store, "api")
+    kiosk_token = pair_node(store, "K1")
     store.close()
-    process = HubProcess(python, profile, subprocess_env, repo_root)
+    return HubProcess(python, profile, env, root), token, kiosk_token
+
+
+@pytest.fixture
+def hub(tmp_path: Path, python: str, subprocess_env: dict, repo_root: Path):
+    """A real hub process on the demo profile."""
+    from core.paths import demo_hub_profile
+
+    process, token, _ = _start_hub(demo_hub_profile(), tmp_path, python, subprocess_env, repo_root)
     yield process.url, token, process
+    process.stop()
+
+
+@pytest.fixture
+def full_hub(tmp_path: Path, python: str, subprocess_env: dict, repo_root: Path):
+    """A real hub process on the full-size Banyumas profile (30 services, 25 counters)."""
+    from core.paths import demo_hub_profile
+
+    full = demo_hub_profile().with_name("mpp-banyumas.toml")
+    process, token, kiosk = _start_hub(full, tmp_path, python, subprocess_env, repo_root)
+    yield process, token, kiosk
     process.stop()
 
 
@@ -151,3 +169,68 @@ def test_a_call_reaches_the_board_live_and_a_lost_stream_is_shown(hub, browser, 
     hub_process.kill9()  # the hub dies: the TV must say so instead of freezing silently
     state = browser.wait_js("document.getElementById('conn').dataset.state", "offline")
     assert state == "offline"
+
+
+# Everything on the board that must never spill out of its box, as a JS list of offenders.
+_OVERFLOWING = """[...document.querySelectorAll('.now, .calls li, #now-number')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim())"""
+
+
+def test_long_prefixes_fit_the_board(full_hub, browser):
+    """SK-014 and an offline kiosk's SK-K1-12 on a 1920x1080 TV: each call stays on one line
+    inside its box, the big number included."""
+    from core.events import make_event
+
+    hub_process, token, kiosk_token = full_hub
+    base = hub_process.url
+    for service, counter in [("SK", "C15"), ("A2", "C1"), ("TK", "C10"), ("HJ", "C17")]:
+        _post(base, token, "/api/v1/tickets", {"req": f"b-{service}", "service": service})
+        _post(base, token, f"/api/v1/counters/{counter}/next", {"req": f"n-{counter}"})
+    # The lobby kiosk, offline with its lease spent, printed a prefix-mode number.
+    label = "SK-K1-12"
+    issued = make_event(
+        "K1", "k1inc", 1, "ticket.issued", ticket=f"{_today(base)}/{label}", req="K1:k1inc:r1",
+        body={"service": "SK", "number": None, "label": label, "day": _today(base),
+              "mode": "prefix", "kiosk": "K1", "priority": 0, "lease": None,
+              "public": "sk-k1-12-public"},
+    )  # fmt: skip
+    status, answer = hub_process.post(
+        "/api/v1/sync/push",
+        {"node": "K1", "inc": "k1inc", "hub_epoch_seen": None, "events": [issued.to_dict()]},
+        kiosk_token,
+    )
+    assert status == 200 and answer["acked_through"] == 1, answer
+    called = _post(base, token, "/api/v1/counters/C14/next", {"req": "n-C14"})["ticket"]
+    assert called["label"] == label
+
+    browser.call("Page.enable")
+    browser.call("Page.navigate", url=f"{base}/board")
+    assert browser.wait_js("document.getElementById('now-number').textContent", label) == label
+    assert browser.js("document.querySelectorAll('.calls li').length") == 4
+    assert browser.js("document.getElementById('now-number').dataset.chars") == "8"
+    assert browser.js(_OVERFLOWING) == []
+    # The stream's next call is drawn by board.js, sized the same way.
+    _post(base, token, "/api/v1/tickets", {"req": "b-SK2", "service": "SK"})
+    latest = _post(base, token, "/api/v1/counters/C15/next", {"req": "n-C15b"})["ticket"]
+    assert browser.wait_js("document.getElementById('now-number').textContent", latest["label"])
+    assert browser.js("document.querySelector('.calls li .call-number').textContent") == label
+    assert browser.js(_OVERFLOWING) == []
+
+    # The ticket's status page on a small phone (360 px wide) keeps the number on one line.
+    browser.call(
+        "Emulation.setDeviceMetricsOverride", width=360, height=740, deviceScaleFactor=1,
+        mobile=True,
+    )  # fmt: skip
+    browser.call("Page.navigate", url=f"{base}/t/sk-k1-12-public")
+    assert browser.wait_js("document.getElementById('st-number').textContent", label) == label
+    fits = """(() => { const r = document.createRange();
+      r.selectNodeContents(document.getElementById('st-number'));
+      const rects = [...r.getClientRects()];
+      return new Set(rects.map(x => Math.round(x.top))).size === 1
+        && rects.every(x => x.left >= 0 && x.right <= innerWidth) })()"""
+    assert browser.js(fits) is True
+
+
+def _today(base: str) -> str:
+    with urllib.request.urlopen(f"{base}/board/view.json", timeout=10) as resp:
+        return json.load(resp)["day"]

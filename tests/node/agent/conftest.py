@@ -53,12 +53,12 @@ def hub_config(data_dir: Path, lease_size: int = 4):
 class Hub:
     """A hub app that can go down, restart and be restored from a backup."""
 
-    def __init__(self, tmp_path: Path, clock: FakeClock):
+    def __init__(self, tmp_path: Path, clock: FakeClock, config=None):
         from hub.auth import pair_node
 
         self.tmp_path = tmp_path
         self.clock = clock
-        self.config = hub_config(tmp_path / "hub")
+        self.config = config or hub_config(tmp_path / "hub")
         self.down = False
         self._start()
         self.tokens = {n: pair_node(self.authority.store, n) for n in NODES}

@@ -4,25 +4,12 @@ fake millisecond clock.  Pin factories are injected per device; the global one i
 from __future__ import annotations
 
 import pytest
-
-gpiozero_mock = pytest.importorskip("gpiozero.pins.mock")
-
-
-class RecordingPin(gpiozero_mock.MockPin):
-    """A MockPin that appends ``(pin_name, level)`` to its factory's shared ``changes`` list,
-    so changes on several pins keep their true order (timestamps could tie)."""
-
-    def _change_state(self, value):
-        changed = super()._change_state(value)
-        if changed:
-            self._factory.changes.append((self._info.name, bool(value)))
-        return changed
+from wires import recording_factory
 
 
 @pytest.fixture
 def mock_factory():
-    factory = gpiozero_mock.MockFactory(pin_class=RecordingPin)
-    factory.changes = []
+    factory = recording_factory()
     yield factory
     factory.reset()
 

@@ -83,6 +83,15 @@ def test_fit_right_aligns_then_drops_dashes_then_left_characters():
     assert fit("A-001", 8) == "   A-001"
     assert fit("A-001", 4) == "A001"
     assert fit("B-K2-12", 4) == "K212"
+
+
+def test_fit_shortens_multi_character_prefixes_without_ambiguity():
+    assert fit("SK-014", 6) == "SK-014"
+    assert fit("SK-014", 5) == "SK014"
+    assert fit("SK-014", 4) == "SK14"
+    assert fit("A2-031", 5) == "A2-31"  # never "A2031": that could be A-2031
+    assert fit("A2-031", 4) == " 031"  # too narrow for the prefix: the number, never "2031"
+    assert fit("SK-114", 4) == " 114"  # never "K114", another service's prefix
     assert fit("1.5", 3) == " 1.5"  # the dot shares a cell on 7-segment
     assert fit("1.5", 3, dots_share_cell=False) == "1.5"
 

@@ -4,36 +4,10 @@ import pytest
 
 pytest.importorskip("luma.led_matrix")
 
+from wires import RecordingInterface  # noqa: E402
+
 from node.hardware.display import make_display  # noqa: E402
 from node.hardware.display_max7219 import Max7219Display, to_max7219  # noqa: E402
-
-DIGIT_REGISTERS = range(1, 9)
-
-
-class RecordingInterface:
-    """Stands in for luma's spi(): what would go over the wire."""
-
-    def __init__(self):
-        self.writes = []
-        self.cleaned = False
-
-    def data(self, data):
-        self.writes.append(list(data))
-
-    def command(self, *cmd):
-        self.writes.append(["cmd", *cmd])
-
-    def cleanup(self):
-        self.cleaned = True
-
-    def digits(self):
-        """The latest value of each digit register 1..8 (1 = rightmost digit)."""
-        regs = {}
-        for w in self.writes:
-            for i in range(0, len(w) - 1, 2):
-                if w[i] in DIGIT_REGISTERS:
-                    regs[w[i]] = w[i + 1]
-        return [regs.get(r, 0) for r in reversed(DIGIT_REGISTERS)]  # left to right
 
 
 @pytest.fixture
@@ -84,12 +58,9 @@ def test_matrix_kind_draws_text_right_aligned_with_dot(wire, clock):
     d = Max7219Display(kind="matrix", cascaded=4, interface=wire, clock=clock)
     d.show("A-1")
     d.set_offline(True)
-    rows = {}
-    for w in wire.writes:
-        if w and w[0] in DIGIT_REGISTERS:
-            # register n = column n-1 of every module, bit y = row y; the first byte goes
-            # to the far end of the chain: the rightmost module
-            rows[w[0]] = w[1::2]
+    # register n = column n-1 of every module, bit y = row y; the first byte goes to the far
+    # end of the chain: the rightmost module
+    rows = wire.columns()
     assert all(row[3] == 0 for row in rows.values())  # leftmost module dark: right-aligned
     assert any(row[0] & 0x7F for row in rows.values())
     assert rows[8][0] & 0x80  # offline dot: last column, bottom row

@@ -28,6 +28,9 @@ def test_generic_framing_layout():
     assert int(raw[10:], 16) == xor_checksum(raw[1:10])
     assert frame("A-001", offline=True, width=6)[3:10] == b" A-001."
     assert frame("B-K2-12", width=4)[3:7] == b"K212"
+    assert frame("SK-014", width=6)[3:9] == b"SK-014"  # an RS-485 panel draws S and K
+    assert frame("SK-014", width=5)[3:8] == b"SK014"
+    assert frame("A2-031", width=5)[3:8] == b"A2-31"  # never A2031 (A-2031?)
     assert frame("Ä1", width=3)[3:6] == b" ?1"
 
 

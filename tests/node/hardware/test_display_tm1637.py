@@ -1,36 +1,12 @@
 """TM1637 bit-banged on MockFactory pins: decode the recorded CLK/DIO changes into frames."""
 
 import pytest
+from wires import decode_tm1637 as decode
 
 from node.hardware.display import make_display
 from node.hardware.display_tm1637 import TM1637Display
 
 CLK, DIO = 5, 6
-
-
-def decode(changes, clk="GPIO5", dio="GPIO6"):
-    """Bus transfers from ordered (pin, level) changes: START = DIO falls while CLK is high,
-    STOP = DIO rises while CLK is high, data sampled on CLK rising edges, every 9th clock
-    is the ack (DIO is driven low then).  Returns a list of transfers, each a list of bytes."""
-    level = {clk: True, dio: True}
-    transfers, bits, current = [], [], None
-    for pin, value in changes:
-        if pin == dio and level[clk]:
-            if not value:
-                current, bits = [], []
-            elif current is not None:
-                # the stop's own CLK rise looks like one more bit: exactly one, no more
-                assert len(bits) == 1, f"stop in the middle of a byte: {bits}"
-                transfers.append(current)
-                current = None
-        elif pin == clk and value and current is not None:
-            bits.append(level[dio])
-            if len(bits) == 9:  # 8 data bits + ack clock
-                assert not bits[8], "DIO must be driven low during the ack clock"
-                current.append(sum(1 << i for i, b in enumerate(bits[:8]) if b))
-                bits = []
-        level[pin] = value
-    return transfers
 
 
 @pytest.fixture

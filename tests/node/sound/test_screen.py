@@ -73,6 +73,17 @@ def test_board_frame_shows_the_called_number(screen: PygameScreen, tmp_path: Pat
     assert count_color(image, image.get_rect(), OFFLINE) == 0
 
 
+@pytest.mark.parametrize("label", ["SK-014", "SKT-K12-104"])
+def test_a_long_prefix_stays_inside_the_now_box(screen, tmp_path: Path, label: str) -> None:
+    view = {**VIEW, "now": {"label": label, "counter": 15}}
+    view["waiting"] = [{"service": "skck", "prefix": "SK", "name": "SKCK", "count": 3}]
+    screen.render(view)
+    image = saved_frame(screen, tmp_path / "long.png")
+    number = screen.regions["number"]
+    assert screen.regions["now"].contains(number)
+    assert count_color(image, number, NUMBER) > number.w * number.h * 0.1
+
+
 def test_offline_mark_and_empty_board(screen: PygameScreen, tmp_path: Path) -> None:
     screen.render({**VIEW, "now": None, "offline": True})
     image = saved_frame(screen, tmp_path / "offline.png")
