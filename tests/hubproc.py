@@ -26,6 +26,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def demo_hub_profile(tmp_path: Path, *, pair: tuple[str, ...] = ("api",), extra: str = ""):
+    """The shipped demo hub profile on 127.0.0.1 and a free port, its data in ``tmp_path/hub``,
+    with tokens paired for ``pair`` before the hub starts; ``extra`` is TOML added to
+    ``[hub]``. Returns (profile path, {node id: token})."""
+    import re
+
+    from core.paths import demo_hub_profile as shipped
+    from hub.auth import pair_node
+    from hub.store import Store
+
+    text = shipped().read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^host = .*$", 'host = "127.0.0.1"', text, count=1)
+    text = re.sub(r"(?m)^port = .*$", f"port = {free_port()}" + extra, text, count=1)
+    text = re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{tmp_path / "hub"}"', text, count=1)
+    profile = tmp_path / "hub.toml"
+    profile.write_text(text, encoding="utf-8")
+    store = Store(tmp_path / "hub")
+    tokens = {name: pair_node(store, name) for name in pair}
+    store.close()
+    return profile, tokens
+
+
 class HubProcess:
     """``python -m loket.cli hub serve`` in the background, ready once it said where it
     listens; ``post()``, ``kill9()``, ``stop()``."""

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from hubproc import HubProcess, free_port
+from hubproc import HubProcess, demo_hub_profile
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt)")
@@ -23,23 +23,9 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromiu
 @pytest.fixture
 def hub(tmp_path: Path, python: str, subprocess_env: dict, repo_root: Path):
     """A real hub process on the demo profile, so the test can kill it like a power cut."""
-    import re
-
-    from core.paths import demo_hub_profile
-    from hub.auth import pair_node
-    from hub.store import Store
-
-    text = demo_hub_profile().read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^host = .*$", 'host = "127.0.0.1"', text, count=1)
-    text = re.sub(r"(?m)^port = .*$", f"port = {free_port()}", text, count=1)
-    text = re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{tmp_path / "hub"}"', text, count=1)
-    profile = tmp_path / "hub.toml"
-    profile.write_text(text, encoding="utf-8")
-    store = Store(tmp_path / "hub")
-    token = pair_node(store, "api")
-    store.close()
+    profile, tokens = demo_hub_profile(tmp_path)
     process = HubProcess(python, profile, subprocess_env, repo_root)
-    yield process.url, token, process
+    yield process.url, tokens["api"], process
     process.stop()
 
 
