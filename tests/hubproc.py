@@ -26,20 +26,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def demo_hub_profile(tmp_path: Path, *, pair: tuple[str, ...] = ("api",), extra: str = ""):
+def demo_hub_profile(
+    tmp_path: Path, *, pair: tuple[str, ...] = ("api",), hub: dict | None = None
+) -> tuple[Path, dict[str, str]]:
     """The shipped demo hub profile on 127.0.0.1 and a free port, its data in ``tmp_path/hub``,
-    with tokens paired for ``pair`` before the hub starts; ``extra`` is TOML added to
-    ``[hub]``. Returns (profile path, {node id: token})."""
+    with tokens paired for ``pair`` before the hub starts; ``hub`` sets more ``[hub]`` keys.
+    Returns (profile path, {node id: token})."""
+    import json
     import re
 
     from core.paths import demo_hub_profile as shipped
     from hub.auth import pair_node
     from hub.store import Store
 
+    keys = {
+        "host": "127.0.0.1",
+        "port": free_port(),
+        "data_dir": str(tmp_path / "hub"),
+        **(hub or {}),
+    }
     text = shipped().read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^host = .*$", 'host = "127.0.0.1"', text, count=1)
-    text = re.sub(r"(?m)^port = .*$", f"port = {free_port()}" + extra, text, count=1)
-    text = re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{tmp_path / "hub"}"', text, count=1)
+    for key, value in keys.items():
+        line = f"{key} = {json.dumps(value)}"
+        text, found = re.subn(rf"(?m)^{key} = .*$", line, text, count=1)
+        if not found:
+            text = text.replace("[hub]\n", f"[hub]\n{line}\n", 1)
     profile = tmp_path / "hub.toml"
     profile.write_text(text, encoding="utf-8")
     store = Store(tmp_path / "hub")

@@ -80,8 +80,7 @@ SPY = """(() => {
 
 @pytest.fixture
 def hub(tmp_path: Path, python: str, subprocess_env: dict, repo_root: Path):
-    extra = f"\nannounce_max_age_s = {MAX_AGE_S}"
-    profile, tokens = demo_hub_profile(tmp_path, extra=extra)
+    profile, tokens = demo_hub_profile(tmp_path, hub={"announce_max_age_s": MAX_AGE_S})
     process = HubProcess(python, profile, subprocess_env, repo_root)
     yield process.url, tokens["api"]
     process.stop()
