@@ -170,3 +170,18 @@ def test_the_board_clock_is_the_mpp_time_and_tiles_lead_with_the_letter(hub, mak
         {"service": "A", "letter": "A", "name": "KTP Elektronik", "count": 0},
         {"service": "B", "letter": "B", "name": "BPJS", "count": 3},
     ]
+
+
+def test_a_node_profile_without_mpp_takes_name_and_timezone_from_the_hub(hub, make_node):
+    from dataclasses import replace
+
+    # A mall in WITA; the node's own profile (like a real one) says nothing about the mall.
+    hub.config = replace(hub.config, mpp=replace(hub.config.mpp, timezone="Asia/Makassar"))
+    hub.restart()
+    hall = make_node("D1", "display")
+    del hall.ctx.config.mpp
+    hall.step()
+    hall.role.render()
+    frame = hall.ctx.devices.screen.last
+    assert frame["title"] == "MPP Uji"
+    assert (frame["clock"], frame["utc_offset_min"]) == ("10:00", 480)  # 09:00 WIB
