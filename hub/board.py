@@ -17,6 +17,7 @@ re-queue, too old) follows ``core.announce_queue``, with the hub's
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from datetime import datetime
@@ -149,7 +150,7 @@ def speak_list(
         except (TypeError, ValueError) as exc:
             # A counter the profile does not number, a label the composer cannot say:
             # the board still shows it; the hall cannot hear it (and the log says why).
-            log.warning("board cannot announce %s at %s: %s", label, c.get("counter"), exc)
+            _cannot_announce(label, str(c.get("counter")), str(exc))
             continue
         out.append(
             {
@@ -162,6 +163,12 @@ def speak_list(
             }
         )
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _cannot_announce(label: str, counter: str, why: str) -> None:
+    # Cached: once per call in the log, not once per board refresh.
+    log.warning("board cannot announce %s at %s: %s", label, counter, why)
 
 
 def hub_clock(hub_ms: int | None) -> dict[str, Any]:

@@ -109,3 +109,17 @@ def test_the_clock_is_the_hubs_time_in_the_mpps_timezone(client) -> None:
     assert view["clock"]["utc_offset_min"] == 420
     assert view["clock"]["text"] == "09:00"
     assert 'id="clock">09:00<' in client.get("/board").get_data(as_text=True)
+
+
+def test_a_call_the_composer_cannot_say_is_shown_and_logged_once(caplog) -> None:
+    from hub.board import speak_list
+
+    calls = [
+        {"ticket": "2026-11-28/B-001", "label": "B-001", "service": "B", "counter": "X9",
+         "kind": "called", "est_ms": 1, "hseq": 1},
+    ]  # fmt: skip
+    counters = {"C1": {"number": 1}}  # X9 has no number: nothing to say "loket ..." with
+    for _ in range(3):
+        assert speak_list(calls, counters, "2026-11-28", None, "id") == []
+    said = [r.getMessage() for r in caplog.records if "cannot announce" in r.getMessage()]
+    assert len(said) == 1 and "B-001 at X9" in said[0]
