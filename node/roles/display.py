@@ -132,11 +132,12 @@ class DisplayRole(Role):
             log.exception("screen render failed")
 
     def waiting(self, state) -> list[dict]:
-        """Today's waiting count of every service, in the hub's order, letter first."""
-        counts = {
-            service: len(tickets)
-            for service, tickets in state.snapshot(self.ctx.service_day())["waiting"].items()
-        }
+        """The waiting count of every service, in the hub's order, letter first.
+
+        Counted over the replica's whole fold, not "today" by this Pi's clock: a display
+        node's clock may run a day off while the tickets are the hub's.
+        """
+        counts = {service: len(tickets) for service, tickets in state.snapshot()["waiting"].items()}
         known = [s["id"] for s in dict_items(self.ctx.hub_info.get("config", {}).get("services"))]
         order = known + sorted(set(counts) - set(known))
         out = []
