@@ -74,8 +74,8 @@
     }
   }
 
-  // A service name gets two lines on its tile; a longer one is set a little smaller, down to
-  // 70%, before the last resort of "...".
+  // A service name gets up to three lines on its tile; a longer one is set a little smaller,
+  // down to 70%, before the last resort of "...".
   function fitLines(node) {
     node.style.fontSize = "";
     var size = parseFloat(getComputedStyle(node).fontSize);

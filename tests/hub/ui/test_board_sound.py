@@ -166,6 +166,16 @@ def test_without_the_kiosk_flag_one_tap_turns_the_voice_on(hub, tmp_path):
         wait_until(page, "!document.getElementById('sound-overlay').hidden", 10)
         overlay = page.js("document.getElementById('sound-overlay').textContent")
         assert "Ketuk layar untuk menyalakan suara panggilan" in overlay
+        covers = page.js(
+            """(() => {
+          const o = document.getElementById('sound-overlay').getBoundingClientRect();
+          return ['now-number', 'now-counter'].filter(id => {
+            const r = document.getElementById(id).getBoundingClientRect();
+            return r.left < o.right && o.left < r.right && r.top < o.bottom && o.top < r.bottom;
+          });
+        })()"""
+        )
+        assert covers == []  # the number and the counter stay readable meanwhile
         issue(base, token, "B")
         label = call(base, token, "C2", req="o-1")
         assert page.wait_js("document.getElementById('now-number').textContent", label) == label
