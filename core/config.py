@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import glyphs, numbering
+from core.announce_queue import DEFAULT_MAX_AGE_S, MAX_MAX_AGE_S, MIN_MAX_AGE_S
 from core.config_node import (  # noqa: F401 - re-exported: core.config is the public face
     BUTTON_NAMES,
     DEVICE_SECTIONS,
@@ -86,6 +87,8 @@ class HubSection:
     data_dir: Path = Path("var/hub")
     threads: int = 48  # waitress workers: every node's long-poll + every board + headroom
     secret_key_file: Path = Path("var/hub/secret_key")
+    # Browser boards drop a call not said within this many seconds (core.announce_queue).
+    announce_max_age_s: float = DEFAULT_MAX_AGE_S
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,13 @@ HUB_SECTIONS = {
         Key("data_dir", default="var/hub", nonempty=True, expected="a folder path"),
         Key("threads", "int", default=48, min=4, max=1024),
         Key("secret_key_file", expected="a file path"),
+        Key(
+            "announce_max_age_s",
+            "float",
+            default=DEFAULT_MAX_AGE_S,
+            min=MIN_MAX_AGE_S,
+            max=MAX_MAX_AGE_S,
+        ),
     ),
 }
 AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME)
@@ -331,6 +341,7 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
             secret_key_file=abs_path(hub["secret_key_file"])
             if hub["secret_key_file"]
             else data_dir / "secret_key",
+            announce_max_age_s=hub["announce_max_age_s"],
         ),
         agencies=tuple(Agency(a["id"], a["name"]) for _, a in arrays["agencies"]),
         services=tuple(

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from core import glyphs, numbering
+from core.announce_queue import MAX_MAX_AGE_S, MIN_MAX_AGE_S
 from core.config_schema import (
     ID_EXPECTED,
     ID_PATTERN,
@@ -190,7 +191,12 @@ PRINTER = (
     },
 )
 SOUND = (
-    (Key("lang", default="id", choices=("id", "en")), Key("clips_dir", expected="a folder path")),
+    (
+        Key("lang", default="id", choices=("id", "en")),
+        Key("clips_dir", expected="a folder path"),
+        # Calls older than this when their turn comes are not said (core.announce_queue).
+        Key("max_age_s", "float", min=MIN_MAX_AGE_S, max=MAX_MAX_AGE_S),
+    ),
     {
         "pygame": (Key("device", nonempty=True), Key("buffer", "int", min=256, max=16384)),
         "fake": (),

@@ -41,7 +41,7 @@ from hub.derive import ClockAnchors, hlc_wall_ms, skew_notice
 from hub.errors import Refused
 from hub.pushgate import PushGate, canonical, parse_pushed
 from hub.store import Store
-from hub.views import config_view, day_of, timezone_of
+from hub.views import config_view, day_of, mpp_view, timezone_of
 
 log = logging.getLogger(__name__)
 
@@ -412,7 +412,8 @@ class Authority:
         return day_of(self.clock.wall_ms(), self.tz)
 
     def snapshot(self) -> dict:
-        """The ``GET /api/v1/state`` body: ``{hub_epoch, last_hseq, hub_ms, state, config}``."""
+        """The ``GET /api/v1/state`` body: ``{hub_epoch, last_hseq, hub_ms, state, config,
+        mpp}``."""
         with self._lock:
             snap = {
                 "hub_epoch": self.epoch,
@@ -420,6 +421,7 @@ class Authority:
                 "hub_ms": self.clock.wall_ms(),
                 "state": self.state.snapshot(day=self.today()),
                 "config": config_view(self.config),
+                "mpp": mpp_view(self.config),
             }
             mark = self._mark()
         self._await_durable(*mark)  # never show what a failing fsync may take back

@@ -1,21 +1,37 @@
-"""GET /board: the hall TV board (public, read-only).
+"""GET /board: the hall TV board (public, read-only), and the voice clips it plays.
 
 The server renders the current state into the page so the board is right
 before any script runs (and after a reload while the hub is busy). board.js then
 follows /api/v1/stream; the browser's EventSource resumes with Last-Event-ID by
 itself, so there is no polling loop. /board/view.json is the same view as JSON,
 fetched by the script only after a change or a reconnect, to recount the queues.
+
+The board speaks with the same clips as the display node. Which words a call is made of
+is decided here, by ``core.announce.call_clips`` (one composer, no second grammar in
+JavaScript): the view's ``speak`` list carries every accepted call the fold still
+remembers, with its clip names, and the page fetches ``/sounds/<lang>/<name>.wav`` (served
+from the hub's own ``sounds/`` folder, cacheable) to play them. What is said when (collapse,
+re-queue, too old) follows ``core.announce_queue``, with the hub's
+``[hub] announce_max_age_s`` handed to the page.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, send_from_directory
 
+from core.announce import LANGS, all_clip_names, call_clips
+from core.announce_queue import DEFAULT_MAX_AGE_S
+from core.paths import sounds_dir
 from hub import ui
+from hub.errors import Refused, unknown
+
+log = logging.getLogger(__name__)
 
 # The UI's own static folder and templates, so the pages work whatever folders
 # create_app gives the Flask app itself.
@@ -28,30 +44,52 @@ bp = Blueprint(
 )
 
 RECENT_CALLS = 6
+CLIP_MAX_AGE_S = 3600  # clips change only when a technician replaces a recording
 
 
 @bp.get("/board")
 def board() -> str:
-    """The hall board page, ?lang=en for English, ?services=A,B for one zone's TV."""
-    lang = "en" if request.args.get("lang") == "en" else "id"
-    view = board_view(_wanted())
+    """The hall board page: ?lang=en for English, ?services=A,B for one zone's TV,
+    ?sound=0 for a silent screen (a second TV in the same hall)."""
+    lang = _lang()
+    view = board_view(_wanted(), lang, sound=request.args.get("sound") != "0")
     return render_template("board.html", view=view, t=ui.text(lang), lang=lang)
 
 
 @bp.get("/board/view.json")
 def view_json() -> Response:
     """The board's view as JSON, for board.js to resynchronise after a change."""
-    return jsonify(board_view(_wanted()))
+    return jsonify(board_view(_wanted(), _lang(), sound=request.args.get("sound") != "0"))
 
 
-def board_view(only: set[str] | None = None) -> dict[str, Any]:
-    """What the board shows: the last calls, waiting counts per service, counters.
+@bp.get("/sounds/<lang>/<name>.wav")
+def clip(lang: str, name: str) -> Response:
+    """One voice clip, exactly the file the display node plays (``sounds/<lang>/<name>.wav``).
+
+    Only names the composer can ask for are served: the URL is never a path into the disk.
+    """
+    if lang not in LANGS:
+        raise unknown("language", lang)
+    if name not in all_clip_names(lang):
+        raise unknown("clip", name)
+    folder = sounds_dir(lang)
+    if not (folder / f"{name}.wav").is_file():
+        raise Refused("missing_clip", f"{folder}/{name}.wav is missing on the hub", 404)
+    return send_from_directory(folder, f"{name}.wav", mimetype="audio/wav", max_age=CLIP_MAX_AGE_S)
+
+
+def board_view(
+    only: set[str] | None = None, lang: str = "id", *, sound: bool = True
+) -> dict[str, Any]:
+    """What the board shows: the last calls, waiting counts per service, counters, the hub's
+    clock, and what the voice may say (``speak``, ``sound``).
 
     `only` limits it to some services: an MPP with 30 agencies puts one TV per zone.
     """
     auth = ui.authority()
     snap = auth.snapshot()
-    today = service_day(snap.get("hub_ms"))
+    hub_ms = snap.get("hub_ms")
+    today = service_day(hub_ms)
     waiting = ui.snapshot_waiting(snap)
     services = [
         {
@@ -67,15 +105,83 @@ def board_view(only: set[str] | None = None) -> dict[str, Any]:
         cid: {"number": ui.field(c, "number"), "name": ui.field(c, "name", cid)}
         for cid, c in ui.counters().items()
     }
+    calls = ui.snapshot_calls(snap)
     return {
         "mpp": ui.mpp_name(),
         "hub_epoch": snap.get("hub_epoch", ""),
         "last_hseq": int(snap.get("last_hseq") or 0),
         "day": today,
+        "lang": lang,
+        "clock": hub_clock(hub_ms),
         "services": services,
         "counters": counters,
-        "calls": recent_calls(ui.snapshot_calls(snap), counters, today, only),
+        "calls": recent_calls(calls, counters, today, only),
+        "speak": speak_list(calls, counters, today, only, lang) if sound else [],
+        "sound": {
+            "enabled": sound,
+            "clips": f"/sounds/{lang}/",
+            "max_age_ms": int(_max_age_s() * 1000),
+        },
         "only": sorted(only or ()),
+    }
+
+
+def speak_list(
+    calls: list[Mapping],
+    counters: dict[str, dict],
+    day: str | None,
+    only: set[str] | None,
+    lang: str,
+) -> list[dict[str, Any]]:
+    """Every accepted call the fold remembers (recalls too), oldest first, with its clips.
+
+    The page offers the ones newer than what it has already heard to its speaker; the
+    announcement rule (collapse, re-queue, too old) runs there, with ``max_age_ms``.
+    """
+    out: list[dict[str, Any]] = []
+    for c in reversed(calls):
+        key = c.get("ticket")
+        if _other_day(key, day) or (only and c.get("service") not in only):
+            continue
+        label = c.get("label") or ui.label_of(key)
+        number = counters.get(c.get("counter"), {}).get("number")
+        try:
+            clips = call_clips(label, number, lang)
+        except (TypeError, ValueError) as exc:
+            # A counter the profile does not number, a label the composer cannot say:
+            # the board still shows it; the hall cannot hear it (and the log says why).
+            _cannot_announce(label, str(c.get("counter")), str(exc))
+            continue
+        out.append(
+            {
+                "hseq": c.get("hseq"),
+                "label": label,
+                "number": number,
+                "kind": c.get("kind"),
+                "at_ms": c.get("est_ms"),
+                "clips": clips,
+            }
+        )
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _cannot_announce(label: str, counter: str, why: str) -> None:
+    # Cached: once per call in the log, not once per board refresh.
+    log.warning("board cannot announce %s at %s: %s", label, counter, why)
+
+
+def hub_clock(hub_ms: int | None) -> dict[str, Any]:
+    """The hub's time and the MPP's UTC offset: the page's clock runs on these, never on
+    the browser's own clock or timezone (a TV set to UTC, or an hour wrong, is common)."""
+    if not hub_ms:
+        return {"hub_ms": None, "utc_offset_min": 0, "text": ""}
+    local = datetime.fromtimestamp(hub_ms / 1000, ui.timezone())
+    offset = local.utcoffset()
+    return {
+        "hub_ms": hub_ms,
+        "utc_offset_min": int(offset.total_seconds() // 60) if offset else 0,
+        "text": local.strftime("%H:%M"),
     }
 
 
@@ -114,6 +220,15 @@ def service_day(hub_ms: int | None) -> str | None:
     if not hub_ms:
         return None
     return datetime.fromtimestamp(hub_ms / 1000, ui.timezone()).strftime("%Y-%m-%d")
+
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "id"
+
+
+def _max_age_s() -> float:
+    hub = ui.field(ui.authority().config, "hub")
+    return float(ui.field(hub, "announce_max_age_s", None) or DEFAULT_MAX_AGE_S)
 
 
 def _wanted() -> set[str] | None:

@@ -42,5 +42,12 @@ def config_view(config: Any) -> dict[str, list]:
     }
 
 
+def mpp_view(config: Any) -> dict[str, str]:
+    """The mall's name and timezone, for nodes whose own profile has neither: a hall display
+    titles its board and runs its clock in the MPP's time (WIB, WITA or WIT) from these."""
+    mpp = getattr(config, "mpp", None)
+    return {"name": getattr(mpp, "name", "") or "", "timezone": str(timezone_of(config))}
+
+
 def ticket_json(ticket: Ticket | None) -> dict | None:
     return None if ticket is None else ticket.to_dict()

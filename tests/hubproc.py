@@ -26,6 +26,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def demo_hub_profile(
+    tmp_path: Path,
+    *,
+    pair: tuple[str, ...] = ("api",),
+    hub: dict | None = None,
+    name: str = "demo-belitung.toml",
+) -> tuple[Path, dict[str, str]]:
+    """A shipped hub profile (``name`` in firmware_config/hub, the demo by default) on
+    127.0.0.1 and a free port, its data in ``tmp_path/hub``, with tokens paired for ``pair``
+    before the hub starts; ``hub`` sets more ``[hub]`` keys.
+    Returns (profile path, {node id: token})."""
+    import json
+    import re
+
+    from core.paths import demo_hub_profile as shipped
+    from hub.auth import pair_node
+    from hub.store import Store
+
+    keys = {
+        "host": "127.0.0.1",
+        "port": free_port(),
+        "data_dir": str(tmp_path / "hub"),
+        **(hub or {}),
+    }
+    text = shipped().with_name(name).read_text(encoding="utf-8")
+    for key, value in keys.items():
+        line = f"{key} = {json.dumps(value)}"
+        text, found = re.subn(rf"(?m)^{key} = .*$", line, text, count=1)
+        if not found:
+            text = text.replace("[hub]\n", f"[hub]\n{line}\n", 1)
+    profile = tmp_path / "hub.toml"
+    profile.write_text(text, encoding="utf-8")
+    store = Store(tmp_path / "hub")
+    tokens = {name: pair_node(store, name) for name in pair}
+    store.close()
+    return profile, tokens
+
+
 class HubProcess:
     """``python -m loket.cli hub serve`` in the background, ready once it said where it
     listens; ``post()``, ``kill9()``, ``stop()``."""

@@ -1,12 +1,16 @@
 // Hall board: follows the hub's event stream and redraws the calls.
 // EventSource reconnects by itself and resends Last-Event-ID, so the hub
 // replays what we missed; nothing here polls. The queue counts are refetched
-// (once, debounced) only after an event that can change them.
+// (once, debounced) only after an event that can change them; after a call the
+// refetch is quick, because it also brings the call's clips for the voice.
 (function () {
   "use strict";
 
   var MAX_CALLS = 6;
   var STREAM = "/api/v1/stream";
+  var PAGE_MS = 8000;     // waiting tiles: one page this long, then the next
+  var CALL_REFRESH_MS = 30;
+  var QUEUE_REFRESH_MS = 400;
   var QUEUE_TYPES = {
     "ticket.issued": 1, "ticket.called": 1, "ticket.transferred": 1,
     "ticket.cancelled": 1, "ticket.skipped": 1, "ticket.done": 1,
@@ -18,9 +22,28 @@
   var t = data.t;
   var calls = view.calls.slice();
   var lastSeen = view.last_hseq;   // records up to here are already on the page
+  var heardThrough = view.last_hseq;  // calls up to here were made before we listened
   var epoch = view.hub_epoch;
   var refreshTimer = null;
+  var refreshAt = 0;
   var source = null;
+  var page = 0;
+  var pageTimer = null;
+
+  // The hub's clock, carried forward on the browser's monotonic clock.
+  var hubBase = (view.clock.hub_ms || Date.now()) - performance.now();
+  function hubNow() { return hubBase + performance.now(); }
+  function syncHub(ms) { if (ms) { hubBase = ms - performance.now(); } }
+
+  var speaker = null;
+  if (view.sound.enabled && window.LoketSpeaker) {
+    speaker = new window.LoketSpeaker({
+      clips: view.sound.clips,
+      maxAgeMs: view.sound.max_age_ms,
+      now: hubNow,
+      overlay: document.getElementById("sound-overlay")
+    });
+  }
 
   var conn = document.getElementById("conn");
   var connText = conn.querySelector(".conn-text");
@@ -39,17 +62,38 @@
     return node;
   }
 
-  function sized(node, label) {
-    // board.css shrinks a long label (SKT-014, SK-K1-12) to its column by its length.
-    node.setAttribute("data-chars", String(label.length));
-    return node;
+  // Shrink a one-line text until it fits its box: a prefix-mode label (B-K2-14) or a long
+  // mall name must never be cut off, on a 720p TV or a portrait screen.
+  function fit(node) {
+    node.style.fontSize = "";
+    if (node.scrollWidth <= node.clientWidth || !node.clientWidth) { return; }
+    var size = parseFloat(getComputedStyle(node).fontSize);
+    for (var i = 0; i < 8 && node.scrollWidth > node.clientWidth; i++) {
+      size = size * node.clientWidth / node.scrollWidth * 0.97;
+      node.style.fontSize = size + "px";
+    }
+  }
+
+  // A service name gets up to three lines on its tile; a longer one is set a little smaller,
+  // down to 70%, before the last resort of "...".
+  function fitLines(node) {
+    node.style.fontSize = "";
+    var size = parseFloat(getComputedStyle(node).fontSize);
+    var floor = size * 0.7;
+    while (node.scrollHeight > node.clientHeight + 1 && size > floor) {
+      size = Math.max(floor, size * 0.92);
+      node.style.fontSize = size + "px";
+    }
+  }
+
+  function fitAll() {
+    var nodes = document.querySelectorAll(".fit");
+    for (var i = 0; i < nodes.length; i++) { fit(nodes[i]); }
   }
 
   function drawCalls(flash) {
     var now = calls[0];
-    var number = document.getElementById("now-number");
-    number.textContent = now ? now.label : "\u2014";
-    sized(number, number.textContent);
+    document.getElementById("now-number").textContent = now ? now.label : "\u2014";
     var counter = document.getElementById("now-counter");
     counter.textContent = "";
     if (now) {
@@ -62,10 +106,11 @@
     list.textContent = "";
     calls.slice(1).forEach(function (c) {
       var li = el("li");
-      li.appendChild(sized(el("span", "call-number", c.label), c.label));
+      li.appendChild(el("span", "call-number fit", c.label));
       li.appendChild(el("span", "call-counter", t.counter + " " + c.number));
       list.appendChild(li);
     });
+    fitAll();
     if (flash) {
       var box = document.getElementById("now");
       box.classList.remove("flash");
@@ -80,11 +125,42 @@
     services.forEach(function (s) {
       var li = el("li");
       li.setAttribute("data-service", s.id);
+      li.appendChild(el("span", "q-letter", s.prefix));
       li.appendChild(el("span", "q-name", s.name));
       li.appendChild(el("span", "q-count", String(s.waiting)));
-      li.appendChild(el("span", "q-label", t.waiting));
       list.appendChild(li);
     });
+    paginate();
+  }
+
+  // Tiles that do not fit are shown a page at a time. How many fit is measured, not
+  // assumed: the same code serves 720p, 4K and portrait screens.
+  function paginate() {
+    var list = document.getElementById("queues");
+    var tiles = list.children;
+    var i;
+    list.classList.remove("paged");
+    for (i = 0; i < tiles.length; i++) { tiles[i].hidden = false; }
+    var bottom = list.getBoundingClientRect().bottom + 0.5;
+    var perPage = tiles.length;
+    for (i = 0; i < tiles.length; i++) {
+      if (tiles[i].getBoundingClientRect().bottom > bottom) {
+        perPage = Math.max(1, i);
+        break;
+      }
+    }
+    var pages = Math.max(1, Math.ceil(tiles.length / perPage));
+    page = page % pages;
+    list.classList.toggle("paged", pages > 1);
+    for (i = 0; i < tiles.length; i++) {
+      tiles[i].hidden = Math.floor(i / perPage) !== page;
+      if (!tiles[i].hidden) { fitLines(tiles[i].querySelector(".q-name")); }
+    }
+    document.getElementById("page-mark").textContent = pages > 1 ? (page + 1) + "/" + pages : "";
+    clearTimeout(pageTimer);
+    if (pages > 1) {
+      pageTimer = setTimeout(function () { page += 1; paginate(); }, PAGE_MS);
+    }
   }
 
   function labelOf(key) {
@@ -114,7 +190,7 @@
     calls.unshift({ hseq: hseq, ticket: ev.ticket, label: labelOf(ev.ticket),
                     counter: counter, number: counterNumber(counter) });
     calls = calls.slice(0, MAX_CALLS);
-    drawCalls(true);
+    drawCalls(true);  // the picture first; the voice follows when the clips come
   }
 
   function onLostCall(body) {
@@ -126,9 +202,24 @@
     if (calls.length !== before) { drawCalls(false); }
   }
 
-  function scheduleRefresh() {
-    if (refreshTimer !== null) { return; }
-    refreshTimer = setTimeout(refresh, 400);
+  // The hub's list of accepted calls with their clips; offer the ones not heard yet, in
+  // order. Whether each is said, collapsed or dropped as too old is the speaker's rule.
+  function speakNew(list) {
+    (list || []).forEach(function (call) {
+      if (typeof call.hseq !== "number" || call.hseq <= heardThrough) { return; }
+      heardThrough = call.hseq;
+      if (speaker) { speaker.offer(call); }
+    });
+  }
+
+  function scheduleRefresh(delay) {
+    var at = Date.now() + delay;
+    if (refreshTimer !== null) {
+      if (refreshAt <= at) { return; }
+      clearTimeout(refreshTimer);
+    }
+    refreshAt = at;
+    refreshTimer = setTimeout(refresh, delay);
   }
 
   function refresh() {
@@ -136,14 +227,17 @@
     fetch("/board/view.json" + location.search, { cache: "no-store" })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (v) {
+        if (v.hub_epoch === epoch && v.last_hseq < view.last_hseq) { return; }  // overtaken
         view = v;
         epoch = v.hub_epoch;
+        syncHub(v.clock.hub_ms);
         drawQueues(v.services);
         if (v.last_hseq >= lastSeen) {
           calls = v.calls.slice();
           lastSeen = v.last_hseq;
           drawCalls(false);
         }
+        speakNew(v.speak);
       })
       .catch(function () { /* the next event or reconnect will try again */ });
   }
@@ -159,22 +253,26 @@
         ev.ticket.indexOf("/") >= 0) { return; }
     if (ev.type === "ticket.called" || ev.type === "ticket.recalled") {
       onCall(ev, rec.hseq);
+      scheduleRefresh(CALL_REFRESH_MS);
     } else if (ev.type === "call.superseded" || ev.type === "call.retracted") {
       onLostCall(ev.body || {});
     }
-    if (QUEUE_TYPES[ev.type]) { scheduleRefresh(); }
+    if (QUEUE_TYPES[ev.type]) { scheduleRefresh(QUEUE_REFRESH_MS); }
   }
 
   function onHello(msg) {
     var hello;
     try { hello = JSON.parse(msg.data); } catch (e) { return; }
     setConn("online");
-    // A restored hub starts a new history: our hseq bookmark means nothing there.
+    syncHub(hello.hub_ms);
+    // A restored hub starts a new history: our hseq bookmark means nothing there, and
+    // what it replays was on the board before, not news to read out.
     if (hello.hub_epoch && hello.hub_epoch !== epoch) {
       lastSeen = -1;
+      heardThrough = hello.last_hseq || 0;
       epoch = hello.hub_epoch;
     }
-    scheduleRefresh();
+    scheduleRefresh(QUEUE_REFRESH_MS);
   }
 
   function connect() {
@@ -195,14 +293,26 @@
     };
   }
 
+  // The hub's time in the MPP's timezone, whatever the TV's own clock and zone say.
   function tick() {
-    var d = new Date();
+    var offset = view.clock.utc_offset_min || 0;
+    var local = new Date(hubNow() + offset * 60000);
     function two(n) { return (n < 10 ? "0" : "") + n; }
-    document.getElementById("clock").textContent = two(d.getHours()) + ":" + two(d.getMinutes());
-    setTimeout(tick, (60 - d.getSeconds()) * 1000);
+    document.getElementById("clock").textContent =
+      two(local.getUTCHours()) + ":" + two(local.getUTCMinutes());
+    setTimeout(tick, 60000 - local.getUTCSeconds() * 1000 - local.getUTCMilliseconds() + 50);
   }
 
+  window.addEventListener("resize", function () { fitAll(); paginate(); });
+  // For a technician at the console (and the screen tests): the speaker, the hub's time,
+  // and a way to look at each page of tiles without waiting for it.
+  window.LoketBoard = {
+    speaker: speaker,
+    hubNow: hubNow,
+    showPage: function (n) { page = n; paginate(); }
+  };
   drawCalls(false);
+  paginate();
   tick();
   if (window.EventSource) { connect(); } else { setConn("offline"); }
 })();

@@ -38,9 +38,12 @@ class ConsoleAnnouncer:
         self.inner = inner
         self.tag = _tag("sound", label)
 
-    def announce(self, clips: list[str]) -> None:
-        self.inner.announce(clips)
-        print(f"{self.tag} {' '.join(clips)}", flush=True)
+    def announce(self, clips: list[str], *, age_ms: int = 0, label: str | None = None) -> Any:
+        outcome = self.inner.announce(clips, age_ms=age_ms, label=label)
+        # Only what the hall will hear: a collapsed repeat or a stale call says nothing.
+        if outcome == "queued":
+            print(f"{self.tag} {' '.join(clips)}", flush=True)
+        return outcome
 
     def close(self) -> None:
         self.inner.close()

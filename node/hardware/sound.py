@@ -2,8 +2,9 @@
 
 An announcement is a list of clip names (``core.announce.call_clips``); each name is the
 file ``<clips_dir>/<lang>/<name>.wav``. ``announce`` only enqueues: the caller (the display
-update) never waits for audio. One worker thread plays announcements one at a time, and a
-call that is already waiting in the queue is not queued twice (a double-pressed RECALL).
+update) never waits for audio. One worker thread plays announcements one at a time; what
+waits, collapses or is dropped as too old is decided by the hall's one scheduling rule,
+``core.announce_queue`` (the browser board follows the same rule).
 
 Why one concatenated buffer: ``Channel.queue`` holds a single pending sound, so chaining
 clips through it leaves audible gaps or drops clips; the clips' raw samples joined into one
@@ -12,16 +13,20 @@ clips through it leaves audible gaps or drops clips; the clips' raw samples join
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from collections import deque
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from core.announce import all_clip_names
+from core.announce_queue import DEFAULT_MAX_AGE_S, Announcement, AnnounceQueue, Outcome
 from node.hardware.errors import HardwareError, missing_driver
 from node.hardware.settings import setting
+
+log = logging.getLogger(__name__)
 
 BACKENDS = ("pygame", "fake")
 DEFAULT_CLIPS_DIR = Path(__file__).resolve().parents[2] / "sounds"
@@ -29,42 +34,86 @@ DEFAULT_CLIPS_DIR = Path(__file__).resolve().parents[2] / "sounds"
 
 @runtime_checkable
 class Announcer(Protocol):
-    """Plays announcements in order, never overlapping; ``announce`` returns at once."""
+    """Plays announcements in order, never overlapping; ``announce`` returns at once.
 
-    def announce(self, clips: list[str]) -> None: ...
+    ``age_ms`` is how old the call already is (from the hub record), ``label`` names it in
+    the log line written when it is dropped as too old.
+    """
+
+    def announce(
+        self, clips: list[str], *, age_ms: int = 0, label: str | None = None
+    ) -> Outcome: ...
 
     def close(self) -> None: ...
 
 
+def monotonic_ms() -> int:
+    return int(time.monotonic() * 1000)
+
+
+def _queue(max_age_s: float) -> AnnounceQueue:
+    return AnnounceQueue(int(round(float(max_age_s) * 1000)))
+
+
+def log_dropped(items: Iterable[Announcement], now_ms: int, max_age_ms: int) -> None:
+    """Say in the log which calls the hall will not hear, and why (stale rule)."""
+    for item in items:
+        log.warning(
+            "not announcing %s: the call is %.0f s old, over the %.0f s limit",
+            item.describe(),
+            item.age_ms(now_ms) / 1000,
+            max_age_ms / 1000,
+        )
+
+
 class FakeAnnouncer:
-    """Shipped fake: records each announcement in ``.played`` (collapsing pending repeats).
+    """Shipped fake: records each announcement in ``.played``, the stale ones in ``.dropped``.
 
     It "plays" synchronously, so nothing is ever pending unless ``hold()`` is used: between
-    ``hold()`` and ``release()`` calls queue up (and collapse) like on the real backend.
+    ``hold()`` and ``release()`` calls queue up, collapse and age like on the real backend
+    (``clock``: milliseconds, monotonic; tests pass a FakeClock's ``mono_ms``).
     """
 
-    def __init__(self, lang: str = "id") -> None:
+    def __init__(
+        self,
+        lang: str = "id",
+        *,
+        max_age_s: float = DEFAULT_MAX_AGE_S,
+        clock: Callable[[], int] | None = None,
+    ) -> None:
         self.lang = lang
         self.played: list[list[str]] = []
+        self.dropped: list[list[str]] = []
         self.closed = False
-        self._pending: deque[tuple[str, ...]] = deque()
+        self._queue = _queue(max_age_s)
+        self._clock = clock or monotonic_ms
         self._held = False
 
-    def announce(self, clips: list[str]) -> None:
-        call = tuple(clips)
-        if call in self._pending:
-            return
-        self._pending.append(call)
+    def announce(self, clips: list[str], *, age_ms: int = 0, label: str | None = None) -> Outcome:
+        now = self._clock()
+        outcome, item = self._queue.offer(clips, now - age_ms, now, label or "")
+        if outcome is Outcome.STALE:
+            self._drop([item], now)
         if not self._held:
             self.release()
+        return outcome
 
     def hold(self) -> None:
         self._held = True
 
     def release(self) -> None:
         self._held = False
-        while self._pending:
-            self.played.append(list(self._pending.popleft()))
+        while True:
+            now = self._clock()
+            item, dropped = self._queue.take(now)
+            self._drop(dropped, now)
+            if item is None:
+                return
+            self.played.append(list(item.clips))
+
+    def _drop(self, items: list[Announcement], now: int) -> None:
+        log_dropped(items, now, self._queue.max_age_ms)
+        self.dropped += [list(i.clips) for i in items]
 
     def close(self) -> None:
         self.closed = True
@@ -81,7 +130,9 @@ class PygameAnnouncer:
 
     ``names`` defaults to every clip ``core.announce`` can ask for in ``lang``; tests pass a
     few short synthetic clips instead. ``device`` is an SDL audio device name (ALSA), None for
-    the default. ``.history`` lists the announcements whose playback finished, in order.
+    the default. ``.history`` lists the announcements whose playback finished, in order,
+    ``.dropped`` the ones not played because they were older than ``max_age_s``; ``clock``
+    (monotonic milliseconds) is what their age is measured on.
     """
 
     def __init__(
@@ -93,6 +144,8 @@ class PygameAnnouncer:
         names: Iterable[str] | None = None,
         frequency: int = 22050,
         buffer: int = 2048,
+        max_age_s: float = DEFAULT_MAX_AGE_S,
+        clock: Callable[[], int] | None = None,
     ) -> None:
         names = list(all_clip_names(lang) if names is None else names)
         folder = Path(clips_dir) / lang
@@ -133,7 +186,9 @@ class PygameAnnouncer:
             raise HardwareError(f"cannot load a sound clip from {folder}: {exc}") from exc
         self.lang = lang
         self.history: list[list[str]] = []
-        self._pending: deque[tuple[str, ...]] = deque()
+        self.dropped: list[list[str]] = []
+        self._queue = _queue(max_age_s)
+        self._clock = clock or monotonic_ms
         self._cond = threading.Condition()
         self._busy = False
         self._stop = False
@@ -147,35 +202,52 @@ class PygameAnnouncer:
             raise ValueError(f"unknown sound clip(s): {', '.join(unknown)}")
         return b"".join(self._raw[c] for c in clips)
 
-    def announce(self, clips: list[str]) -> None:
+    def announce(self, clips: list[str], *, age_ms: int = 0, label: str | None = None) -> Outcome:
         self.buffer_for(clips)  # reject unknown names now, in the caller's thread
-        call = tuple(clips)
         with self._cond:
             if self._stop:
                 raise HardwareError("announcer is closed")
-            if call not in self._pending:  # a repeat of a waiting call adds nothing
-                self._pending.append(call)
+            now = self._clock()
+            outcome, item = self._queue.offer(clips, now - age_ms, now, label or "")
+            if outcome is Outcome.STALE:
+                self._drop([item], now)
+            else:
                 self._cond.notify_all()
+            return outcome
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until nothing is pending or playing (for shutdown and tests)."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+            return self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
+
+    @property
+    def pending(self) -> int:
+        """How many announcements wait behind the one playing (benchmarks, status)."""
+        with self._cond:
+            return len(self._queue)
+
+    def _drop(self, items: list[Announcement], now: int) -> None:
+        log_dropped(items, now, self._queue.max_age_ms)
+        self.dropped += [list(i.clips) for i in items]
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._pending or self._stop)
+                self._cond.wait_for(lambda: len(self._queue) or self._stop)
                 if self._stop:
                     return
-                call = self._pending.popleft()
+                now = self._clock()
+                item, dropped = self._queue.take(now)
+                self._drop(dropped, now)
+                if item is None:
+                    self._cond.notify_all()  # wait_idle: the stale ones are gone
+                    continue
+                call = item.clips
                 self._busy = True
             try:
                 self._play(call)
             except Exception:  # noqa: BLE001 - one bad playback must not kill the hall's audio
-                import logging
-
-                logging.getLogger(__name__).exception("announcement %s failed", call)
+                log.exception("announcement %s failed", item.describe())
             with self._cond:
                 self.history.append(list(call))
                 self._busy = False
@@ -203,11 +275,13 @@ class PygameAnnouncer:
 
 def make_announcer(section: Any) -> Announcer:
     """Build the announcer chosen by the ``[sound]`` section: ``backend`` (pygame|fake),
-    ``lang`` (id|en), ``clips_dir`` (default: the repo's ``sounds/``), ``device``, ``buffer``."""
+    ``lang`` (id|en), ``max_age_s`` (calls older than this are not said), ``clips_dir``
+    (default: the repo's ``sounds/``), ``device``, ``buffer``."""
     backend = setting(section, "backend", "fake")
     lang = setting(section, "lang", "id")
+    max_age_s = setting(section, "max_age_s", None) or DEFAULT_MAX_AGE_S
     if backend == "fake":
-        return FakeAnnouncer(lang)
+        return FakeAnnouncer(lang, max_age_s=max_age_s)
     if backend == "pygame":
         clips_dir = setting(section, "clips_dir", None) or DEFAULT_CLIPS_DIR
         return PygameAnnouncer(
@@ -215,5 +289,6 @@ def make_announcer(section: Any) -> Announcer:
             lang,
             device=setting(section, "device", None),
             buffer=int(setting(section, "buffer", 2048)),  # 2048-4096 avoids underruns on a Pi
+            max_age_s=max_age_s,
         )
     raise HardwareError(f"unknown sound backend {backend!r}; expected one of {BACKENDS}")

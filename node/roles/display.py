@@ -7,16 +7,19 @@ plays one at a time from its own worker, so the picture never waits for the audi
 
 Only calls the fold accepted are announced (a call that lost to another counter is not), and
 nothing older than what was on the board when this node started: a fresh replica pulling the
-whole day must not read out every call since the morning.
+whole day must not read out every call since the morning. Each call goes to the announcer with
+its age (this node's best time minus the hub record's time of the call), so the hall's
+scheduling rule (``core.announce_queue``) drops what a catch-up after an outage brings late.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from core.announce import call_clips
 from core.model import TicketStatus
-from node.roles.base import Context, Role, config_value
+from node.roles.base import Context, Role, config_value, dict_items
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ class DisplayRole(Role):
             # stood at this pull is history, not news.
             self.floor = self.ctx.sync.hub_last_hseq or max(r["hseq"] for r in records)
         state = self.ctx.view.state()
-        to_speak: list[tuple[str, int]] = []
+        to_speak: list[tuple[str, int, int]] = []  # label, counter number, call time
         # The hub appends a losing call and its call.superseded in one commit, so both
         # arrive in the same batch.
         lost = {
@@ -84,15 +87,20 @@ class DisplayRole(Role):
             )
             del self.calls[RECENT:]
             if rec["hseq"] > (self.floor or 0):
-                to_speak.append((ticket.label, number))
+                to_speak.append((ticket.label, number, rec.get("est_ms") or rec.get("recv_ms")))
         if records:
             self.floor = max(self.floor or 0, max(r["hseq"] for r in records))
         self.render(state)  # the picture first ...
         announcer = self.ctx.devices.announcer
-        for label, number in to_speak:  # ... then the voice, queued, one at a time
+        now = self.ctx.outbox.now_ms()
+        for label, number, at_ms in to_speak:  # ... then the voice, queued, one at a time
             if announcer is not None:
                 try:
-                    announcer.announce(call_clips(label, number, self.lang))
+                    announcer.announce(
+                        call_clips(label, number, self.lang),
+                        age_ms=max(0, now - at_ms) if at_ms else 0,
+                        label=f"{label} -> loket {number}",
+                    )
                     self.announced += 1
                 except Exception:
                     log.exception("announcing %s failed", label)
@@ -104,22 +112,17 @@ class DisplayRole(Role):
             return
         state = state or self.ctx.view.state()
         recent = [{"label": c["label"], "counter": c["counter_number"]} for c in self.calls]
-        waiting = []
-        for service, tickets in sorted(state.snapshot()["waiting"].items()):
-            info = self.ctx.service_info(service)
-            waiting.append(
-                {
-                    "service": service,
-                    "prefix": info.get("prefix") or service,  # what the tickets show
-                    "name": info.get("name") or service,
-                    "count": len(tickets),
-                }
-            )
+        now_ms = self.ctx.outbox.now_ms()
+        tz = self.ctx.timezone()
+        local = datetime.fromtimestamp(now_ms / 1000, tz)
         view = {
             "title": self.ctx.mpp_name(),
+            "clock": local.strftime("%H:%M"),
+            "clock_ms": now_ms,
+            "utc_offset_min": int(local.utcoffset().total_seconds() // 60),
             "now": recent[0] if recent else None,
             "recent": recent,
-            "waiting": waiting,
+            "waiting": self.waiting(state),
             "offline": self.ctx.sync.online is False,
             "lang": self.lang,
         }
@@ -128,5 +131,32 @@ class DisplayRole(Role):
         except Exception:
             log.exception("screen render failed")
 
+    def waiting(self, state) -> list[dict]:
+        """The waiting count of every service, in the hub's order, letter first.
+
+        Counted over the replica's whole fold, not "today" by this Pi's clock: a display
+        node's clock may run a day off while the tickets are the hub's.
+        """
+        counts = {service: len(tickets) for service, tickets in state.snapshot()["waiting"].items()}
+        known = [s["id"] for s in dict_items(self.ctx.hub_info.get("config", {}).get("services"))]
+        order = known + sorted(set(counts) - set(known))
+        out = []
+        for service in order:
+            info = self.ctx.service_info(service)
+            out.append(
+                {
+                    "service": service,
+                    "letter": info.get("prefix") or service,
+                    "name": info.get("name") or service,
+                    "count": counts.get(service, 0),
+                }
+            )
+        return out
+
     def status(self) -> dict:
-        return {"announced": self.announced, "showing": self.calls[:1]}
+        dropped = getattr(self.ctx.devices.announcer, "dropped", None)
+        return {
+            "announced": self.announced,
+            "announce_dropped": len(dropped) if dropped is not None else None,
+            "showing": self.calls[:1],
+        }

@@ -35,6 +35,7 @@ def test_percentile_interpolates_and_handles_empty() -> None:
         ("write_amp", {"hub", "journal", "tinydb_baseline", "side_by_side"}),
         ("catchup", {"catch_up", "push"}),
         ("footprint", {"hub_rss_after_events_mb", "hub_startup_empty_s", "nodes"}),
+        ("hall", {"first_sample", "burst", "max_age_s"}),
     ],
 )
 def test_benchmark_smoke(name: str, keys: set[str]) -> None:
@@ -53,3 +54,16 @@ def test_cli_prints_json_with_machine(capsys: pytest.CaptureFixture[str]) -> Non
         doc["machine"]
     )
     assert "write_amp" in doc["benchmarks"] and "_tally" in doc["targets"]
+
+
+def test_hall_burst_simulation_follows_the_rule() -> None:
+    from bench.hall import simulate
+
+    calls = [(0.0, ["a"]), (0.1, ["b"]), (0.2, ["c"]), (20.0, ["a"])]
+    durations = {"a": 5.0, "b": 5.0, "c": 5.0}
+    limited = simulate(calls, durations, 6)
+    # a at 0; b at 5 (4.9 s old); c's turn at 10 (9.8 s old): dropped; a again at 20.
+    assert (limited["said"], limited["dropped"], limited["max_lag_s"]) == (3, 1, 4.9)
+    assert limited["drained_s"] == 25.0
+    free = simulate(calls, durations, None)
+    assert [free[k] for k in ("said", "dropped", "max_lag_s", "drained_s")] == [4, 0, 9.8, 25.0]

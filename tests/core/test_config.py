@@ -531,3 +531,12 @@ def test_sound_clips_dir_must_exist_and_is_made_absolute(tmp_path, monkeypatch):
     assert load_node_config(write(tmp_path, text)).sound.get("clips_dir") == tmp_path / "clips"
     missing = text.replace('"clips"', '"nowhere"')
     assert "is not a folder" in node_problems(tmp_path, missing)["sound.clips_dir"]
+
+
+def test_sound_max_age_is_seconds_in_a_sane_range(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ok = COUNTER_NODE.replace('backend = "fake"', 'backend = "fake"\nmax_age_s = 45')
+    assert load_node_config(write(tmp_path, ok)).sound.get("max_age_s") == 45
+    for bad, why in (("2", "from 5 to 3600"), ('"soon"', "wrong type")):
+        text = COUNTER_NODE.replace('backend = "fake"', f'backend = "fake"\nmax_age_s = {bad}')
+        assert why in node_problems(tmp_path, text)["sound.max_age_s"]

@@ -128,3 +128,60 @@ def test_after_a_hub_restore_the_replayed_log_is_not_announced_again(hub, make_n
     c2.step()
     assert hall.ctx.devices.announcer.played == [call_clips(labels[0], 2)]
     assert hall.ctx.sync.replica.hub_epoch == hub.authority.epoch
+
+
+def test_calls_the_hall_hears_late_after_its_own_outage_are_shown_not_said(
+    hub, hub_clock, make_node, caplog
+):
+    labels = kiosk_with(make_node, 2)
+    hall = make_node("D1", "display")
+    c2, c3 = make_node("C2", "counter"), make_node("C3", "counter")
+    c2.step()
+    c3.step()
+    hall.step()
+    hall.transport.down = True  # the hall's cable is out; the counters keep calling
+    c2.press("next")
+    c2.step()
+    hub_clock.advance(120_000)
+    hall.clock.advance(120_000)
+    c3.press("next")
+    c3.step()
+    hall.transport.down = False
+    hall.step()
+    announcer = hall.ctx.devices.announcer
+    # Two minutes late is past the limit: the hall would only confuse people with it.
+    assert announcer.played == [call_clips(labels[1], 3)]
+    assert announcer.dropped == [call_clips(labels[0], 2)]
+    frame = hall.ctx.devices.screen.last
+    assert [c["label"] for c in frame["recent"][:2]] == [labels[1], labels[0]]
+    assert any(f"{labels[0]} -> loket 2" in r.getMessage() for r in caplog.records)
+    assert hall.status()["announce_dropped"] == 1
+
+
+def test_the_board_clock_is_the_mpp_time_and_tiles_lead_with_the_letter(hub, make_node):
+    kiosk_with(make_node, 3)
+    hall = make_node("D1", "display")
+    hall.step()
+    frame = hall.ctx.devices.screen.last
+    # T0 is 09:00 in Jakarta whatever timezone the Pi itself is set to.
+    assert frame["clock"] == "09:00" and frame["utc_offset_min"] == 420
+    assert 0 <= frame["clock_ms"] - 1_795_831_200_000 < 60_000  # the ticking base: hub time
+    assert frame["waiting"] == [
+        {"service": "A", "letter": "A", "name": "KTP Elektronik", "count": 0},
+        {"service": "B", "letter": "B", "name": "BPJS", "count": 3},
+    ]
+
+
+def test_a_node_profile_without_mpp_takes_name_and_timezone_from_the_hub(hub, make_node):
+    from dataclasses import replace
+
+    # A mall in WITA; the node's own profile (like a real one) says nothing about the mall.
+    hub.config = replace(hub.config, mpp=replace(hub.config.mpp, timezone="Asia/Makassar"))
+    hub.restart()
+    hall = make_node("D1", "display")
+    del hall.ctx.config.mpp
+    hall.step()
+    hall.role.render()
+    frame = hall.ctx.devices.screen.last
+    assert frame["title"] == "MPP Uji"
+    assert (frame["clock"], frame["utc_offset_min"]) == ("10:00", 480)  # 09:00 WIB

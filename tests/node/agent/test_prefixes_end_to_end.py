@@ -207,7 +207,7 @@ def spoken(nodes, label: str, counter: int) -> None:
 def on_board(hub, label: str) -> None:
     client = hub.app.test_client()
     html = client.get("/board").get_data(as_text=True)
-    assert f'data-chars="{len(label)}" id="now-number">{label}<' in html
+    assert f'id="now-number">{label}<' in html
     view = client.get("/board/view.json").get_json()
     assert view["calls"][0]["label"] == label
 
@@ -231,7 +231,7 @@ def test_online_sk_014_and_a2_014_reach_paper_leds_voice_and_board(hub, mall_nod
 
     nodes["D1"].step()  # the hall screen's waiting tiles name the prefix the tickets carry
     tiles = nodes["D1"].ctx.devices.screen.last["waiting"]
-    assert {(t["service"], t["prefix"], t["count"]) for t in tiles} == {
+    assert {(t["service"], t["letter"], t["count"]) for t in tiles} == {
         ("SK", "SK", 1), ("akta", "A2", 2)
     }  # fmt: skip
 

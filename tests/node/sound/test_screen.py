@@ -76,7 +76,7 @@ def test_board_frame_shows_the_called_number(screen: PygameScreen, tmp_path: Pat
 @pytest.mark.parametrize("label", ["SK-014", "SKT-K12-104"])
 def test_a_long_prefix_stays_inside_the_now_box(screen, tmp_path: Path, label: str) -> None:
     view = {**VIEW, "now": {"label": label, "counter": 15}}
-    view["waiting"] = [{"service": "skck", "prefix": "SK", "name": "SKCK", "count": 3}]
+    view["waiting"] = [{"service": "skck", "letter": "SK", "name": "SKCK", "count": 3}]
     screen.render(view)
     image = saved_frame(screen, tmp_path / "long.png")
     number = screen.regions["number"]
@@ -129,3 +129,111 @@ def test_fake_screen_records_frames() -> None:
 def test_unknown_backend_is_an_error_not_a_fake() -> None:
     with pytest.raises(HardwareError, match="unknown screen backend 'tk'"):
         make_screen({"backend": "tk"})
+
+
+# -- every screen shape, 30 services, the clock ---------------------------------------------
+
+SIZES = [(1080, 1920), (1366, 768), (1280, 720), (1920, 1080), (3840, 2160)]
+FULL = {
+    **VIEW,
+    "title": "Mal Pelayanan Publik Kabupaten Belitung Timur dan Sekitarnya",
+    "now": {"label": "B-K2-14", "counter": 25},  # the longest label shape (prefix mode)
+    "recent": [{"label": f"{c}-1{i:02d}", "counter": 20 + i} for i, c in enumerate("ABCDEF")],
+    "waiting": [
+        {
+            "service": f"S{i}",
+            "letter": chr(65 + i) if i < 26 else "Z" + chr(65 + i - 26),
+            "name": f"Layanan Perizinan dan Pendaftaran Nomor {i}",
+            "count": 100 + i,
+        }
+        for i in range(30)
+    ],
+    "offline": True,
+}
+
+
+@pytest.fixture
+def fonts():
+    import pygame
+
+    from node.hardware.screen import Fonts
+
+    pygame.font.init()
+    yield Fonts(pygame)
+    pygame.font.quit()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_every_screen_shape_fits_30_services_a_page_at_a_time(size, fonts, tmp_path) -> None:
+    import pygame
+
+    from node.hardware.screen import LETTER, draw_board, layout
+
+    surface = pygame.Surface(size)
+    whole = surface.get_rect()
+    per_page = layout(*size).per_page
+    pages = -(-30 // per_page)
+    assert per_page >= 8  # a page stays useful; more than three pages would be a long wait
+    seen = []
+    for page in range(pages):
+        regions = draw_board(surface, FULL, fonts, page)
+        for name in ("now", "number", "recent", "waiting", "clock", "offline", "page_mark"):
+            assert whole.contains(regions[name]), (name, regions[name])
+        assert regions["now"].contains(regions["number"])
+        assert regions["page"] == (page, pages)
+        tiles = regions["tiles"]
+        assert 0 < len(tiles) <= per_page
+        for tile in tiles:
+            assert regions["waiting"].contains(tile)
+            # The letter leads each tile, in its own colour, big enough to read.
+            lead = tile.copy()
+            lead.w = tile.w // 3
+            assert count_color(surface, lead, LETTER) > 20
+        assert all(not a.colliderect(b) for a in tiles for b in tiles if a is not b)
+        seen += [t.topleft for t in tiles]
+    assert len(seen) == 30  # the pages cover every service once
+    pygame.image.save(surface, str(tmp_path / f"board-{size[0]}x{size[1]}.png"))
+
+
+def test_the_clock_ticks_and_the_pages_turn_on_their_own(monkeypatch, tmp_path) -> None:
+    import pygame
+
+    from node.hardware.screen import PAGE_S
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    now = [1000.0]
+    s = PygameScreen(fullscreen=False, size=(1280, 720), clock=lambda: now[0])
+    try:
+        # 2026-11-28 02:15:30 UTC = 09:15 in Jakarta (UTC+7): the hub's time, not the Pi's.
+        s.render({**FULL, "clock": "", "clock_ms": 1_795_832_130_000, "utc_offset_min": 420})
+        assert s.wait_drawn(timeout=30)
+        first = pygame.image.tostring(s.surface.subsurface(s.regions["clock"]), "RGB")
+        drawn = s.frames_drawn
+        now[0] += 31  # 09:16 now; the node sent nothing new
+        deadline = 100
+        while s.frames_drawn == drawn and deadline:
+            deadline -= 1
+            import time
+
+            time.sleep(0.05)
+        assert s.frames_drawn > drawn, "the clock did not move by itself"
+        second = pygame.image.tostring(s.surface.subsurface(s.regions["clock"]), "RGB")
+        assert first != second
+        page = s.regions["page"][0]
+        now[0] += PAGE_S
+        while s.regions["page"][0] == page and deadline:
+            deadline -= 1
+            time.sleep(0.05)
+        assert s.regions["page"][0] == (page + 1) % s.regions["page"][1]
+    finally:
+        s.close()
+
+
+def test_clock_text_is_the_hub_time_in_the_mpp_timezone() -> None:
+    from node.hardware.screen import clock_text
+
+    view = {"clock_ms": 1_795_832_130_000, "utc_offset_min": 420}
+    assert clock_text(view) == "09:15"
+    assert clock_text(view, 30_000) == "09:16"
+    assert clock_text({**view, "utc_offset_min": 540}) == "11:15"  # WIT (Jayapura)
+    assert clock_text({"clock": "07:00"}) == "07:00" and clock_text({}) == ""

@@ -152,3 +152,115 @@ def test_fake_announcer_records_and_collapses_pending_repeats() -> None:
 def test_unknown_backend_is_an_error_not_a_fake() -> None:
     with pytest.raises(HardwareError, match="unknown sound backend 'alsa'"):
         make_announcer({"backend": "alsa"})
+
+
+# -- the hall's scheduling rule on the real backend (core.announce_queue) ------------------
+
+
+@pytest.fixture
+def realtime_disk_audio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The disk driver at its default pace (one buffer per buffer's duration): playing
+    takes as long as on a loudspeaker, so calls really queue up behind a long one."""
+    out = tmp_path / "speaker.raw"
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    monkeypatch.delenv("SDL_DISKAUDIODELAY", raising=False)
+    return out
+
+
+class ManualClock:
+    """Monotonic milliseconds that move only when the test says so."""
+
+    def __init__(self) -> None:
+        self.ms = 0
+
+    def __call__(self) -> int:
+        return self.ms
+
+
+def playing_now(an: PygameAnnouncer) -> None:
+    """Wait until the worker took the first call off the queue (it is being played)."""
+    for _ in range(500):
+        if an.pending == 0:
+            return
+        import time
+
+        time.sleep(0.002)
+    raise AssertionError("the announcer never started playing")
+
+
+def occurrences(data: bytes, needle: bytes) -> int:
+    count, start = 0, 0
+    while (i := data.find(needle, start)) >= 0:
+        count, start = count + 1, i + len(needle)
+    return count
+
+
+def test_on_disk_a_repeated_pending_call_is_heard_once_and_a_recall_again(
+    realtime_disk_audio: Path, tmp_path: Path, clips: dict[str, bytes]
+) -> None:
+    an = PygameAnnouncer(tmp_path / "clips", "id", names=list(clips))
+    try:
+        an.announce(["long"])  # two seconds at the loudspeaker's pace
+        playing_now(an)
+        outcomes = [an.announce(["chime", "satu"]) for _ in range(3)]  # RECALL x3 meanwhile
+        an.announce(["chime", "dua"])
+        assert outcomes == ["queued", "collapsed", "collapsed"]
+        assert an.wait_idle(timeout=30)
+        an.announce(["chime", "satu"])  # said already: a recall is heard again
+        assert an.wait_idle(timeout=30)
+    finally:
+        an.close()
+    speaker = realtime_disk_audio.read_bytes()
+    satu, dua = an.buffer_for(["chime", "satu"]), an.buffer_for(["chime", "dua"])
+    assert occurrences(speaker, satu) == 2 and occurrences(speaker, dua) == 1
+    first_satu = speaker.find(satu)
+    assert speaker.find(clips["long"]) < first_satu < speaker.find(dua) < speaker.rfind(satu)
+    assert an.history == [["long"], ["chime", "satu"], ["chime", "dua"], ["chime", "satu"]]
+
+
+def test_on_disk_a_call_too_old_is_never_heard_and_the_log_says_so(
+    realtime_disk_audio: Path,
+    tmp_path: Path,
+    clips: dict[str, bytes],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = ManualClock()
+    an = PygameAnnouncer(tmp_path / "clips", "id", names=list(clips), max_age_s=60, clock=clock)
+    try:
+        an.announce(["long"])
+        playing_now(an)
+        # Waits behind "long"; by its turn the hall's clock says a minute and more went by.
+        assert an.announce(["chime", "satu"], label="A-001 -> loket 1") == "queued"
+        clock.ms = 61_000
+        assert an.announce(["chime", "dua"], label="B-002 -> loket 2") == "queued"  # fresh
+        # Already 90 s old when it arrives (a counter's offline call pushed late).
+        assert an.announce(["dua", "satu"], age_ms=90_000, label="C-021 -> loket 3") == "stale"
+        assert an.wait_idle(timeout=30)
+    finally:
+        an.close()
+    speaker = realtime_disk_audio.read_bytes()
+    assert an.buffer_for(["chime", "dua"]) in speaker
+    assert an.buffer_for(["chime", "satu"]) not in speaker
+    assert an.buffer_for(["dua", "satu"]) not in speaker
+    assert an.history == [["long"], ["chime", "dua"]]
+    assert an.dropped == [["dua", "satu"], ["chime", "satu"]]
+    said = [r.getMessage() for r in caplog.records if r.name == "node.hardware.sound"]
+    assert any("C-021 -> loket 3" in m and "90 s old" in m and "60 s limit" in m for m in said)
+    assert any("A-001 -> loket 1" in m and "61 s old" in m for m in said)
+
+
+def test_fake_announcer_drops_stale_calls_like_the_real_one() -> None:
+    configured = make_announcer({"backend": "fake", "max_age_s": 30})
+    assert configured.announce(["satu"], age_ms=31_000) == "stale"
+    assert configured.announce(["dua"], age_ms=29_000) == "queued"
+    assert configured.played == [["dua"]] and configured.dropped == [["satu"]]
+    clock = ManualClock()
+    fake = FakeAnnouncer(max_age_s=30, clock=clock)
+    fake.hold()
+    fake.announce(["chime", "satu"])
+    clock.ms = 20_000
+    fake.announce(["chime", "dua"])
+    clock.ms = 31_000
+    fake.release()
+    assert fake.played == [["chime", "dua"]] and fake.dropped == [["chime", "satu"]]
