@@ -57,7 +57,7 @@ class Catalogue:
     empty): a node that starts from a cached catalogue skips log records it already holds.
     """
 
-    __slots__ = ("_live", "_retired", "hseq")
+    __slots__ = ("_live", "_retired", "hseq", "_dict")
 
     def __init__(
         self,
@@ -68,6 +68,7 @@ class Catalogue:
         self._live = {k: MappingProxyType(dict((live or {}).get(k, {}))) for k in KINDS}
         self._retired = {k: MappingProxyType(dict((retired or {}).get(k, {}))) for k in KINDS}
         self.hseq = hseq
+        self._dict: dict[str, Any] | None = None
 
     # -- read-only views ----------------------------------------------------------------------
 
@@ -198,6 +199,7 @@ class Catalogue:
     def _make(cls, live: Mapping, retired: Mapping, hseq: int) -> Catalogue:
         new = cls.__new__(cls)
         new._live, new._retired, new.hseq = dict(live), dict(retired), hseq
+        new._dict = None
         return new
 
     # -- JSON ------------------------------------------------------------------------------
@@ -213,7 +215,10 @@ class Catalogue:
 
         The form ``GET /api/v1/state`` carries, ``export-profile`` writes as TOML and
         :func:`validate` checks (holidays are named by their date, the mall has no id).
+        Made once per catalogue (every snapshot carries it): treat it as read-only.
         """
+        if self._dict is not None:
+            return self._dict
         out: dict[str, Any] = {}
         if self.mpp is not None:
             out["mpp"] = to_value(self.mpp)
@@ -223,6 +228,7 @@ class Catalogue:
                 value = to_value(entity)
                 rows.append(value if kind == "holiday" else {"id": entity_id, **value})
             out[table] = rows
+        self._dict = out
         return out
 
     @classmethod

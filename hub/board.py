@@ -65,7 +65,7 @@ def board_view(only: set[str] | None = None) -> dict[str, Any]:
     ]
     counters = {
         cid: {"number": ui.field(c, "number"), "name": ui.field(c, "name", cid)}
-        for cid, c in ui.counters().items()
+        for cid, c in ui.counters(retired=True).items()  # a call may be by one retired since
     }
     return {
         "mpp": ui.mpp_name(),
