@@ -176,11 +176,17 @@ def _hours(value: Any) -> Hours | None:
 def _priority(value: Any) -> Priority:
     value = value or {}
     cats = tuple(
-        PriorityCategory(c["id"], MappingProxyType(dict(c["name"])))
+        PriorityCategory(c["id"], MappingProxyType(_by_lang(c["name"])))
         for c in value.get("categories") or ()
     )
     rule = value.get("rule") or {}
     return Priority(cats, PriorityRule(str(rule.get("kind", "max_in_row")), int(rule.get("n", 2))))
+
+
+def _by_lang(names: Mapping[str, str]) -> dict[str, str]:
+    # Indonesian first, whatever order the log's JSON (sorted keys) gave them in.
+    first = {lang: names[lang] for lang in ("id", "en") if lang in names}
+    return {**first, **{k: v for k, v in names.items() if k not in first}}
 
 
 def _sessions(value: Any) -> tuple[Session, ...] | None:

@@ -468,6 +468,38 @@ class Journal:
         return f"Journal({str(self.directory)!r}, prefix={self.prefix!r}, count={self.count})"
 
 
+def read_records(directory: str | os.PathLike[str], prefix: str = "events") -> Iterator[dict]:
+    """Every valid record of a journal, oldest first, **without repairing it**.
+
+    For readers beside the one writer (``loket hub export-profile`` while the hub runs): a
+    torn or half-written last line is skipped, never cut; corruption (a bad line followed by
+    a good one, a bad older segment, a missing segment) raises JournalCorruptError as
+    opening would. A folder without segments yields nothing.
+    """
+    directory = Path(directory)
+    pattern = re.compile(_SEGMENT_RE.format(prefix=re.escape(prefix)))
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return
+    found = sorted((int(m.group(1)), directory / n) for n in names if (m := pattern.match(n)))
+    total = 0
+    for i, (first, path) in enumerate(found):
+        if first != total:
+            raise JournalCorruptError(
+                str(path), 0, f"segment starts at record {first}, expected {total}"
+            )
+        data = path.read_bytes()
+        count, _size, offsets = _scan(data, path, i == len(found) - 1)
+        for n in range(count):
+            end = data.index(b"\n", offsets[n])
+            record = decode_line(data[offsets[n] : end])
+            if record is None:  # _scan checked it a moment ago
+                raise JournalCorruptError(str(path), n + 1, "record changed while read")
+            yield record
+        total += count
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes, *, fs: FileLayer | None = None) -> None:
     """Replace ``path`` with ``data`` atomically and durably (checkpoints, small state files).
 

@@ -73,6 +73,16 @@ def apply(auth: Authority, target: dict, by: str) -> list[dict]:
     return _commit_plan(auth, cat.changes_to(auth.state.catalogue, target), by)
 
 
+def import_profile(auth: Authority, target: dict, *, by: str, dry_run: bool = False) -> list[str]:
+    """What ``loket hub import-profile`` does, whichever way it reaches the hub: the
+    differences between the log's catalogue and the profile's, applied (unless ``dry_run``)
+    in one commit. Returns them as ``describe`` words."""
+    plan = cat.changes_to(auth.catalogue(), target)
+    if plan and not dry_run:
+        auth.apply_catalogue(target, by)
+    return describe(plan)
+
+
 def roster(
     auth: Authority, counter_id: str, services: Any, open_: bool | None, by: str
 ) -> dict | None:
