@@ -7,13 +7,21 @@ derived by scanning that disagreed with the hub after two restores.
 
 The replica part is folded incrementally and cached; the pending part is re-applied on a copy
 each time :meth:`state` is asked for (it is small: what was done since the last pull).
+
+The catalogue is folded like everything else. While the replica holds no catalogue event
+yet (a fresh folder, a new hub epoch), the ``fallback`` - the catalogue and roster this node
+cached last time (``node.hub_info``) - stands in, so a kiosk that boots offline still knows
+its services and a counter which ones it calls.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import Any
 
+from core.catalogue import Catalogue
 from core.model import Counter
 from core.queue import QueueState
 from node.outbox import Outbox
@@ -28,12 +36,13 @@ class LocalView:
         replica: Replica,
         outbox: Outbox,
         roster: Callable[[], Iterable[Counter]] | None = None,
+        fallback: Callable[[], tuple[Catalogue | None, Mapping[str, Any]]] | None = None,
     ):
         self.replica = replica
         self.outbox = outbox
-        # The hub's configured counters seed the fold, so a counter knows its services
-        # before any roster.updated event reached it (roster events still override).
+        # Counters seeding the fold before any roster.updated (tests, older callers).
         self._roster = roster or (lambda: ())
+        self._fallback = fallback or (lambda: (None, {}))
         self._lock = threading.Lock()
         self._base = QueueState(self._roster())
         self._folded = 0  # number of replica records folded into _base
@@ -80,10 +89,13 @@ class LocalView:
         with self._lock:
             self._catch_up()
             pending = self.pending()
-            key = (self._generation, self._folded, tuple(e["id"] for e in pending))
+            cached, roster = (None, {}) if self._base.catalogue.hseq else self._fallback()
+            key = (self._generation, self._folded, tuple(e["id"] for e in pending), id(cached))
             if self._view is not None and self._view_key == key:
                 return self._view
             state = self._base.copy()
+            if cached is not None:
+                _adopt(state, cached, roster)
             for ev in pending:
                 state.apply(ev, hseq=None, est_ms=_wall(ev))
                 self._note(ev)
@@ -98,6 +110,17 @@ class LocalView:
     def issued_by(self, ticket_key: str) -> str | None:
         with self._lock:
             return self._issued_by.get(ticket_key)
+
+
+def _adopt(state: QueueState, catalogue: Catalogue, roster: Mapping[str, Any]) -> None:
+    """Use a cached catalogue in a state whose log gave none: its counters serve what the
+    cached roster says (else what the catalogue configures); calls in progress stay."""
+    state.catalogue = catalogue
+    for cid, counter in catalogue.counters.items():
+        live = roster.get(cid) or {}
+        services = tuple(live.get("services", counter.services))
+        cs = state.counter(cid)
+        state.counters[cid] = replace(cs, services=services, open=bool(live.get("open", True)))
 
 
 def _wall(ev: dict) -> int | None:
