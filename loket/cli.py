@@ -184,7 +184,8 @@ def _config_check(args: argparse.Namespace, out: TextIO) -> int:
         what = (
             f"hub profile for {config.mpp.name!r}: {len(config.agencies)} agencies, "
             f"{len(config.services)} services, {len(config.counters)} counters, "
-            f"{len(config.kiosks)} kiosks, {len(config.displays)} displays"
+            f"{len(config.kiosks)} kiosks, {len(config.displays)} displays, "
+            f"{len(config.catalogue.get('holidays', ()))} holidays"
         )
     else:
         devices = [

@@ -137,3 +137,11 @@ def test_reports_still_name_a_service_retired_since(admin, authority, clock):
     assert "A,Dukcapil KTP," in csv
     dashboard = admin.get("/admin/").get_data(as_text=True)
     assert "Dukcapil KTP" not in dashboard  # today's queues: only live services
+
+
+def test_the_dashboard_says_when_the_profile_differs_from_the_log(admin, authority):
+    assert "Profil hub berbeda" not in admin.get("/admin/").get_data(as_text=True)
+    authority.profile_differences = ["set service A", "retire kiosk K2"]
+    html = admin.get("/admin/").get_data(as_text=True)
+    assert "Profil hub berbeda dari katalog" in html
+    assert "set service A, retire kiosk K2" in html and "loket hub import-profile" in html
