@@ -245,10 +245,13 @@ class Catalogue:
         return cls(live, hseq=hseq)
 
 
-def fold_catalogue(records: Iterable[Mapping[str, Any]]) -> Catalogue:
-    """The catalogue of a hub log, from its catalogue events alone (``export-profile``
-    reads a year of records without folding every ticket). Refuses what the fold refuses."""
-    catalogue = Catalogue()
+def fold_catalogue(
+    records: Iterable[Mapping[str, Any]], catalogue: Catalogue | None = None
+) -> Catalogue:
+    """The catalogue of hub records (continuing ``catalogue``), from its catalogue events
+    alone: ``export-profile`` reads a year of records, a kiosk its day, without folding
+    every ticket. Refuses what the fold refuses."""
+    catalogue = catalogue if catalogue is not None else Catalogue()
     for record in records:
         ev = record.get("event") or {}
         if ev.get("type") not in CATALOGUE_TYPES or ev.get("origin") != "hub":

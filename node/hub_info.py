@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from core.catalogue import Catalogue
 from node.replica import read_json, write_json
@@ -59,18 +58,20 @@ def from_state(body: dict) -> dict | None:
     }
 
 
-def from_fold(state: Any, hub_epoch: str | None) -> dict:
-    """What to cache of this node's own fold."""
+def from_fold(catalogue: Catalogue, roster: dict | None, hub_epoch: str | None) -> dict:
+    """What to cache of this node's own fold; without a folded ``roster`` (a kiosk folds
+    only the catalogue) the counters' configured services stand for it."""
+    if roster is None:
+        roster = {
+            cid: {"services": list(c.services), "open": True}
+            for cid, c in catalogue.counters.items()
+        }
     return {
         "format": FORMAT,
         "hub_epoch": hub_epoch,
-        "hseq": state.catalogue.hseq,
-        "catalogue": state.catalogue.to_dict(),
-        "roster": {
-            cid: {"services": list(cs.services), "open": cs.open}
-            for cid, cs in state.counters.items()
-            if cid in state.catalogue.counters
-        },
+        "hseq": catalogue.hseq,
+        "catalogue": catalogue.to_dict(),
+        "roster": {cid: r for cid, r in roster.items() if cid in catalogue.counters},
     }
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from core.catalogue import Catalogue
+from core.catalogue import Catalogue, fold_catalogue
 from core.model import Counter
 from core.queue import QueueState
 from node.outbox import Outbox
@@ -52,6 +52,11 @@ class LocalView:
         self._issued_by: dict[str, str] = {}
         self._view: QueueState | None = None  # the last state() answer and what it was made of
         self._view_key: tuple = ()
+        # The catalogue alone, folded from catalogue events (a kiosk online never needs the
+        # whole queue in memory): how far, and over which replica generation.
+        self._cat = Catalogue()
+        self._cat_folded = 0
+        self._cat_generation = replica.generation
 
     def _catch_up(self) -> None:
         # The sync thread may replace the replica (epoch change) while we fold: check the
@@ -101,6 +106,38 @@ class LocalView:
                 self._note(ev)
             self._view, self._view_key = state, key
             return state
+
+    def catalogue(self) -> Catalogue:
+        """The catalogue this node works with: folded from the replica (without the tickets
+        unless :meth:`state` folded them already), or the fallback while the log has none."""
+        with self._lock:
+            while True:
+                generation = self.replica.generation
+                if self._cat_generation != generation:
+                    self._cat, self._cat_folded = Catalogue(), 0
+                    self._cat_generation = generation
+                if self._generation == generation and self._folded > self._cat_folded:
+                    self._cat, self._cat_folded = self._base.catalogue, self._folded
+                records = self.replica.records(self._cat_folded)
+                self._cat = fold_catalogue(records, self._cat)
+                self._cat_folded += len(records)
+                if self.replica.generation == generation:
+                    break
+            if self._cat.hseq:
+                return self._cat
+        cached, _ = self._fallback()
+        return cached if cached is not None else self._cat
+
+    def folded_roster(self) -> dict[str, Any] | None:
+        """The counters' live roster as far as the queue is folded, or None when it is not
+        (a kiosk online folds only the catalogue)."""
+        with self._lock:
+            if self._generation != self.replica.generation or not self._folded:
+                return None
+            return {
+                cid: {"services": list(cs.services), "open": cs.open}
+                for cid, cs in self._base.counters.items()
+            }
 
     def invalidate(self) -> None:
         """Fold again from scratch on next use (e.g. the roster seed changed)."""

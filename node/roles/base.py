@@ -123,10 +123,10 @@ class Context:
     def remember_catalogue(self) -> None:
         """Cache what the fold knows now, if it changed (the feed brought catalogue or
         roster events): a restart without the hub starts from it."""
-        state = self.view.state()
-        if state.catalogue.hseq == 0:
+        catalogue = self.view.catalogue()
+        if catalogue.hseq == 0:
             return  # nothing folded yet: the cache is all we know
-        info = cache.from_fold(state, self.sync.replica.hub_epoch)
+        info = cache.from_fold(catalogue, self.view.folded_roster(), self.sync.replica.hub_epoch)
         if cache.differs(info, self.hub_info):
             self._store_hub_info(info)
 
@@ -147,7 +147,7 @@ class Context:
 
     def catalogue(self) -> Catalogue:
         """The catalogue this node works with: its fold (or the cache before any)."""
-        return self.view.state().catalogue
+        return self.view.catalogue()
 
     def service_info(self, service: str) -> dict:
         """``{id, prefix, name, agency}`` of a service (also one retired since)."""
