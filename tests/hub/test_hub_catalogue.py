@@ -183,3 +183,24 @@ def test_a_timezone_edit_moves_the_service_day(authority, clock):
     assert authority.today() == "2026-11-29"
     authority.change_catalogue("set", "mpp", "mpp", {**mpp, "timezone": "America/Los_Angeles"})
     assert authority.today() == "2026-11-28"  # 09:00 of the 28th in Los Angeles
+
+
+def test_a_log_from_before_the_catalogue_gets_the_seed_appended(config, clock):
+    from core.events import make_event, make_record
+    from hub.store import Store
+
+    store = Store(config.hub.data_dir)  # a log an older release wrote: no catalogue event
+    hello = make_event(
+        "K1", "k1", 1, "node.hello", body={"boot_id": "b", "mono_ms": 1, "wall_ms": 2}
+    )
+    store.append([make_record(1, 1, 1, hello)])
+    store.sync()
+    store.close()
+    hub = reopen(config, clock).extensions["loket"]
+    try:
+        records = hub.records_since(0, 10_000)
+        assert records[0]["event"]["id"] == hello.id
+        assert {r["event"]["type"] for r in records[1:]} == {"catalogue.set"}
+        assert hub.catalogue() == Catalogue.from_dict(config.catalogue)
+    finally:
+        hub.store.close()
