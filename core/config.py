@@ -392,7 +392,7 @@ def check_catalogue(
                     f"service {sid!r} has prefix {prefix!r}, which",
                 )
 
-    _check_catalogue_extras(raw, mpp, arrays, problems)
+    catalogue_keys.check_references(mpp, arrays, problems)
     if profile:
         holidays = catalogue_keys.seed_holidays(raw, problems)
     else:
@@ -424,42 +424,6 @@ def _without_nulls(raw: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[name] = clean(value)
     return out
-
-
-def _check_catalogue_extras(
-    raw: Mapping[str, Any], mpp: dict, arrays: dict[str, list[tuple[str, dict]]], problems: Problems
-) -> None:
-    """The calendar, quota, transfer and zone keys (core.config_catalogue) and their
-    references to other entities."""
-    catalogue_keys.check_mpp(mpp, problems)
-    service_ids = [s["id"] for _, s in arrays["services"] if s["id"]]
-    agency_ids = [a["id"] for _, a in arrays["agencies"] if a["id"]]
-    counter_ids = [c["id"] for _, c in arrays["counters"] if c["id"]]
-    for path, a in arrays["agencies"]:
-        catalogue_keys.check_hours_key(a, path, problems, default=None)
-    for path, s in arrays["services"]:
-        catalogue_keys.check_hours_key(s, path, problems, default=None)
-        catalogue_keys.check_sessions(s, path, problems)
-    for group in ("services", "counters"):
-        for path, entry in arrays[group]:
-            where = join(path, "transfer_to")
-            for i, sid in enumerate(entry["transfer_to"] or ()):
-                reference(sid, service_ids, join(where, i), "service", problems)
-                if group == "services" and sid == entry["id"]:
-                    problems.add(join(where, i), "a service cannot transfer to itself")
-            unique_in_list(entry["transfer_to"] or (), where, problems)
-            entry["transfer_to"] = list(entry["transfer_to"] or ())
-    for path, d in arrays["displays"]:
-        for key, known, what in (
-            ("services", service_ids, "service"),
-            ("counters", counter_ids, "counter"),
-        ):
-            for i, ref in enumerate(d[key] or ()):
-                reference(ref, known, join(join(path, key), i), what, problems)
-    for path, c in arrays["closures"]:
-        catalogue_keys.check_closure(c, path, problems)
-        reference(c["agency"], agency_ids, join(path, "agency"), "agency", problems)
-        reference(c["service"], service_ids, join(path, "service"), "service", problems)
 
 
 # -- either profile ----------------------------------------------------------------------------

@@ -28,8 +28,10 @@ from core.config_schema import (
     check_array,
     check_table,
     join,
+    reference,
     toml_type,
     unique,
+    unique_in_list,
 )
 from core.hours import ALWAYS_OPEN, check_hours, parse_hhmm
 from core.paths import firmware_config_dir
@@ -296,6 +298,42 @@ def seed_holidays(raw: Mapping[str, Any], problems: Problems) -> list[dict]:
     return [by_day[d] for d in sorted(by_day)]
 
 
+def check_references(
+    mpp: dict, arrays: dict[str, list[tuple[str, dict]]], problems: Problems
+) -> None:
+    """The calendar, quota, transfer and zone keys of every entity (``arrays`` = the checked
+    tables by profile table name, as core.config has them) and what they name."""
+    check_mpp(mpp, problems)
+    service_ids = [s["id"] for _, s in arrays["services"] if s["id"]]
+    agency_ids = [a["id"] for _, a in arrays["agencies"] if a["id"]]
+    counter_ids = [c["id"] for _, c in arrays["counters"] if c["id"]]
+    for path, a in arrays["agencies"]:
+        check_hours_key(a, path, problems, default=None)
+    for path, s in arrays["services"]:
+        check_hours_key(s, path, problems, default=None)
+        check_sessions(s, path, problems)
+    for group in ("services", "counters"):
+        for path, entry in arrays[group]:
+            where = join(path, "transfer_to")
+            for i, sid in enumerate(entry["transfer_to"] or ()):
+                reference(sid, service_ids, join(where, i), "service", problems)
+                if group == "services" and sid == entry["id"]:
+                    problems.add(join(where, i), "a service cannot transfer to itself")
+            unique_in_list(entry["transfer_to"] or (), where, problems)
+            entry["transfer_to"] = list(entry["transfer_to"] or ())
+    for path, d in arrays["displays"]:
+        for key, known, what in (
+            ("services", service_ids, "service"),
+            ("counters", counter_ids, "counter"),
+        ):
+            for i, ref in enumerate(d[key] or ()):
+                reference(ref, known, join(join(path, key), i), what, problems)
+    for path, c in arrays["closures"]:
+        check_closure(c, path, problems)
+        reference(c["agency"], agency_ids, join(path, "agency"), "agency", problems)
+        reference(c["service"], service_ids, join(path, "service"), "service", problems)
+
+
 __all__ = [
     "AGENCY_KEYS",
     "CALENDAR_KEYS",
@@ -310,6 +348,7 @@ __all__ = [
     "PRIORITY_RULES",
     "SERVICE_KEYS",
     "check_closure",
+    "check_references",
     "check_date",
     "check_holidays",
     "check_hours_key",

@@ -27,6 +27,10 @@ from core.queue import QueueState
 from node.outbox import Outbox
 from node.replica import Replica
 
+# Records read at a time when folding the catalogue alone: a kiosk keeps none of them, so
+# its memory does not have to hold the day's log at once.
+CATALOGUE_PAGE = 2000
+
 
 class LocalView:
     """Fold of replica + pending own events; rebuilt when the replica is replaced."""
@@ -118,9 +122,9 @@ class LocalView:
                     self._cat_generation = generation
                 if self._generation == generation and self._folded > self._cat_folded:
                     self._cat, self._cat_folded = self._base.catalogue, self._folded
-                records = self.replica.records(self._cat_folded)
-                self._cat = fold_catalogue(records, self._cat)
-                self._cat_folded += len(records)
+                while records := self.replica.records(self._cat_folded, CATALOGUE_PAGE):
+                    self._cat = fold_catalogue(records, self._cat)
+                    self._cat_folded += len(records)
                 if self.replica.generation == generation:
                     break
             if self._cat.hseq:
