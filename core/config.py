@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core import config_catalogue as catalogue_keys
 from core import glyphs, numbering
 from core.announce_queue import DEFAULT_MAX_AGE_S, MAX_MAX_AGE_S, MIN_MAX_AGE_S
 from core.config_node import (  # noqa: F401 - re-exported: core.config is the public face
@@ -118,7 +119,14 @@ class HallDisplay:
 
 @dataclass(frozen=True)
 class HubConfig:
-    """The whole hub profile. Lists keep the file's order (boards show it)."""
+    """The whole hub profile. Lists keep the file's order (boards show it).
+
+    Only ``hub`` (and ``source``) describe this deployment. Everything else is the catalogue
+    *seed*: the hub writes it into its log on first start and from then on reads the folded
+    catalogue (``core.catalogue``), never these fields. ``catalogue`` is the seed in its
+    normalised, JSON-able form (``core.config.check_catalogue``); the tuples are the same
+    data as the older dataclasses, kept for callers that only need names and numbers.
+    """
 
     mpp: MppConfig
     hub: HubSection
@@ -127,6 +135,7 @@ class HubConfig:
     counters: tuple[CounterConfig, ...] = ()
     kiosks: tuple[Kiosk, ...] = ()
     displays: tuple[HallDisplay, ...] = ()
+    catalogue: Mapping[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     source: Path | None = None
 
     def service(self, service_id: str) -> Service:
@@ -179,6 +188,7 @@ HUB_SECTIONS = {
     "mpp": (
         _NAME,
         Key("timezone", required=True, expected='an IANA timezone such as "Asia/Jakarta"'),
+        *catalogue_keys.MPP_KEYS,
     ),
     "hub": (
         Key("host", default="0.0.0.0", nonempty=True),
@@ -195,7 +205,7 @@ HUB_SECTIONS = {
         ),
     ),
 }
-AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME)
+AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME, *catalogue_keys.AGENCY_KEYS)
 SERVICE_KEYS = (
     Key("id", required=True, **_ID),
     Key("prefix", pattern=numbering.PREFIX_PATTERN, pattern_expected=numbering.PREFIX_EXPECTED),
@@ -203,6 +213,7 @@ SERVICE_KEYS = (
     Key("agency", required=True),
     Key("daily_quota", "int", min=1),
     Key("avg_service_min", "float", default=10.0, min=0, min_exclusive=True, max=600),
+    *catalogue_keys.SERVICE_KEYS,
 )
 COUNTER_KEYS = (
     Key("id", required=True, **_ID),
@@ -210,21 +221,28 @@ COUNTER_KEYS = (
     Key("number", "int", required=True, min=1, max=999),
     Key("services", "str_list", required=True, nonempty=True),
     Key("display", default="7seg", choices=glyphs.KINDS),
+    *catalogue_keys.COUNTER_KEYS,
 )
 KIOSK_KEYS = (
     Key("id", required=True, **_ID),
     _NAME,
     Key("services", "str_list", required=True, nonempty=True),
     Key("lease_size", "int", default=10, min=1, max=1000),
+    *catalogue_keys.KIOSK_KEYS,
 )
-DISPLAY_KEYS = (Key("id", required=True, **_ID), _NAME)
+DISPLAY_KEYS = (Key("id", required=True, **_ID), _NAME, *catalogue_keys.DISPLAY_KEYS)
 HUB_ARRAYS = {
     "agencies": AGENCY_KEYS,
     "services": SERVICE_KEYS,
     "counters": COUNTER_KEYS,
     "kiosks": KIOSK_KEYS,
     "displays": DISPLAY_KEYS,
+    "closures": catalogue_keys.CLOSURE_KEYS,
 }
+# Profile tables that seed the holiday list (core.config_catalogue.seed_holidays).
+SEED_TABLES = ("calendar", "holidays")
+# What stays in the profile and never enters the log: where this hub runs.
+DEPLOYMENT_SECTIONS = ("hub",)
 
 
 def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
@@ -238,23 +256,87 @@ def hub_config_from_dict(raw: Mapping[str, Any], *, source: str | Path = "<dict>
 
 
 def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) -> HubConfig | None:
+    catalogue = check_catalogue(raw, problems, profile=True)
+    hub = _section(raw, "hub", problems)
+    if problems.items:
+        return None
+    data_dir = abs_path(hub["data_dir"])
+    mpp = catalogue["mpp"]
+    return HubConfig(
+        mpp=MppConfig(name=mpp["name"], timezone=mpp["timezone"]),
+        hub=HubSection(
+            host=hub["host"],
+            port=hub["port"],
+            data_dir=data_dir,
+            threads=hub["threads"],
+            secret_key_file=abs_path(hub["secret_key_file"])
+            if hub["secret_key_file"]
+            else data_dir / "secret_key",
+            announce_max_age_s=hub["announce_max_age_s"],
+        ),
+        agencies=tuple(Agency(a["id"], a["name"]) for a in catalogue["agencies"]),
+        services=tuple(
+            Service(
+                s["id"], s["prefix"], s["name"], s["agency"], s["daily_quota"], s["avg_service_min"]
+            )
+            for s in catalogue["services"]
+        ),
+        counters=tuple(
+            CounterConfig(
+                id=c["id"],
+                name=c["name"],
+                number=c["number"],
+                services=tuple(c["services"]),
+                display=c["display"],
+            )
+            for c in catalogue["counters"]
+        ),
+        kiosks=tuple(
+            Kiosk(k["id"], k["name"], tuple(k["services"]), k["lease_size"])
+            for k in catalogue["kiosks"]
+        ),
+        displays=tuple(HallDisplay(d["id"], d["name"]) for d in catalogue["displays"]),
+        catalogue=catalogue,
+        source=source,
+    )
+
+
+def _section(raw: Mapping[str, Any], name: str, problems: Problems) -> dict[str, Any]:
+    keys = HUB_SECTIONS[name]
+    table = raw.get(name)
+    if table is None:
+        if any(k.required for k in keys):
+            problems.add(name, f"missing section; expected a [{name}] table")
+            return check_table({}, keys, name, Problems(problems.file))
+        table = {}
+    elif not isinstance(table, dict):
+        problems.add(name, f"wrong type: got {toml_type(table)}; expected a [{name}] table")
+        return check_table({}, keys, name, Problems(problems.file))
+    return check_table(table, keys, name, problems)
+
+
+def check_catalogue(
+    raw: Mapping[str, Any], problems: Problems, *, profile: bool = False
+) -> dict[str, Any]:
+    """Validate the catalogue part of a hub profile (or of ``Catalogue.to_dict()``).
+
+    Returns it normalised: every key present with its default, prefixes and counter names
+    filled in, hours checked, holidays expanded (``profile``: the shipped list as
+    ``[calendar]`` selects it plus the profile's own) and sorted by date. This is the
+    validator ``core.catalogue.validate`` shares, so an edit and ``loket config check`` give
+    the same messages. Without ``profile`` the deployment and seeding tables are unknown keys.
+    """
+    if profile:
+        allowed = [*HUB_SECTIONS, *HUB_ARRAYS, *SEED_TABLES]
+    else:
+        allowed = [
+            n for n in (*HUB_SECTIONS, *HUB_ARRAYS, "holidays") if n not in DEPLOYMENT_SECTIONS
+        ]
     for name in raw:
-        if name not in HUB_SECTIONS and name not in HUB_ARRAYS:
-            unknown_key(problems, "", name, [*HUB_SECTIONS, *HUB_ARRAYS])
-    sections = {}
-    for name, keys in HUB_SECTIONS.items():
-        table = raw.get(name)
-        if table is None:
-            if any(k.required for k in keys):
-                problems.add(name, f"missing section; expected a [{name}] table")
-                sections[name] = check_table({}, keys, name, Problems(problems.file))
-                continue
-            table = {}
-        elif not isinstance(table, dict):
-            problems.add(name, f"wrong type: got {toml_type(table)}; expected a [{name}] table")
-            sections[name] = check_table({}, keys, name, Problems(problems.file))
-            continue
-        sections[name] = check_table(table, keys, name, problems)
+        if name not in allowed:
+            unknown_key(problems, "", name, allowed)
+    raw = _without_nulls(raw)
+    sections = {"mpp": _section(raw, "mpp", problems)}
     arrays = {
         name: [
             (p, check_table(t, keys, p, problems))
@@ -327,46 +409,38 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
                     f"counter {c['id']!r} serves {sid!r}, whose prefix {prefix!r} {problem}",
                 )
 
-    if problems.items:
-        return None
-    hub = sections["hub"]
-    data_dir = abs_path(hub["data_dir"])
-    return HubConfig(
-        mpp=MppConfig(name=mpp["name"], timezone=mpp["timezone"]),
-        hub=HubSection(
-            host=hub["host"],
-            port=hub["port"],
-            data_dir=data_dir,
-            threads=hub["threads"],
-            secret_key_file=abs_path(hub["secret_key_file"])
-            if hub["secret_key_file"]
-            else data_dir / "secret_key",
-            announce_max_age_s=hub["announce_max_age_s"],
-        ),
-        agencies=tuple(Agency(a["id"], a["name"]) for _, a in arrays["agencies"]),
-        services=tuple(
-            Service(
-                s["id"], s["prefix"], s["name"], s["agency"], s["daily_quota"], s["avg_service_min"]
-            )
-            for _, s in arrays["services"]
-        ),
-        counters=tuple(
-            CounterConfig(
-                id=c["id"],
-                name=c["name"] or f"Loket {c['number']}",
-                number=c["number"],
-                services=tuple(c["services"]),
-                display=c["display"],
-            )
-            for _, c in arrays["counters"]
-        ),
-        kiosks=tuple(
-            Kiosk(k["id"], k["name"], tuple(k["services"]), k["lease_size"])
-            for _, k in arrays["kiosks"]
-        ),
-        displays=tuple(HallDisplay(d["id"], d["name"]) for _, d in arrays["displays"]),
-        source=source,
-    )
+    catalogue_keys.check_references(mpp, arrays, problems)
+    if profile:
+        holidays = catalogue_keys.seed_holidays(raw, problems)
+    else:
+        holidays = catalogue_keys.check_holidays(raw.get("holidays"), "holidays", problems)
+    for _, c in arrays["counters"]:
+        c["name"] = c["name"] or f"Loket {c['number']}"
+    catalogue: dict[str, Any] = {"mpp": mpp}
+    for name in CATALOGUE_ARRAYS:
+        catalogue[name] = [entry for _, entry in arrays[name]]
+    catalogue["holidays"] = holidays
+    return catalogue
+
+
+CATALOGUE_ARRAYS = ("agencies", "services", "counters", "kiosks", "displays", "closures")
+
+
+def _without_nulls(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON's null (an edit, ``Catalogue.to_dict()``) means what an absent TOML key means."""
+
+    def clean(table: Any) -> Any:
+        if not isinstance(table, dict):
+            return table
+        return {k: v for k, v in table.items() if v is not None}
+
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        if isinstance(value, list):
+            out[name] = [clean(t) for t in value]
+        else:
+            out[name] = clean(value)
+    return out
 
 
 # -- either profile ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import tomllib
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date as _date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -91,6 +92,12 @@ _TYPES: dict[str, tuple[Callable[[Any], Any], str]] = {
         'a USB id: 0x0416 or "0x0416"',
     ),
     "table": (lambda v: isinstance(v, dict), "a table"),
+    "table_list": (
+        lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+        "an array of tables",
+    ),
+    # TOML local dates arrive as datetime.date, JSON edits as "YYYY-MM-DD" (checked later).
+    "date": (lambda v: isinstance(v, str | _date), 'a date such as 2026-08-17 or "2026-08-17"'),
 }
 
 

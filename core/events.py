@@ -69,6 +69,10 @@ def _f(*types: type, **kw: Any) -> BodyField:
 _STR = _f(str)
 _COUNTER_ONLY = {"counter": _STR}
 
+# What core.catalogue holds (contract C1); listed here so events need not import it.
+CATALOGUE_KINDS = ("mpp", "agency", "service", "counter", "kiosk", "display", "holiday", "closure")
+_KIND = _f(str, choices=CATALOGUE_KINDS)
+
 _PRIMARY: dict[str, dict[str, BodyField]] = {
     "ticket.issued": {
         "service": _STR,
@@ -103,8 +107,22 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     "lease.released": {"kiosk": _STR, "service": _STR, "day": _STR},
     "roster.updated": {"counter": _STR, "services": _f(list, items=str), "open": _f(bool)},
     "node.hello": {"boot_id": _STR, "mono_ms": _f(int), "wall_ms": _f(int)},
+    # value = the whole entity (never a patch), checked by core.catalogue before the hub
+    # writes it; by = the user who changed it ("profile" for the seed).
+    "catalogue.set": {"kind": _KIND, "id": _STR, "value": _f(dict), "by": _STR},
+    "catalogue.retired": {"kind": _KIND, "id": _STR, "by": _STR},
 }
-_NO_TICKET = {"lease.granted", "lease.released", "roster.updated", "node.hello", "clock.skew"}
+_NO_TICKET = {
+    "lease.granted",
+    "lease.released",
+    "roster.updated",
+    "node.hello",
+    "clock.skew",
+    "catalogue.set",
+    "catalogue.retired",
+}
+# Only the hub writes these: an event of another origin is malformed wherever it appears.
+HUB_ONLY_TYPES = frozenset({"catalogue.set", "catalogue.retired"})
 
 _DERIVED: dict[str, dict[str, BodyField]] = {
     "call.superseded": {
@@ -276,6 +294,8 @@ def validate(event: Event) -> None:
 
 def _check_consistency(event: Event) -> None:
     body = event.body
+    if event.type in HUB_ONLY_TYPES and event.origin != DERIVED_ORIGIN:
+        raise EventError(f"origin: {event.type} is written by the hub only, got {event.origin!r}")
     if event.type == "ticket.issued":
         expected = f"{body['day']}/{body['label']}"
         if event.ticket != expected:

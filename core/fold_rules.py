@@ -371,6 +371,34 @@ def on_hello(st: QueueState, step: Step) -> None:
     """Clock anchoring is the hub's business; the queue has nothing to change."""
 
 
+def on_catalogue_set(st: QueueState, step: Step) -> None:
+    """One entity created or replaced. A counter's configured services become its roster
+    (its open flag stays: pausing is the roster's business, not the catalogue's)."""
+    b = step.event.body
+    if step.hseq <= st.catalogue.hseq:
+        return  # already in a catalogue this state started from (a node's cache)
+    try:
+        st.catalogue = st.catalogue.with_set(b["kind"], b["id"], b["value"], step.hseq)
+    except (TypeError, ValueError, KeyError) as exc:
+        _reject(st, step, f"bad_catalogue_value: {exc}")
+        return
+    if b["kind"] == "counter":
+        cs = st.counter(b["id"])
+        services = st.catalogue.counters[b["id"]].services
+        st.counters[cs.id] = replace(cs, services=tuple(services))
+
+
+def on_catalogue_retired(st: QueueState, step: Step) -> None:
+    """The entity is gone from now on; tickets naming it stay as they are. A retired
+    counter serves nothing (it drops out of every residue class)."""
+    b = step.event.body
+    if step.hseq <= st.catalogue.hseq:
+        return
+    st.catalogue = st.catalogue.with_retired(b["kind"], b["id"], step.hseq)
+    if b["kind"] == "counter" and b["id"] in st.counters:
+        st.counters[b["id"]] = replace(st.counters[b["id"]], services=(), open=False)
+
+
 HANDLERS = {
     "ticket.issued": on_issued,
     "ticket.called": on_called,
@@ -384,4 +412,6 @@ HANDLERS = {
     "lease.released": on_lease_released,
     "roster.updated": on_roster,
     "node.hello": on_hello,
+    "catalogue.set": on_catalogue_set,
+    "catalogue.retired": on_catalogue_retired,
 }

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 _SEGMENT_RE = r"^{prefix}-(\d{{10}})\.jsonl$"
+READ_BLOCK_LINES = 1024  # iter_from reads this many lines at a time
 
 
 class FileLayer(Protocol):
@@ -250,31 +251,41 @@ class Journal:
         return self.iter_from(0)
 
     def iter_from(self, index: int) -> Iterator[dict]:
-        """Records from 0-based ``index`` on, oldest first (a snapshot taken at call time)."""
+        """Records from 0-based ``index`` on, oldest first (a snapshot taken at call time).
+
+        Reads from the record's line on, a block of lines at a time: a reader that wants the
+        newest few records (a node catching up after a pull) does not read the day's
+        segment, and one that pages through it never holds the segment in memory.
+        """
         with self._lock:
             synced = self._synced  # records written but not yet fsync'd are not returned
             snapshot = [
-                (s.path, s.first, max(0, min(s.count, synced - s.first)), s.size)
+                (s.path, s.first, max(0, min(s.count, synced - s.first)), s.offsets, s.size)
                 for s in self._segments
                 if s.first < synced
             ]
         return self._read(snapshot, index)
 
-    def _read(self, snapshot: list[tuple[Path, int, int, int]], index: int) -> Iterator[dict]:
-        for path, first, count, size in snapshot:
+    def _read(
+        self, snapshot: list[tuple[Path, int, int, array, int]], index: int
+    ) -> Iterator[dict]:
+        for path, first, count, offsets, size in snapshot:
             if first + count <= index:
                 continue
             with open(path, "rb") as f:
-                data = f.read(size)
-            lines = data.split(b"\n")[:count]
-            for line_no, line in enumerate(lines, 1):
-                if first + line_no - 1 < index:
-                    continue
-                record = decode_line(line)
-                if record is None:
-                    # Was valid at open or when written: the medium changed under us.
-                    raise JournalCorruptError(str(path), line_no, "record changed since open")
-                yield record
+                for lo in range(max(0, index - first), count, READ_BLOCK_LINES):
+                    hi = min(lo + READ_BLOCK_LINES, count)
+                    end = offsets[hi] if hi < len(offsets) else size
+                    f.seek(offsets[lo])
+                    lines = f.read(end - offsets[lo]).split(b"\n")
+                    for line_no, line in enumerate(lines[: hi - lo], lo + 1):
+                        record = decode_line(line)
+                        if record is None:
+                            # Was valid at open or when written: the medium changed under us.
+                            raise JournalCorruptError(
+                                str(path), line_no, "record changed since open"
+                            )
+                        yield record
 
     def read_texts(self, start: int, stop: int) -> list[bytes]:
         """The JSON texts of records ``start .. stop-1`` (0-based), read from the files.
@@ -466,6 +477,38 @@ class Journal:
 
     def __repr__(self) -> str:
         return f"Journal({str(self.directory)!r}, prefix={self.prefix!r}, count={self.count})"
+
+
+def read_records(directory: str | os.PathLike[str], prefix: str = "events") -> Iterator[dict]:
+    """Every valid record of a journal, oldest first, **without repairing it**.
+
+    For readers beside the one writer (``loket hub export-profile`` while the hub runs): a
+    torn or half-written last line is skipped, never cut; corruption (a bad line followed by
+    a good one, a bad older segment, a missing segment) raises JournalCorruptError as
+    opening would. A folder without segments yields nothing.
+    """
+    directory = Path(directory)
+    pattern = re.compile(_SEGMENT_RE.format(prefix=re.escape(prefix)))
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return
+    found = sorted((int(m.group(1)), directory / n) for n in names if (m := pattern.match(n)))
+    total = 0
+    for i, (first, path) in enumerate(found):
+        if first != total:
+            raise JournalCorruptError(
+                str(path), 0, f"segment starts at record {first}, expected {total}"
+            )
+        data = path.read_bytes()
+        count, _size, offsets = _scan(data, path, i == len(found) - 1)
+        for n in range(count):
+            end = data.index(b"\n", offsets[n])
+            record = decode_line(data[offsets[n] : end])
+            if record is None:  # _scan checked it a moment ago
+                raise JournalCorruptError(str(path), n + 1, "record changed while read")
+            yield record
+        total += count
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, *, fs: FileLayer | None = None) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from core import fold_rules
+from core.catalogue import Catalogue
 from core.errors import EventError
 from core.events import Event, parse_record
 from core.fold_rules import TRANSITIONS, Step
@@ -37,12 +38,20 @@ _WAITING = TicketStatus.WAITING
 
 
 class QueueState:
-    """The folded queue. Mutable, owned by one thread; ``copy()`` to hand a view elsewhere."""
+    """The folded queue. Mutable, owned by one thread; ``copy()`` to hand a view elsewhere.
 
-    def __init__(self, roster: Iterable[Counter] = ()) -> None:
+    ``catalogue`` (``core.catalogue.Catalogue``, immutable) is folded from ``catalogue.*``
+    events. A node may start from a cached one (``catalogue=``): log records at or below its
+    ``hseq`` are then already in it. ``roster`` seeds counters' services the older way (a
+    catalogue's counters seed them too); ``roster.updated`` and ``catalogue.set`` override.
+    """
+
+    def __init__(self, roster: Iterable[Counter] = (), catalogue: Catalogue | None = None) -> None:
         self.tickets: dict[str, Ticket] = {}
+        self.catalogue: Catalogue = catalogue if catalogue is not None else Catalogue()
         self.counters: dict[str, CounterState] = {
-            c.id: CounterState(id=c.id, services=tuple(c.services)) for c in roster
+            c.id: CounterState(id=c.id, services=tuple(c.services))
+            for c in (*self.catalogue.counters.values(), *roster)
         }
         self.rejections: list[dict[str, Any]] = []
         self.recent_calls: list[dict[str, Any]] = []
@@ -104,6 +113,7 @@ class QueueState:
     def copy(self) -> QueueState:
         other = QueueState()
         other.tickets = dict(self.tickets)
+        other.catalogue = self.catalogue  # immutable: shared
         other.counters = dict(self.counters)
         other.rejections = list(self.rejections)
         other.recent_calls = list(self.recent_calls)

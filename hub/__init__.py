@@ -28,7 +28,7 @@ def create_app(
     ``store`` (a :class:`hub.store.Store`) and ``settings`` (Flask config overrides such as
     ``LOKET_SSE_HEARTBEAT_S``) are for tests; by default the store lives in ``hub.data_dir``.
     """
-    from hub import api, errors, sse, sync_api
+    from hub import api, catalogue_api, errors, sse, sync_api
     from hub.authority import Authority
     from hub.store import Store
 
@@ -51,6 +51,7 @@ def create_app(
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
+    app.register_blueprint(catalogue_api.bp)
     sse.register(app)
     if app.config.get("LOKET_UI", True):
         from hub import ui

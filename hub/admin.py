@@ -94,6 +94,7 @@ def dashboard() -> str:
         nodes=node_rows(),
         notices=recent_notices(),
         barrier=barrier_pending(),
+        profile_differences=list(getattr(ui.authority(), "profile_differences", ())),
         snap=snap,
     )
 

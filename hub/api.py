@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify
 
+from hub import identity
 from hub.auth import require_node
 from hub.errors import Refused, field, invalid, json_body
 
@@ -60,10 +61,10 @@ def _only_itself(target: str, kind: str) -> None:
     """A device token acts only as that device (``kind`` "kiosks" or "counters"): a stolen
     counter token cannot call people at another counter. Tokens paired under other names
     (API clients, such as the demo's ``api``) are operator credentials and may act for any."""
-    config = _authority().config
-    if g.node_id in config.node_ids and g.node_id != target:
+    role = identity.device_role(_authority().catalogue(), g.node_id)
+    if role is not None and g.node_id != target:
         raise Refused(
             "forbidden_node", f"node {g.node_id} may not act as {kind[:-1]} {target}", 403
         )
-    if g.node_id in config.node_ids and g.node_id not in {d.id for d in getattr(config, kind)}:
+    if role is not None and role != kind[:-1]:
         raise Refused("forbidden_node", f"node {g.node_id} is not one of the {kind}", 403)

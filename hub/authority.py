@@ -30,13 +30,15 @@ import logging
 import threading
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from core.catalogue import Catalogue
 from core.clock import HLC, Clock, SystemClock
-from core.errors import CommandRejected, JournalError
+from core.errors import CommandRejected, ConfigError, JournalError
 from core.events import DERIVED_TYPES, Event, make_event, make_record
 from core.model import LIVE_STATES
 from core.queue import QueueState
-from hub import operations
+from hub import catalogue_ops, identity, operations
 from hub.derive import ClockAnchors, hlc_wall_ms, skew_notice
 from hub.errors import Refused
 from hub.pushgate import PushGate, canonical, parse_pushed
@@ -76,7 +78,8 @@ class Authority:
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.rating_window_ms = int(rating_window_s * 1000)
-        self.tz = timezone_of(config)
+        self._profile_tz = timezone_of(config)
+        self._tz_cache: tuple[str, ZoneInfo] | None = None
         self._lock = store.lock
         self._cond = threading.Condition(self._lock)
         self._listeners: list[Listener] = []
@@ -91,6 +94,8 @@ class Authority:
         self._seen_flushed_ms = 0
         self._reset()
         self._replay(repair=True)
+        # What the profile's catalogue says and the log does not (empty after a seed).
+        self.profile_differences: list[str] = catalogue_ops.seed_or_compare(self)
         self._barrier = self._load_barrier()
         self._repushed = self._load_repushed()
 
@@ -101,7 +106,7 @@ class Authority:
         self.last_hseq = 0  # durable and published: what readers may see
         self._written_hseq = 0  # written to the journal and folded into memory
         self._unpublished: list[dict] = []  # records (last_hseq, _written_hseq], in order
-        self.state = QueueState(getattr(self.config, "counters", ()))
+        self.state = QueueState()  # the catalogue (and so the roster) comes from the log
         self.gate = PushGate()
         self.anchors = ClockAnchors()
         self._ids: dict[str, bytes] = {}  # event id -> digest of its canonical text (dedup+alarm)
@@ -286,11 +291,11 @@ class Authority:
 
     def _decide(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         """Run ``fn`` under the lock; return (or raise its refusal) once what it saw is durable."""
-        refusal: CommandRejected | None = None
+        refusal: CommandRejected | ConfigError | None = None
         with self._lock:
             try:
                 result = fn(*args, **kw)
-            except CommandRejected as exc:  # a refusal read the state too
+            except (CommandRejected, ConfigError) as exc:  # a refusal read the state too
                 result, refusal = None, exc
             mark = self._mark()
         self._await_durable(*mark)
@@ -344,11 +349,14 @@ class Authority:
         self.store.append(records)  # written; durable after the group commit's fsync
         return records
 
-    def _hub_event(self, type_: str, *, ticket: str | None, req: str | None, deps, body) -> Event:
+    def _hub_event(
+        self, type_: str, *, ticket: str | None, req: str | None, deps, body, offset: int = 0
+    ) -> Event:
         """A primary event made by the hub: id ``hub:<epoch>:<n>``.
 
-        Only one per commit: ``n`` advances when the commit indexes it, so a refused or failed
-        command leaves no gap (re-pushed hub events are gated on gapless seqs after a restore).
+        ``n`` advances when the commit indexes it, so a refused or failed command leaves no
+        gap (re-pushed hub events are gated on gapless seqs after a restore); a commit of
+        several hub events numbers them with ``offset`` 0, 1, 2...
         """
         clock = {
             "wall_ms": self.clock.wall_ms(),
@@ -358,7 +366,7 @@ class Authority:
         return make_event(
             "hub",
             self.epoch,
-            self._hub_seq + 1,
+            self._hub_seq + 1 + offset,
             type_,
             ticket=ticket,
             req=req,
@@ -408,20 +416,56 @@ class Authority:
     def now_ms(self) -> int:
         return self.clock.wall_ms()
 
+    @property
+    def tz(self) -> ZoneInfo:
+        """The mall's timezone: the catalogue's (an edit may change it), the profile's before
+        the seed."""
+        name = self.state.catalogue.timezone
+        if name is None:
+            return self._profile_tz
+        if self._tz_cache is None or self._tz_cache[0] != name:
+            self._tz_cache = (name, ZoneInfo(name))
+        return self._tz_cache[1]
+
+    def catalogue(self) -> Catalogue:
+        """The folded catalogue (immutable: safe to keep), once what it shows is durable."""
+        return self._decide(lambda: self.state.catalogue)
+
+    def change_catalogue(
+        self, op: str, kind: str, entity_id: str, value: Any = None, by: str = "admin"
+    ) -> list[dict]:
+        """One catalogue edit (C1): validated, committed as events, returned; raises
+        ConfigError listing every problem. ``[]`` when it changes nothing."""
+        return self._decide(catalogue_ops.change, self, op, kind, entity_id, value, by)
+
+    def apply_catalogue(self, target: dict, by: str) -> list[dict]:
+        """Make the catalogue equal a normalised profile catalogue (``import-profile``), in
+        one commit; returns the events."""
+        return self._decide(catalogue_ops.apply, self, target, by)
+
+    def update_roster(
+        self, counter_id: str, *, services=None, open: bool | None = None, by: str = "admin"
+    ) -> dict | None:
+        """A counter's live roster: which services it serves now and whether it is open
+        (pause/resume). None means "as it is"; returns the ``roster.updated`` event, or None
+        when nothing changes."""
+        return self._decide(catalogue_ops.roster, self, counter_id, services, open, by)
+
     def today(self) -> str:
         return day_of(self.clock.wall_ms(), self.tz)
 
     def snapshot(self) -> dict:
-        """The ``GET /api/v1/state`` body: ``{hub_epoch, last_hseq, hub_ms, state, config,
-        mpp}``."""
+        """The ``GET /api/v1/state`` body: ``{hub_epoch, last_hseq, hub_ms, state, catalogue,
+        config, mpp}`` (``config`` = the catalogue in the older shape, for older nodes)."""
         with self._lock:
             snap = {
                 "hub_epoch": self.epoch,
                 "last_hseq": self._written_hseq,
                 "hub_ms": self.clock.wall_ms(),
                 "state": self.state.snapshot(day=self.today()),
-                "config": config_view(self.config),
-                "mpp": mpp_view(self.config),
+                "catalogue": self.state.catalogue.to_dict(),
+                "config": config_view(self.state.catalogue),
+                "mpp": mpp_view(self.state.catalogue),
             }
             mark = self._mark()
         self._await_durable(*mark)  # never show what a failing fsync may take back
@@ -502,9 +546,8 @@ class Authority:
         """Insert-if-absent in causal order; answers only after the commit (notes §5.3)."""
         if auth_node is not None and auth_node != node:
             raise Refused("forbidden_node", f"this token belongs to {auth_node!r}", 403)
-        known_nodes = getattr(self.config, "node_ids", None)
-        if known_nodes is not None and node not in known_nodes:
-            raise Refused("unknown_node", f"{node!r} is not a configured node", 404)
+        if not identity.may_push(self.state.catalogue, node):
+            raise Refused("unknown_node", f"{node!r} is not a node of the catalogue", 404)
 
         def decide() -> dict:
             rejected: list[dict] = []
@@ -584,7 +627,7 @@ class Authority:
 
     def _node_status(self) -> list[dict]:
         paired = {n["id"]: n for n in self.store.nodes()}
-        kiosks = {k.id for k in getattr(self.config, "kiosks", ())}
+        kiosks = identity.kiosk_ids(self.state.catalogue)
         origins = {o for (o, _inc) in self.gate.acked if o != "hub"}
         out = []
         for node_id in sorted(set(paired) | kiosks | origins | set(self._seen)):
@@ -614,7 +657,7 @@ class Authority:
             return None
         if barrier.get("lifted"):
             return None
-        pending = {k.id for k in getattr(self.config, "kiosks", ())} - set(barrier.get("done", []))
+        pending = identity.kiosk_ids(self.state.catalogue) - set(barrier.get("done", []))
         return pending or None
 
     def barrier(self) -> list[str] | None:
@@ -632,7 +675,8 @@ class Authority:
             return False
         if parts[1] == self.epoch:
             return False
-        return self._repushed is True or set(self.config.node_ids) <= self._repushed
+        nodes = set(identity.node_ids(self.state.catalogue))
+        return self._repushed is True or nodes <= self._repushed
 
     def _load_repushed(self) -> set[str] | bool | None:
         """Nodes that pushed since the restore into this epoch (True: barrier lifted; None:

@@ -103,7 +103,7 @@ def board_view(
     ]
     counters = {
         cid: {"number": ui.field(c, "number"), "name": ui.field(c, "name", cid)}
-        for cid, c in ui.counters().items()
+        for cid, c in ui.counters(retired=True).items()  # a call may be by one retired since
     }
     calls = ui.snapshot_calls(snap)
     return {

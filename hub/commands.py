@@ -1,4 +1,5 @@
-"""``loket hub ...`` subcommands: serve, pair, adduser, backup, restore.
+"""``loket hub ...`` subcommands: serve, pair, adduser, backup, restore, export-profile,
+import-profile.
 
 ``loket.cli`` parses the command line and dispatches here with an ``argparse.Namespace``;
 each function returns the process exit code. ``ConfigError`` is left to the caller, which
@@ -160,3 +161,90 @@ def restore(args: Any) -> int:
     print(f"restored {args.backup} into {config.hub.data_dir}; new hub epoch {epoch}")
     print("Online numbering resumes once every kiosk has re-synced (or an admin lifts it).")
     return 0
+
+
+# -- the catalogue and the profile ------------------------------------------------------------
+
+
+def export_profile(args: Any) -> int:
+    """Write the log's catalogue as a hub profile (``--out`` or stdout).
+
+    Reads the journal without repairing it, so it is safe beside a running hub; the
+    profile's own deployment tables (``[hub]`` and any other non-catalogue table) are kept
+    as they are in the file. A log without a catalogue yet exports the profile's seed.
+    """
+    from hub import catalogue_export
+
+    config = _config(args)
+    text, note = catalogue_export.profile_text(config)
+    if note:
+        print(note, file=sys.stderr)
+    out = getattr(args, "out", None)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    from core.journal import write_atomic
+
+    write_atomic(Path(out), text.encode("utf-8"))
+    print(f"profile written to {out}", file=sys.stderr)
+    return 0
+
+
+def import_profile(args: Any) -> int:
+    """Apply the profile's catalogue to the log as events (``--dry-run``: only list them).
+
+    Refuses while a hub serves this data folder: two writers would corrupt the journal.
+    With the hub running, make the change in the admin (or ``POST /api/v1/catalogue``).
+    """
+    from core.clock import SystemClock
+    from hub import catalogue_ops
+    from hub.authority import Authority
+
+    config = _config(args)
+    running = _running_hub(config)
+    if running:
+        print(
+            f"loket: a hub is running on this data folder ({running}); stop it first "
+            "(systemctl stop loket-hub), or change the catalogue in the admin",
+            file=sys.stderr,
+        )
+        return 1
+    store = _store(config)
+    try:
+        authority = Authority(config, store, SystemClock())
+        dry_run = bool(getattr(args, "dry_run", False))
+        changes = catalogue_ops.import_profile(
+            authority, dict(config.catalogue), by="import-profile", dry_run=dry_run
+        )
+    finally:
+        store.close()
+    verb = "would apply" if dry_run else "applied"
+    print(f"{verb} {len(changes)} catalogue change(s)" + (":" if changes else ""))
+    for change in changes:
+        print(f"  {change}")
+    return 0
+
+
+def _running_hub(config: Any) -> str | None:
+    """The URL of a hub answering with this data folder's epoch, or None.
+
+    Until the hub holds a lock on its data folder, asking it is how we know; a hub of
+    another folder on the same port does not count.
+    """
+    import json
+    import urllib.error
+    import urllib.request
+
+    from hub.store import read_epoch
+
+    epoch = read_epoch(config.hub.data_dir)
+    if epoch is None:
+        return None
+    host = config.hub.host if config.hub.host not in ("0.0.0.0", "::") else "127.0.0.1"
+    url = f"http://{host}:{config.hub.port}"
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=1.0) as answer:
+            body = json.loads(answer.read())
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+    return url if isinstance(body, dict) and body.get("hub_epoch") == epoch else None

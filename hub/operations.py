@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from core.model import TicketStatus
 from core.numbering import format_label, ticket_key
 from core.queue import choose_next
+from hub import identity
 from hub.errors import Refused, invalid, unknown
 from hub.views import ticket_json
 
@@ -26,12 +27,8 @@ _FINISH = {"recall": "ticket.recalled", "skip": "ticket.skipped", "done": "ticke
 _TYPE_OF = {"next": "ticket.called", "transfer": "ticket.transferred", "rate": "ticket.rated"}
 
 
-def _by_id(items: Any) -> dict[str, Any]:
-    return {x.id: x for x in items or ()}
-
-
 def _service(auth: Authority, service_id: Any) -> Any:
-    svc = _by_id(getattr(auth.config, "services", ())).get(service_id)
+    svc = identity.service(auth.state.catalogue, service_id)
     if svc is None:
         raise unknown("service", service_id)
     return svc
@@ -69,6 +66,7 @@ def issue(
     if earlier is not None:
         return 200, _issue_answer(auth, earlier)
     svc = _service(auth, service)
+    _check_kiosk(auth, kiosk, svc.id)
     _check_barrier(auth)
     day = auth.today()
     number = auth.state.next_number(day, svc.id)
@@ -96,6 +94,17 @@ def issue(
     )
     _commit_one(auth, event)
     return 201, _issue_answer(auth, event.to_dict())
+
+
+def _check_kiosk(auth: Authority, kiosk: str, service_id: str) -> None:
+    """A catalogue kiosk issues only its own services, and a retired one nothing (its
+    token is still a device's); an operator/API name is not a kiosk and is not limited."""
+    catalogue = auth.state.catalogue
+    offers = identity.kiosk(catalogue, kiosk)
+    if offers is None and identity.is_device(catalogue, kiosk):
+        raise Refused("retired_node", f"{kiosk} is no longer in the catalogue", 409)
+    if offers is not None and service_id not in offers.services:
+        raise Refused("service_not_at_kiosk", f"kiosk {kiosk} does not offer {service_id}", 409)
 
 
 def _issue_answer(auth: Authority, event: dict) -> dict:
@@ -131,7 +140,7 @@ def _commit_one(auth: Authority, event: Any) -> None:
 def counter_command(auth: Authority, counter_id: str, action: str, req: str, **kw: Any) -> dict:
     if action not in ACTIONS:
         raise unknown("action", action)
-    if counter_id not in _by_id(getattr(auth.config, "counters", ())):
+    if identity.counter(auth.state.catalogue, counter_id) is None:
         raise unknown("counter", counter_id)
     earlier = _repeat(auth, req, _TYPE_OF.get(action) or _FINISH[action])
     if earlier is not None:
@@ -228,7 +237,7 @@ def grant_lease(auth: Authority, req: str, kiosk: str, service: str) -> dict:
     earlier = _repeat(auth, req, "lease.granted")
     if earlier is not None:
         return {"event": earlier}
-    kiosk_cfg = _by_id(getattr(auth.config, "kiosks", ())).get(kiosk)
+    kiosk_cfg = identity.kiosk(auth.state.catalogue, kiosk)
     if kiosk_cfg is None:
         raise unknown("kiosk", kiosk)
     svc = _service(auth, service)

@@ -29,7 +29,7 @@ TABLES = ("summary", "services", "agencies", "counters", "hours", "skm", "ticket
 def report() -> str:
     date_from, date_to = date_range()
     rep = range_report(date_from, date_to)
-    names = {sid: ui.field(s, "name", sid) for sid, s in ui.services().items()}
+    names = {sid: ui.field(s, "name", sid) for sid, s in ui.services(retired=True).items()}
     charts = {
         "hours": column_chart(
             [(f"{h:02d}", n) for h, n in rep.arrivals_by_hour.items()], "Kedatangan per jam"
@@ -40,7 +40,7 @@ def report() -> str:
         ),
         "skm": bar_chart([(SKM_LABELS[s], n) for s, n in rep.ikm.counts.items()], "Jawaban SKM"),
     }
-    agency_names = {aid: ui.field(a, "name", aid) for aid, a in ui.agencies().items()}
+    agency_names = {aid: ui.field(a, "name", aid) for aid, a in ui.agencies(retired=True).items()}
     return render_template(
         "admin_reports.html",
         rep=rep,
@@ -87,7 +87,7 @@ def date_range() -> tuple[str, str]:
 
 def range_report(date_from: str, date_to: str) -> kpi.Report:
     """KPIs over every hub record for service days date_from..date_to."""
-    agency_of = {sid: ui.field(s, "agency", "") for sid, s in ui.services().items()}
+    agency_of = {sid: ui.field(s, "agency", "") for sid, s in ui.services(retired=True).items()}
     return kpi.compute(
         ui.iter_records(0), date_from, date_to, agency_of=agency_of, tz=ui.timezone()
     )
@@ -118,7 +118,7 @@ def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
         ]
     if table in ("services", "agencies"):
         groups = rep.by_service if table == "services" else rep.by_agency
-        source = ui.services() if table == "services" else ui.agencies()
+        source = ui.services(retired=True) if table == "services" else ui.agencies(retired=True)
         head = [table[:-1] if table == "services" else "agency", "name"]
         keys = list(_row_values(kpi.Row()))
         out: list[list[Any]] = [head + keys]
@@ -127,7 +127,7 @@ def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
             out.append([gid, name, *_row_values(row).values()])
         return out
     if table == "counters":
-        counters = ui.counters()
+        counters = ui.counters(retired=True)
         out = [
             ["counter", "number", "name", "served", "no_show"]
             + ["service_mean_min", "service_p50_min", "service_p90_min"]

@@ -42,11 +42,11 @@ def ticket_status(public: str) -> dict[str, Any]:
     if mine is None:
         abort(404)
     service_id = mine.get("service")
-    service = ui.services().get(service_id)
+    service = ui.services(retired=True).get(service_id)
     status = mine.get("status")
     ahead = mine.get("position") if status == "waiting" else None
     holder = mine.get("holder") if status == "called" else None
-    counter = ui.counters().get(holder) if holder else None
+    counter = ui.counters(retired=True).get(holder) if holder else None
     return {
         "public": public,
         "key": mine.get("key"),
@@ -81,7 +81,8 @@ def estimate_wait(ahead: int, service_id: str, snap: Mapping) -> int:
     A rough, explainable figure (the same one a visitor would compute); it is
     never promised, and the page says "perkiraan".
     """
-    avg = float(ui.field(ui.services().get(service_id), "avg_service_min", 10.0) or 10.0)
+    service = ui.services(retired=True).get(service_id)
+    avg = float(ui.field(service, "avg_service_min", 10.0) or 10.0)
     states = ui.snapshot_counters(snap)
     serving = 0
     for cid, c in ui.counters().items():

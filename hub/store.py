@@ -175,6 +175,19 @@ class Store:
             self.db.close()
 
 
+def read_epoch(data_dir: str | os.PathLike[str]) -> str | None:
+    """The hub epoch of a data folder, read without opening it (another process may own it)."""
+    import json
+
+    try:
+        db = json.loads((Path(data_dir) / DB_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    settings = (db.get("settings") or {}).get("1") or {}
+    epoch = settings.get("hub_epoch")
+    return epoch if isinstance(epoch, str) else None
+
+
 def restore_from(backup_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str]) -> str:
     """Replace ``data_dir`` with a backup and start a new hub epoch; returns the new epoch.
 

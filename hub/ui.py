@@ -2,8 +2,9 @@
 
 create_app calls register(app) once; every UI blueprint is attached here so
 the API modules never need to know which pages exist. The helpers below are the
-one place where the UI reads the Authority's config and snapshot, so a change in
-their shape is fixed here and not in every page.
+one place where the UI reads the Authority's catalogue and snapshot, so a change in
+their shape is fixed here and not in every page. The catalogue is the folded one (contract
+C1): an admin edit shows on the next page load, without a restart.
 """
 
 from __future__ import annotations
@@ -117,40 +118,46 @@ def field(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-def config_items(kind: str) -> list[Any]:
-    """config.services / counters / agencies as a list, whatever container holds them."""
-    items = field(authority().config, kind) or ()
-    if isinstance(items, Mapping):
-        return list(items.values())
-    return list(items)
+def catalogue() -> Any:
+    """The folded catalogue (``core.catalogue.Catalogue``)."""
+    return authority().catalogue()
+
+
+def _entities(kind: str, retired: bool) -> dict[str, Any]:
+    cat = catalogue()
+    live = dict(cat.entities(kind))
+    if retired:
+        # Reports over past days name what existed then; the live value wins.
+        return {**cat.retired(kind), **live}
+    return live
 
 
 def timezone() -> tzinfo:
-    """The MPP's timezone (service days and hours are local), UTC if none is configured."""
-    name = field(field(authority().config, "mpp"), "timezone", None)
+    """The MPP's timezone (service days and hours are local), UTC if none is known."""
+    name = catalogue().timezone
     try:
         return ZoneInfo(name) if name else UTC
-    except (KeyError, ValueError):  # config validation already reported a bad name
+    except (KeyError, ValueError):  # validation already refused a bad name
         return UTC
 
 
 def mpp_name() -> str:
-    mpp = field(authority().config, "mpp")
+    mpp = catalogue().mpp
     return field(mpp, "name", "") or "Mal Pelayanan Publik"
 
 
-def services() -> dict[str, Any]:
-    """Configured services by id, in config order."""
-    return {field(s, "id"): s for s in config_items("services")}
+def services(*, retired: bool = False) -> dict[str, Any]:
+    """Services by id, in catalogue order (``retired``: also those retired since)."""
+    return _entities("service", retired)
 
 
-def counters() -> dict[str, Any]:
-    """Configured counters by id, in config order."""
-    return {field(c, "id"): c for c in config_items("counters")}
+def counters(*, retired: bool = False) -> dict[str, Any]:
+    """Counters by id, in catalogue order (``retired``: also those retired since)."""
+    return _entities("counter", retired)
 
 
-def agencies() -> dict[str, Any]:
-    return {field(a, "id"): a for a in config_items("agencies")}
+def agencies(*, retired: bool = False) -> dict[str, Any]:
+    return _entities("agency", retired)
 
 
 def label_of(key: str | None) -> str:

@@ -32,14 +32,12 @@ def as_json(item: Any) -> Any:
     return item
 
 
-def config_view(config: Any) -> dict[str, list]:
-    """What displays need to render the state: services, counters, agencies (config order)."""
-    if hasattr(config, "public"):
-        return config.public()
-    return {
-        kind: [as_json(x) for x in getattr(config, kind, ())]
-        for kind in ("services", "counters", "agencies")
-    }
+def config_view(catalogue: Any) -> dict[str, list]:
+    """The catalogue in the shape ``GET /api/v1/state`` gave as ``config`` before the
+    catalogue was in the log: ``{agencies, services, counters}`` (nodes of older releases
+    read names and numbers from it)."""
+    d = catalogue.to_dict()
+    return {kind: d.get(kind, []) for kind in ("agencies", "services", "counters")}
 
 
 def mpp_view(config: Any) -> dict[str, str]:

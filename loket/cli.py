@@ -6,6 +6,8 @@
     loket hub pair NODE --config hub.toml          # prints the node's bearer token once
     loket hub adduser NAME --config hub.toml [--password-file F] [--role R]
     loket hub backup DEST --config hub.toml / loket hub restore BACKUP --config hub.toml
+    loket hub export-profile --config hub.toml [--out FILE]   # the log's catalogue as TOML
+    loket hub import-profile --config hub.toml [--dry-run]    # the profile's into the log
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
     loket demo [--port N] [--profile hub.toml] [--data DIR]
@@ -97,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("dest", metavar="DEST")
     restore = _with_config(hub.add_parser("restore", help="restore a backup as a new epoch"))
     restore.add_argument("backup", metavar="BACKUP")
+    export = _with_config(
+        hub.add_parser(
+            "export-profile",
+            help="write the log's catalogue as a hub profile (safe while the hub runs)",
+        )
+    )
+    export.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
+    imp = _with_config(
+        hub.add_parser(
+            "import-profile",
+            help="apply the profile's catalogue to the log as events (hub stopped)",
+        )
+    )
+    imp.add_argument("--dry-run", action="store_true", help="only list the changes")
 
     node = groups.add_parser("node", help="run or inspect a node (kiosk, counter, display)")
     node_cmds = node.add_subparsers(dest="command", required=True)
@@ -171,7 +187,7 @@ def _validate(args: argparse.Namespace) -> None:
 
 def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
     module = {"hub": "hub.commands", "node": "node.commands", "demo": "loket.demo"}[args.group]
-    name = "run" if args.group == "demo" else args.command
+    name = "run" if args.group == "demo" else args.command.replace("-", "_")
     return getattr(importlib.import_module(module), name)
 
 
@@ -183,7 +199,8 @@ def _config_check(args: argparse.Namespace, out: TextIO) -> int:
         what = (
             f"hub profile for {config.mpp.name!r}: {len(config.agencies)} agencies, "
             f"{len(config.services)} services, {len(config.counters)} counters, "
-            f"{len(config.kiosks)} kiosks, {len(config.displays)} displays"
+            f"{len(config.kiosks)} kiosks, {len(config.displays)} displays, "
+            f"{len(config.catalogue.get('holidays', ()))} holidays"
         )
     else:
         devices = [

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import Clock, SystemClock
-from core.model import Counter
 from node.outbox import Outbox
 from node.replica import Replica
-from node.roles.base import Context, Devices, Role, config_value, dict_items
+from node.roles.base import Context, Devices, Role, config_value
 from node.sync import SyncClient, SyncListener
 from node.transport import HttpTransport, Transport
 from node.view import LocalView
@@ -29,6 +28,8 @@ from node.view import LocalView
 log = logging.getLogger(__name__)
 
 ROLES = ("kiosk", "counter", "display")
+# Feed records after which the node re-caches its catalogue (node.hub_info).
+CATALOGUE_CHANGES = frozenset({"catalogue.set", "catalogue.retired", "roster.updated"})
 MAINTAIN_EVERY_S = 30.0
 
 
@@ -42,7 +43,7 @@ class _Relay(SyncListener):
         self.node.submit(lambda: self.node._on_online(online))
 
     def on_records(self, records: list[dict]) -> None:
-        self.node.submit(lambda: self.node.role.on_records(records))
+        self.node.submit(lambda: self.node._on_records(records))
 
     def on_epoch_changed(self, old: str | None, new: str) -> None:
         self.node.submit(lambda: self.node.role.on_epoch_changed(old, new))
@@ -76,10 +77,9 @@ class Node:
             "node.hello",
             {"boot_id": clock.boot_id(), "mono_ms": clock.mono_ms(), "wall_ms": clock.wall_ms()},
         )
-        # The view was built before the cached roster was read: fold again with it, or a
-        # restarted counter would know no services until the hub answers.
+        # Before the role starts: a restarted node whose fold has no catalogue yet works
+        # from the cached one (the view asks for it each time it builds a state).
         ctx.load_hub_info()
-        ctx.view.invalidate()
         last = ctx.sync.replica.records(max(0, len(ctx.sync.replica) - 1))
         if last:
             ctx.outbox.note_hub_time(last[-1].get("recv_ms"))
@@ -172,13 +172,16 @@ class Node:
     # -- hub metadata ------------------------------------------------------------------------
 
     def _refresh_hub_info(self) -> None:
-        before = self.ctx.hub_info
         self.ctx.refresh_hub_info()
-        if self.ctx.hub_info != before:
-            self.ctx.view.invalidate()
+
+    def _on_records(self, records: list[dict]) -> None:
+        self.role.on_records(records)
+        if any(r["event"].get("type") in CATALOGUE_CHANGES for r in records):
+            # The role has already shown the change; keep it for a start without the hub.
+            self.ctx.remember_catalogue()
 
     def _on_online(self, online: bool) -> None:
-        if online and not self.ctx.hub_info.get("config"):
+        if online and not self.ctx.hub_info.get("catalogue"):
             self._refresh_hub_info()
         self.role.on_online(online)
         if online:
@@ -199,26 +202,6 @@ def _safe(fn: Callable[[], dict]) -> dict:
         return fn()
     except Exception as err:
         return {"status_error": str(err)}
-
-
-def _roster_from(ctx: Context) -> Callable[[], list[Counter]]:
-    def roster() -> list[Counter]:
-        out = []
-        for c in dict_items(ctx.hub_info.get("config", {}).get("counters")):
-            try:
-                out.append(
-                    Counter(
-                        id=c["id"],
-                        name=c.get("name") or c["id"],
-                        number=int(c.get("number") or 0),
-                        services=tuple(c.get("services") or ()),
-                    )
-                )
-            except (KeyError, TypeError, ValueError):
-                log.warning("ignoring malformed counter in hub info: %r", c)
-        return out
-
-    return roster
 
 
 def make_devices(config: Any, role: str) -> Devices:
@@ -272,12 +255,12 @@ def build_node(
         clock=clock,
         transport=transport,
         outbox=outbox,
-        view=None,  # type: ignore[arg-type]  # set just below: the roster reads ctx
+        view=None,  # type: ignore[arg-type]  # set just below: its fallback reads ctx
         sync=sync,
         devices=devices,
         hub_url=hub_url,
     )
-    ctx.view = LocalView(replica, outbox, roster=_roster_from(ctx))
+    ctx.view = LocalView(replica, outbox, fallback=ctx.cached_catalogue)
     role = _make_role(role_name, ctx)
     node = Node(ctx, role, role_name)
     if hardware is None and role_name == "counter" and config_value(config, "buttons", "backend"):

@@ -19,6 +19,7 @@ holds each of them, and :class:`node.sync.SyncClient` re-pushes what is still mi
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -98,12 +99,13 @@ class Replica:
         with self._lock:
             return self._last_hseq
 
-    def records(self, start: int = 0) -> list[dict]:
-        """Records from index ``start`` on (for incremental folds), read from the journal."""
+    def records(self, start: int = 0, limit: int | None = None) -> list[dict]:
+        """Records from index ``start`` on (for incremental folds), read from the journal;
+        at most ``limit`` of them (a reader that keeps none of them reads a day in pages)."""
         with self._lock:
             if self._journal is None or start >= self._count:
                 return []
-            return list(self._journal.iter_from(start))
+            return list(itertools.islice(self._journal.iter_from(start), limit))
 
     def __len__(self) -> int:
         return self._count

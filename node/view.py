@@ -7,17 +7,29 @@ derived by scanning that disagreed with the hub after two restores.
 
 The replica part is folded incrementally and cached; the pending part is re-applied on a copy
 each time :meth:`state` is asked for (it is small: what was done since the last pull).
+
+The catalogue is folded like everything else. While the replica holds no catalogue event
+yet (a fresh folder, a new hub epoch), the ``fallback`` - the catalogue and roster this node
+cached last time (``node.hub_info``) - stands in, so a kiosk that boots offline still knows
+its services and a counter which ones it calls.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import Any
 
+from core.catalogue import Catalogue, fold_catalogue
 from core.model import Counter
 from core.queue import QueueState
 from node.outbox import Outbox
 from node.replica import Replica
+
+# Records read at a time when folding the catalogue alone: a kiosk keeps none of them, so
+# its memory does not have to hold the day's log at once.
+CATALOGUE_PAGE = 2000
 
 
 class LocalView:
@@ -28,12 +40,13 @@ class LocalView:
         replica: Replica,
         outbox: Outbox,
         roster: Callable[[], Iterable[Counter]] | None = None,
+        fallback: Callable[[], tuple[Catalogue | None, Mapping[str, Any]]] | None = None,
     ):
         self.replica = replica
         self.outbox = outbox
-        # The hub's configured counters seed the fold, so a counter knows its services
-        # before any roster.updated event reached it (roster events still override).
+        # Counters seeding the fold before any roster.updated (tests, older callers).
         self._roster = roster or (lambda: ())
+        self._fallback = fallback or (lambda: (None, {}))
         self._lock = threading.Lock()
         self._base = QueueState(self._roster())
         self._folded = 0  # number of replica records folded into _base
@@ -43,6 +56,11 @@ class LocalView:
         self._issued_by: dict[str, str] = {}
         self._view: QueueState | None = None  # the last state() answer and what it was made of
         self._view_key: tuple = ()
+        # The catalogue alone, folded from catalogue events (a kiosk online never needs the
+        # whole queue in memory): how far, and over which replica generation.
+        self._cat = Catalogue()
+        self._cat_folded = 0
+        self._cat_generation = replica.generation
 
     def _catch_up(self) -> None:
         # The sync thread may replace the replica (epoch change) while we fold: check the
@@ -80,15 +98,50 @@ class LocalView:
         with self._lock:
             self._catch_up()
             pending = self.pending()
-            key = (self._generation, self._folded, tuple(e["id"] for e in pending))
+            cached, roster = (None, {}) if self._base.catalogue.hseq else self._fallback()
+            key = (self._generation, self._folded, tuple(e["id"] for e in pending), id(cached))
             if self._view is not None and self._view_key == key:
                 return self._view
             state = self._base.copy()
+            if cached is not None:
+                _adopt(state, cached, roster)
             for ev in pending:
                 state.apply(ev, hseq=None, est_ms=_wall(ev))
                 self._note(ev)
             self._view, self._view_key = state, key
             return state
+
+    def catalogue(self) -> Catalogue:
+        """The catalogue this node works with: folded from the replica (without the tickets
+        unless :meth:`state` folded them already), or the fallback while the log has none."""
+        with self._lock:
+            while True:
+                generation = self.replica.generation
+                if self._cat_generation != generation:
+                    self._cat, self._cat_folded = Catalogue(), 0
+                    self._cat_generation = generation
+                if self._generation == generation and self._folded > self._cat_folded:
+                    self._cat, self._cat_folded = self._base.catalogue, self._folded
+                while records := self.replica.records(self._cat_folded, CATALOGUE_PAGE):
+                    self._cat = fold_catalogue(records, self._cat)
+                    self._cat_folded += len(records)
+                if self.replica.generation == generation:
+                    break
+            if self._cat.hseq:
+                return self._cat
+        cached, _ = self._fallback()
+        return cached if cached is not None else self._cat
+
+    def folded_roster(self) -> dict[str, Any] | None:
+        """The counters' live roster as far as the queue is folded, or None when it is not
+        (a kiosk online folds only the catalogue)."""
+        with self._lock:
+            if self._generation != self.replica.generation or not self._folded:
+                return None
+            return {
+                cid: {"services": list(cs.services), "open": cs.open}
+                for cid, cs in self._base.counters.items()
+            }
 
     def invalidate(self) -> None:
         """Fold again from scratch on next use (e.g. the roster seed changed)."""
@@ -98,6 +151,17 @@ class LocalView:
     def issued_by(self, ticket_key: str) -> str | None:
         with self._lock:
             return self._issued_by.get(ticket_key)
+
+
+def _adopt(state: QueueState, catalogue: Catalogue, roster: Mapping[str, Any]) -> None:
+    """Use a cached catalogue in a state whose log gave none: its counters serve what the
+    cached roster says (else what the catalogue configures); calls in progress stay."""
+    state.catalogue = catalogue
+    for cid, counter in catalogue.counters.items():
+        live = roster.get(cid) or {}
+        services = tuple(live.get("services", counter.services))
+        cs = state.counter(cid)
+        state.counters[cid] = replace(cs, services=services, open=bool(live.get("open", True)))
 
 
 def _wall(ev: dict) -> int | None:

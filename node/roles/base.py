@@ -14,17 +14,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.catalogue import Catalogue
 from core.clock import Clock
 from core.numbering import service_day
+from node import hub_info as cache
 from node.outbox import Outbox
-from node.replica import read_json, write_json
 from node.sync import SyncClient, SyncListener
 from node.transport import HubUnreachable, Transport
 from node.view import LocalView
 
 log = logging.getLogger(__name__)
 
-HUB_INFO_FILE = "hub_info.json"
+HUB_INFO_FILE = cache.HUB_INFO_FILE
 DEFAULT_TZ = "Asia/Jakarta"  # node profiles carry no timezone; MPPs are in WIB by default
 RPC_TIMEOUT = 0.8
 RPC_ATTEMPTS = 3  # the first try + 2 retries, always with the same req (notes/sync.md §5.4)
@@ -65,6 +66,7 @@ class Context:
     devices: Devices
     hub_url: str = ""
     hub_info: dict = field(default_factory=dict)
+    _parsed: tuple | None = field(default=None, repr=False)
 
     def rpc(
         self, method: str, path: str, body: dict | None = None, *, attempts: int = RPC_ATTEMPTS
@@ -99,45 +101,70 @@ class Context:
         self.sync.set_online(False, error)
         return None
 
-    # -- hub metadata (service names, counter numbers), cached for offline starts --------
+    # -- the catalogue: from the fold, cached for a start with nothing folded yet ---------
 
     def load_hub_info(self) -> None:
-        self.hub_info = read_json(self.data_dir / HUB_INFO_FILE, {})
+        self.hub_info = cache.load(self.data_dir)
 
     def refresh_hub_info(self) -> dict | None:
-        """GET /api/v1/state and keep its ``config`` part on disk; returns the whole answer."""
+        """GET /api/v1/state and cache its catalogue (for a start before any pull); returns
+        the whole answer, or None when the hub does not answer."""
         try:
             status, body = self.transport.request("GET", "/api/v1/state", timeout=5.0)
         except HubUnreachable:
             return None
         if status != 200:
             return None
-        info = {"config": body.get("config") or {}, "mpp": body.get("mpp") or {}}
-        if info != self.hub_info:
-            self.hub_info = info
-            try:
-                write_json(self.data_dir / HUB_INFO_FILE, info)
-            except OSError:
-                log.exception("cannot cache hub info")
+        info = cache.from_state(body)
+        if info is not None:
+            self._store_hub_info(info)
         return body
 
+    def remember_catalogue(self) -> None:
+        """Cache what the fold knows now, if it changed (the feed brought catalogue or
+        roster events): a restart without the hub starts from it."""
+        catalogue = self.view.catalogue()
+        if catalogue.hseq == 0:
+            return  # nothing folded yet: the cache is all we know
+        info = cache.from_fold(catalogue, self.view.folded_roster(), self.sync.replica.hub_epoch)
+        if cache.differs(info, self.hub_info):
+            self._store_hub_info(info)
+
+    def _store_hub_info(self, info: dict) -> None:
+        self.hub_info = info
+        try:
+            cache.save(self.data_dir, info)
+        except OSError:
+            log.exception("cannot cache the catalogue")
+
+    def cached_catalogue(self) -> tuple[Catalogue | None, dict]:
+        """The cached catalogue and roster (the LocalView's fallback): parsed once per
+        ``hub_info``, so the view knows by identity whether it changed."""
+        info = self.hub_info
+        if self._parsed is None or self._parsed[0] is not info:
+            self._parsed = (info, cache.catalogue_of(info), cache.roster_of(info))
+        return self._parsed[1], self._parsed[2]
+
+    def catalogue(self) -> Catalogue:
+        """The catalogue this node works with: its fold (or the cache before any)."""
+        return self.view.catalogue()
+
     def service_info(self, service: str) -> dict:
-        for s in dict_items(self.hub_info.get("config", {}).get("services")):
-            if s.get("id") == service:
-                return s
-        return {"id": service, "prefix": service, "name": service}
+        """``{id, prefix, name, agency}`` of a service (also one retired since)."""
+        s = self.catalogue().last_known("service", service)
+        if s is None:
+            return {"id": service, "prefix": service, "name": service}
+        return {"id": s.id, "prefix": s.prefix, "name": s.name, "agency": s.agency}
 
     def agency_name(self, agency: str | None) -> str:
-        for a in dict_items(self.hub_info.get("config", {}).get("agencies")):
-            if a.get("id") == agency:
-                return a.get("name") or agency or ""
-        return agency or ""
+        a = self.catalogue().last_known("agency", agency) if agency else None
+        return (a.name if a is not None else agency) or ""
 
     def counter_number(self, counter: str) -> int:
         """The number spoken and shown for a counter ("loket 3")."""
-        for c in dict_items(self.hub_info.get("config", {}).get("counters")):
-            if c.get("id") == counter and isinstance(c.get("number"), int):
-                return c["number"]
+        c = self.catalogue().last_known("counter", counter)
+        if c is not None and isinstance(c.number, int):
+            return c.number
         digits = re.findall(r"\d+", counter)
         return int(digits[-1]) if digits else 0
 
@@ -145,7 +172,7 @@ class Context:
         name = (
             config_value(self.config, "mpp", "timezone")
             or config_value(self.config, "node", "timezone")
-            or (self.hub_info.get("mpp") or {}).get("timezone")
+            or self.catalogue().timezone
             or DEFAULT_TZ
         )
         return ZoneInfo(name)
@@ -156,16 +183,12 @@ class Context:
         return service_day(self.outbox.now_ms(), self.timezone())
 
     def mpp_name(self) -> str:
-        mpp = self.hub_info.get("mpp") or {}
-        return mpp.get("name") or config_value(self.config, "mpp", "name") or "Mal Pelayanan Publik"
-
-
-def dict_items(value: Any) -> list[dict]:
-    if isinstance(value, dict):
-        return [dict(v, id=v.get("id", k)) for k, v in value.items() if isinstance(v, dict)]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, dict)]
-    return []
+        mpp = self.catalogue().mpp
+        return (
+            (mpp.name if mpp is not None else None)
+            or config_value(self.config, "mpp", "name")
+            or "Mal Pelayanan Publik"
+        )
 
 
 def config_value(config: Any, section: str, key: str, default: Any = None) -> Any:

@@ -183,6 +183,11 @@ class CounterRole(Role):
         )
 
     def _transfer_target(self, state, cs) -> str | None:
+        # The catalogue's transfer targets of this counter, first (cycling through them on
+        # repeated presses is the counter-actions work); then the older profile key.
+        mine = state.catalogue.counters.get(self.counter_id)
+        if mine is not None and mine.transfer_to:
+            return mine.transfer_to[0]
         if self.transfer_to:
             return self.transfer_to
         ticket = state.tickets.get(cs.current)

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from core.announce import call_clips
 from core.model import TicketStatus
-from node.roles.base import Context, Role, config_value, dict_items
+from node.roles.base import Context, Role, config_value
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class DisplayRole(Role):
         node's clock may run a day off while the tickets are the hub's.
         """
         counts = {service: len(tickets) for service, tickets in state.snapshot()["waiting"].items()}
-        known = [s["id"] for s in dict_items(self.ctx.hub_info.get("config", {}).get("services"))]
+        known = list(self.ctx.catalogue().services)
         order = known + sorted(set(counts) - set(known))
         out = []
         for service in order:

@@ -8,6 +8,11 @@ Offline, or when the reply is lost: the next free number of a standby lease, tak
 ``ticket.issued mode=lease`` with the same req (the hub then voids its ghost), then printed
 with the offline mark. No lease left: a prefix number (``B-K1-1``), ugly on purpose.
 Leases are topped up while online when fewer than half of the last block remain.
+
+Which services the buttons offer is the catalogue's (``kiosk`` entry, contract C1): an admin
+edit reaches the kiosk through the feed and the keypad follows it at the next press. The node
+profile's ``services`` only stand in while the catalogue it knows has no entry for it (first
+boot with the hub never reached, a cache from an older release). A retired kiosk offers nothing.
 """
 
 from __future__ import annotations
@@ -28,17 +33,30 @@ KEYPAD = string.ascii_lowercase
 
 
 class KioskRole(Role):
-    """Issues and prints tickets for the services configured on this kiosk."""
+    """Issues and prints tickets for the services the catalogue gives this kiosk."""
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
-        self.services: list[str] = list(config_value(ctx.config, "node", "services", None) or [])
+        self.profile_services: list[str] = list(
+            config_value(ctx.config, "node", "services", None) or []
+        )
         self.last_ticket: dict | None = None
         self.last_error: str | None = None
         self.print_failures = 0
         # service -> the day we last asked a lease for (RAM only: it limits requests, the
         # numbers themselves always come from the log).
         self._asked: dict[str, str] = {}
+
+    @property
+    def services(self) -> list[str]:
+        """This kiosk's services now: the catalogue's, else (no catalogue yet) the profile's."""
+        catalogue = self.ctx.catalogue()
+        mine = catalogue.kiosks.get(self.ctx.node_id)
+        if mine is not None:
+            return list(mine.services)
+        if self.ctx.node_id in catalogue.retired("kiosk"):
+            return []
+        return self.profile_services
 
     # -- time ----------------------------------------------------------------------------
 
@@ -51,17 +69,20 @@ class KioskRole(Role):
     # -- buttons -------------------------------------------------------------------------
 
     def service_for(self, name: str) -> str | None:
-        if name in self.services:
+        services = self.services
+        if name in services:
             return name
         if len(name) == 1 and name.lower() in KEYPAD:
             index = KEYPAD.index(name.lower())
-            if index < len(self.services):
-                return self.services[index]
+            if index < len(services):
+                return services[index]
         return None
 
     def on_button(self, name: str, kind: str = "press") -> None:
         service = self.service_for(name)
         if service is None:
+            if not self.services:
+                self.last_error = f"kiosk {self.ctx.node_id} offers no service in the catalogue"
             log.info("kiosk %s: no service on button %r", self.ctx.node_id, name)
             return
         self.issue(service)

@@ -11,6 +11,7 @@ from core.errors import EventError
 from core.events import (
     DERIVED_TYPES,
     EVENT_TYPES,
+    HUB_ONLY_TYPES,
     PRIMARY_TYPES,
     Event,
     derived_id,
@@ -45,6 +46,8 @@ BODIES = {
     "lease.released": {"kiosk": "K1", "service": "B", "day": DAY},
     "roster.updated": {"counter": "C07", "services": ["A", "B"], "open": True},
     "node.hello": {"boot_id": "3b0f", "mono_ms": 8812345, "wall_ms": 1718012345678},
+    "catalogue.set": {"kind": "service", "id": "B", "value": {"name": "Akta"}, "by": "admin"},
+    "catalogue.retired": {"kind": "kiosk", "id": "K9", "by": "admin"},
     "call.superseded": {"call": "C2:i:4", "counter": "C2", "winner": "C1", "ticket": "t"},
     "call.retracted": {"call": "hub:E:9", "counter": "C1", "ticket": "t"},
     "transfer.rejected": {"event": "C2:i:5", "counter": "C2", "ticket": "t"},
@@ -53,12 +56,19 @@ BODIES = {
     "rating.rejected": {"event": "C1:i:7", "reason": "already_rated"},
     "clock.skew": {"node": "C07", "skew_ms": 600_000},
 }
-NO_TICKET = {"lease.granted", "lease.released", "roster.updated", "node.hello"}
+NO_TICKET = {
+    "lease.granted",
+    "lease.released",
+    "roster.updated",
+    "node.hello",
+    "catalogue.set",
+    "catalogue.retired",
+}
 
 
 def _primary(type_: str = "ticket.done", **over) -> dict:
     e = make_event(
-        "C07",
+        "hub" if type_ in HUB_ONLY_TYPES else "C07",
         "9f2c41d0",
         57,
         type_,
@@ -85,7 +95,7 @@ def test_primary_events_round_trip_through_json(type_):
     d = _primary(type_)
     e = Event.from_dict(json.loads(json.dumps(d)))
     assert e.to_dict() == d
-    assert e.id == "C07:9f2c41d0:57" and e.deps == ("hub:E5a1:88",)
+    assert e.id == f"{e.origin}:9f2c41d0:57" and e.deps == ("hub:E5a1:88",)
     assert not e.is_derived
 
 
@@ -228,3 +238,17 @@ def test_records_round_trip_and_errors_point_inside_the_event():
         parse_record({**rec, "hseq": 0})
     with pytest.raises(EventError, match="^event: required"):
         parse_record({k: v for k, v in rec.items() if k != "event"})
+
+
+@pytest.mark.parametrize("type_", sorted(HUB_ONLY_TYPES))
+def test_catalogue_events_of_another_origin_are_malformed(type_):
+    d = _primary(type_, origin="K1", id="K1:9f2c41d0:57")
+    with pytest.raises(EventError, match=rf"^origin: {type_} is written by the hub only"):
+        Event.from_dict(d)
+
+
+def test_catalogue_kind_is_one_of_the_contract_kinds():
+    d = _primary("catalogue.set")
+    d["body"] = {**d["body"], "kind": "room"}
+    with pytest.raises(EventError, match=r"^body\.kind: expected one of mpp, agency"):
+        Event.from_dict(d)

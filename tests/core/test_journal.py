@@ -127,6 +127,23 @@ def test_segments_rotate_by_size_and_on_demand(tmp_path):
         assert list(j.iter_from(8)) == []
 
 
+def test_reading_from_an_index_crosses_read_blocks_and_segments(tmp_path, monkeypatch):
+    import core.journal
+
+    monkeypatch.setattr(core.journal, "READ_BLOCK_LINES", 4)  # blocks of 4 lines
+    with Journal(tmp_path) as j:
+        j.append(recs(0, 10))
+        j.rotate()
+        j.append(recs(10, 13))
+        j.write(recs(13, 14))  # written, not yet fsync'd: not readable
+        assert list(j.iter_from(0)) == recs(0, 13)
+        for start in (3, 4, 5, 9, 10, 12):
+            assert list(j.iter_from(start)) == recs(start, 13), start
+        # A reader taking a few at a time (a page) stops without reading the rest.
+        it = j.iter_from(2)
+        assert [next(it) for _ in range(3)] == recs(2, 5)
+
+
 def test_rotate_before_crash_leaves_empty_segment_that_reopen_uses(tmp_path):
     with Journal(tmp_path) as j:
         j.append(recs(0, 2))

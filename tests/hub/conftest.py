@@ -64,6 +64,13 @@ def authority(app):
 
 
 @pytest.fixture
+def seed(authority) -> int:
+    """hseq of the last record before the test's first step: the hub committed the profile's
+    catalogue on first start (contract C1), so a test's own records start after it."""
+    return authority.last_hseq
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -330,10 +330,10 @@ def test_public_reads_need_no_token(client, path):
     assert client.get(path).status_code == 200
 
 
-def test_healthz_and_time(client, auth, req, authority, clock):
+def test_healthz_and_time(client, auth, req, authority, clock, seed):
     issue(client, auth, req())
     h = client.get("/healthz").json
-    assert h == {"ok": True, "hub_epoch": authority.epoch, "last_hseq": 1}
+    assert h == {"ok": True, "hub_epoch": authority.epoch, "last_hseq": seed + 1}
     t = client.get("/api/v1/time").json
     assert t["hub_ms"] == clock.wall_ms()
     assert t["hub_hlc"].endswith(".hub")

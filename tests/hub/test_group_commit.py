@@ -87,7 +87,7 @@ def hseq_of(authority: Any, event_id: str) -> int:
     return next(r["hseq"] for r in authority.records_since(0) if r["event"]["id"] == event_id)
 
 
-def test_commands_written_during_an_fsync_share_the_next_one(authority, held):
+def test_commands_written_during_an_fsync_share_the_next_one(authority, held, seed):
     seen: list[tuple[list[int], int]] = []
     authority.add_listener(
         lambda recs: seen.append(([r["hseq"] for r in recs], authority.store.journal.count))
@@ -95,26 +95,28 @@ def test_commands_written_during_an_fsync_share_the_next_one(authority, held):
     first = Call(authority, lambda: authority.issue("r1", "B", "K1"))
     assert held.entered.wait(WAIT_S)  # the leader is inside its fsync, outside the lock
     others = [Call(authority, lambda i=i: authority.issue(f"r{i}", "B", "K1")) for i in (2, 3, 4)]
-    until(lambda: authority._written_hseq == 4)  # they folded and wrote meanwhile
+    until(lambda: authority._written_hseq == seed + 4)  # they folded and wrote meanwhile
     reader = Call(authority, authority.snapshot)  # it would see B-002..B-004
-    until(lambda: reader.thread.is_alive() and authority._written_hseq == 4)
+    until(lambda: reader.thread.is_alive() and authority._written_hseq == seed + 4)
     # nothing answered, published or readable before the fsync covering it
     assert not any(c.done.is_set() for c in (first, *others))
-    assert authority.last_hseq == 0 and authority.records_since(0) == [] and seen == []
+    assert authority.last_hseq == seed and authority.records_since(seed) == [] and seen == []
     held.release.set()
     for c in (first, *others, reader):
         assert c.wait().error is None
     assert held.fsyncs == 2  # four commands, two fsyncs
     for c in (first, *others):
         assert c.durable_then >= hseq_of(authority, c.result["event"]["id"])
-    assert reader.result["last_hseq"] == 4 and reader.durable_then >= 4
-    assert [h for hs, _ in seen for h in hs] == [1, 2, 3, 4]  # each once, in order
+    assert reader.result["last_hseq"] == seed + 4 and reader.durable_then >= seed + 4
+    assert [h - seed for hs, _ in seen for h in hs] == [1, 2, 3, 4]  # each once, in order
     assert all(max(hs) <= durable for hs, durable in seen)  # listeners only after the fsync
     labels = sorted(c.result["ticket"]["label"] for c in (first, *others))
     assert labels == ["B-001", "B-002", "B-003", "B-004"]
 
 
-def test_a_failed_fsync_fails_everything_it_covered_and_rebuilds_from_the_journal(authority, held):
+def test_a_failed_fsync_fails_everything_it_covered_and_rebuilds_from_the_journal(
+    authority, held, seed
+):
     held.fsyncs = 2  # not held
     authority.issue("r0", "B", "K1")  # durable before the trouble
     seen: list[list[int]] = []
@@ -123,7 +125,7 @@ def test_a_failed_fsync_fails_everything_it_covered_and_rebuilds_from_the_journa
     first = Call(authority, lambda: authority.issue("r1", "B", "K1"))
     assert held.entered.wait(WAIT_S)
     second = Call(authority, lambda: authority.counter_command("C2", "next", "n1"))
-    until(lambda: authority._written_hseq == 3)
+    until(lambda: authority._written_hseq == seed + 3)
     # readers of the unsynced state: a repeated req, a snapshot, a refusal based on it
     repeat = Call(authority, lambda: authority.issue("r1", "B", "K1"))
     snap = Call(authority, authority.snapshot)
@@ -136,22 +138,23 @@ def test_a_failed_fsync_fails_everything_it_covered_and_rebuilds_from_the_journa
     # reached the lock after the rebuild) shows the durable state alone: never hseq 2 or 3.
     snap.wait()
     if snap.error is None:
-        assert snap.result["last_hseq"] == 1 and snap.result["state"]["last_hseq"] == 1
+        assert snap.result["last_hseq"] == seed + 1
+        assert snap.result["state"]["last_hseq"] == seed + 1
     else:
         assert isinstance(snap.error, JournalError)
     assert seen == []  # never published
-    assert authority.last_hseq == 1 and len(authority.records_since(0)) == 1
+    assert authority.last_hseq == seed + 1 and len(authority.records_since(seed)) == 1
     assert list(authority.state.tickets) == [f"{authority.today()}/B-001"]
     assert authority.state.counter_view("C2").current is None
     with pytest.raises(JournalError):  # unusable until the hub restarts
         authority.issue("r2", "B", "K1")
 
 
-def test_a_failed_fold_keeps_the_others_written_before_it(authority, held, monkeypatch):
+def test_a_failed_fold_keeps_the_others_written_before_it(authority, held, monkeypatch, seed):
     first = Call(authority, lambda: authority.issue("r1", "B", "K1"))
     assert held.entered.wait(WAIT_S)
     second = Call(authority, lambda: authority.issue("r2", "B", "K1"))
-    until(lambda: authority._written_hseq == 2)
+    until(lambda: authority._written_hseq == seed + 2)
     real_apply = QueueState.apply
 
     def apply(self, record, *a, **kw):
@@ -169,5 +172,5 @@ def test_a_failed_fold_keeps_the_others_written_before_it(authority, held, monke
     monkeypatch.setattr(QueueState, "apply", real_apply)
     third = authority.issue("r3", "B", "K1")
     assert third["ticket"]["label"] == "B-003"
-    assert [r["hseq"] for r in authority.store.records()] == [1, 2, 3]
-    assert authority.last_hseq == 3
+    assert [r["hseq"] - seed for r in authority.store.records(seed)] == [1, 2, 3]
+    assert authority.last_hseq == seed + 3

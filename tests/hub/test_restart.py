@@ -90,9 +90,13 @@ def test_stream_over_waitress_resumes_from_last_event_id(
     config, token = profile
     hub = HubProcess(python, config, subprocess_env, repo_root)
     try:
+        with urllib.request.urlopen(hub.url + "/healthz", timeout=30) as answer:
+            seed = json.loads(answer.read())["last_hseq"]  # the catalogue seed (contract C1)
         for n in (1, 2):
             hub.post("/api/v1/tickets", {"req": f"r{n}", "service": "B"}, token)
-        request = urllib.request.Request(hub.url + "/api/v1/stream", headers={"Last-Event-ID": "1"})
+        first = seed + 1
+        resume = {"Last-Event-ID": str(first)}
+        request = urllib.request.Request(hub.url + "/api/v1/stream", headers=resume)
         with urllib.request.urlopen(request, timeout=30) as stream:
             assert stream.headers["Content-Type"].startswith("text/event-stream")
             lines = []
@@ -100,7 +104,7 @@ def test_stream_over_waitress_resumes_from_last_event_id(
                 lines.append(stream.readline().decode().rstrip("\n"))
             assert lines[0] == "retry: 2000"
             assert "event: hello" in lines
-            assert lines[-1] == "id: 2"
+            assert lines[-1] == f"id: {first + 1}"
             record = stream.readline().decode()
             assert record == "event: record\n"
             data = json.loads(stream.readline().decode().removeprefix("data: "))

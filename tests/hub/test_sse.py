@@ -63,7 +63,7 @@ def issue(client, auth, req):
     return r.json
 
 
-def test_hello_then_live_records(client, auth, authority, open_stream):
+def test_hello_then_live_records(client, auth, authority, open_stream, seed):
     issue(client, auth, "r1")
     stream = open_stream()
     assert stream.response.mimetype == "text/event-stream"
@@ -71,26 +71,30 @@ def test_hello_then_live_records(client, auth, authority, open_stream):
     assert hello["retry"] == "2000"
     assert hello["event"] == "hello"
     assert hello["data"]["hub_epoch"] == authority.epoch
-    assert hello["data"]["last_hseq"] == 1
+    assert hello["data"]["last_hseq"] == seed + 1
     # A client without Last-Event-ID starts at "now": the old record is not replayed.
     second = issue(client, auth, "r2")
     frame = stream.next_record()
-    assert frame["id"] == "2"
+    assert frame["id"] == str(seed + 2)
     assert frame["data"]["event"] == second["event"]
 
 
-def test_last_event_id_resumes_after_that_record(client, auth, open_stream):
+def test_last_event_id_resumes_after_that_record(client, auth, open_stream, seed):
     for n in range(1, 4):
         issue(client, auth, f"r{n}")
-    stream = open_stream({"Last-Event-ID": "1"})
+    stream = open_stream({"Last-Event-ID": str(seed + 1)})
     stream.next()  # hello
-    assert [stream.next_record()["id"] for _ in range(2)] == ["2", "3"]
+    assert [stream.next_record()["id"] for _ in range(2)] == [str(seed + 2), str(seed + 3)]
 
 
-def test_query_parameter_resume_from_zero(client, auth, open_stream):
+def test_query_parameter_resume_from_zero(client, auth, open_stream, seed):
     issue(client, auth, "r1")
     stream = open_stream(query="?last_event_id=0")
     stream.next()
+    first = stream.next_record()["data"]["event"]
+    assert first["type"] == "catalogue.set" and first["body"]["kind"] == "mpp"  # the seed
+    for _ in range(seed - 1):
+        stream.next_record()
     assert stream.next_record()["data"]["event"]["req"] == "r1"
 
 
@@ -114,9 +118,9 @@ def test_streams_per_client_are_capped(app, client, open_stream):
     assert again.next()["event"] == "hello"
 
 
-def test_last_event_id_from_a_bigger_older_log_starts_at_now(client, auth, open_stream):
+def test_last_event_id_from_a_bigger_older_log_starts_at_now(client, auth, open_stream, seed):
     issue(client, auth, "r1")
     stream = open_stream({"Last-Event-ID": "500"})
-    assert stream.next()["data"]["last_hseq"] == 1
+    assert stream.next()["data"]["last_hseq"] == seed + 1
     issue(client, auth, "r2")
-    assert stream.next_record()["id"] == "2"
+    assert stream.next_record()["id"] == str(seed + 2)

@@ -72,7 +72,7 @@ def test_settings_and_epoch_survive_reopen(tmp_path):
 # -- replay ------------------------------------------------------------------------------------
 
 
-def test_reopened_hub_rebuilds_state_requests_and_acks(app, config, clock, tokens, authority):
+def test_reopened_hub_rebuilds_state_requests_and_acks(app, config, clock, tokens, authority, seed):
     first = post(app, "/api/v1/tickets", {"req": "r1", "service": "B"}, tokens["K1"]).json
     post(app, "/api/v1/counters/C1/next", {"req": "r2"}, tokens["C1"])
     post(app, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
@@ -88,7 +88,7 @@ def test_reopened_hub_rebuilds_state_requests_and_acks(app, config, clock, token
     assert repeat.json["event"] == first["event"]
     fresh = post(app2, "/api/v1/tickets", {"req": "r4", "service": "B"}, tokens["K1"]).json
     assert fresh["ticket"]["label"] == "B-003"
-    assert fresh["event"]["id"] == f"hub:{epoch}:4"  # the hub's own counter continued
+    assert fresh["event"]["id"] == f"hub:{epoch}:{seed + 4}"  # the hub's own counter continued
     auth2.store.close()
 
 
@@ -120,7 +120,7 @@ def test_missing_derived_event_is_rederived_at_startup(app, config, clock, token
 
 
 def test_restore_starts_a_new_epoch_behind_a_recovery_barrier(
-    app, config, clock, tokens, authority, tmp_path
+    app, config, clock, tokens, authority, tmp_path, seed
 ):
     from core.events import make_event
 
@@ -128,7 +128,7 @@ def test_restore_starts_a_new_epoch_behind_a_recovery_barrier(
     backup = authority.store.backup_to(tmp_path / "backup")
     post(app, "/api/v1/tickets", {"req": "r2", "service": "B"}, tokens["K1"])  # lost by restore
     old_epoch = authority.epoch
-    lost_hub_event = authority.records_since(1, 1)[0]["event"]
+    lost_hub_event = authority.records_since(seed + 1, 1)[0]["event"]
     authority.store.close()
 
     new_epoch = restore_from(backup, config.hub.data_dir)
@@ -137,7 +137,7 @@ def test_restore_starts_a_new_epoch_behind_a_recovery_barrier(
 
     app2 = reopen(config, clock)
     hub2 = app2.extensions["loket"]
-    assert hub2.epoch == new_epoch and hub2.last_hseq == 1
+    assert hub2.epoch == new_epoch and hub2.last_hseq == seed + 1
     refused = post(app2, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
     assert refused.status_code == 503
     assert refused.json["error"] == "recovery_barrier"
@@ -201,7 +201,7 @@ def test_restore_refuses_a_folder_that_is_not_a_backup(tmp_path):
 
 
 def test_a_failed_append_acknowledges_nothing_and_leaves_no_trace(
-    client, tokens, authority, monkeypatch
+    client, tokens, authority, monkeypatch, seed
 ):
     headers = {"Authorization": f"Bearer {tokens['K1']}"}
     real_append = authority.store.append
@@ -213,13 +213,13 @@ def test_a_failed_append_acknowledges_nothing_and_leaves_no_trace(
     r = client.post("/api/v1/tickets", json={"req": "r1", "service": "B"}, headers=headers)
     assert r.status_code == 503 and r.json["error"] == "storage_error"
     state = client.get("/api/v1/state").json
-    assert state["last_hseq"] == 0 and state["state"]["waiting"] == {}
+    assert state["last_hseq"] == seed and state["state"]["waiting"] == {}
 
     monkeypatch.setattr(authority.store, "append", real_append)
     r = client.post("/api/v1/tickets", json={"req": "r1", "service": "B"}, headers=headers)
     assert r.status_code == 201  # the retry with the same req is a first issue
     assert r.json["ticket"]["label"] == "B-001"
-    assert r.json["event"]["id"] == f"hub:{authority.epoch}:1"
+    assert r.json["event"]["id"] == f"hub:{authority.epoch}:{seed + 1}"
 
 
 def test_records_and_answers_come_back_from_the_journal_after_a_restart(

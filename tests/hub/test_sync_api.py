@@ -49,8 +49,13 @@ def push(client, auth, events, *, node="K1", inc="k1a", seen=None, as_node=None)
     return client.post("/api/v1/sync/push", json=body, headers=auth(as_node or node))
 
 
+def is_seed(record: dict) -> bool:
+    return record["event"]["type"].startswith("catalogue.")
+
+
 def logged(authority) -> list[dict]:
-    return [r["event"] for r in authority.records_since(0, 10_000)]
+    """The events after the catalogue seed every hub starts with."""
+    return [r["event"] for r in authority.records_since(0, 10_000) if not is_seed(r)]
 
 
 def test_push_appends_and_acks(client, auth, authority):
@@ -148,14 +153,14 @@ def test_pushed_lease_numbers_move_the_allocator(client, auth):
     assert r.json["ticket"]["label"] == "B-008"
 
 
-def test_offline_events_are_placed_by_anchored_boot_time(client, auth, authority, clock):
+def test_offline_events_are_placed_by_anchored_boot_time(client, auth, authority, clock, seed):
     # The kiosk says hello at boot-mono 1 s (its wall clock thinks it is 1970)...
     push(client, auth, [hello(1, mono=1_000, wall=0)])
     hub_at_hello = clock.wall_ms()
     clock.advance(10 * MIN)
     # ...then an offline ticket made 2 min after boot, pushed 10 min later.
     push(client, auth, [issued(2, 7, mono=1_000 + 2 * MIN, wall=0)])
-    rec = authority.records_since(1, 1)[0]
+    rec = authority.records_since(seed + 1, 1)[0]
     assert rec["est_ms"] == hub_at_hello + 2 * MIN
     assert rec["recv_ms"] == hub_at_hello + 10 * MIN
 
@@ -187,14 +192,16 @@ def test_conflicting_offline_call_gets_superseded_in_the_same_commit(client, aut
 # -- changes feed ------------------------------------------------------------------------------
 
 
-def test_changes_pages_through_the_log(client, auth):
+def test_changes_pages_through_the_log(client, auth, seed):
     push(client, auth, [issued(1, 7), issued(2, 8), issued(3, 9)])
-    page = client.get("/api/v1/sync/changes?since=0&limit=2", headers=auth()).json
-    assert [r["hseq"] for r in page["results"]] == [1, 2]
-    assert page["last_hseq"] == 3
-    rest = client.get("/api/v1/sync/changes?since=2", headers=auth()).json
+    page = client.get(f"/api/v1/sync/changes?since={seed}&limit=2", headers=auth()).json
+    assert [r["hseq"] for r in page["results"]] == [seed + 1, seed + 2]
+    assert page["last_hseq"] == seed + 3
+    rest = client.get(f"/api/v1/sync/changes?since={seed + 2}", headers=auth()).json
     assert [r["event"]["body"]["number"] for r in rest["results"]] == [9]
-    assert client.get("/api/v1/sync/changes?since=3", headers=auth()).json["results"] == []
+    assert (
+        client.get(f"/api/v1/sync/changes?since={seed + 3}", headers=auth()).json["results"] == []
+    )
 
 
 @pytest.mark.parametrize("query", ["since=-1", "since=x", "limit=0", "wait=-2"])
@@ -203,13 +210,14 @@ def test_changes_bad_parameters(client, auth, query):
     assert r.status_code == 422 and r.json["error"] == "invalid_field"
 
 
-def test_long_poll_returns_when_an_event_arrives(app, auth):
+def test_long_poll_returns_when_an_event_arrives(app, auth, seed):
     answers: list[dict] = []
     waiting = threading.Event()
 
     def poll() -> None:
         waiting.set()
-        r = app.test_client().get("/api/v1/sync/changes?since=0&wait=25", headers=auth("C1"))
+        url = f"/api/v1/sync/changes?since={seed}&wait=25"
+        r = app.test_client().get(url, headers=auth("C1"))
         answers.append(r.json)
 
     poller = threading.Thread(target=poll)
@@ -224,9 +232,9 @@ def test_long_poll_returns_when_an_event_arrives(app, auth):
     assert [rec["event"]["ticket"] for rec in answers[0]["results"]] == [f"{DAY}/B-001"]
 
 
-def test_long_poll_without_events_answers_empty(client, auth, app):
+def test_long_poll_without_events_answers_empty(client, auth, app, seed):
     app.config["LOKET_LONGPOLL_MAX_S"] = 0.05
-    r = client.get("/api/v1/sync/changes?since=0&wait=25", headers=auth())
+    r = client.get(f"/api/v1/sync/changes?since={seed}&wait=25", headers=auth())
     assert r.status_code == 200 and r.json["results"] == []
 
 
@@ -250,7 +258,7 @@ def test_hub_events_of_this_epoch_are_deduplicated_or_rejected(client, auth, aut
 
 
 def test_listeners_see_each_commit_and_one_failure_does_not_stop_the_others(
-    client, auth, authority
+    client, auth, authority, seed
 ):
     seen: list[list[int]] = []
 
@@ -262,7 +270,7 @@ def test_listeners_see_each_commit_and_one_failure_does_not_stop_the_others(
     push(client, auth, [issued(1, 7), issued(2, 8)])
     r = client.post("/api/v1/tickets", json={"req": "x", "service": "B"}, headers=auth("K1"))
     assert r.status_code == 201
-    assert seen == [[1, 2], [3]]
+    assert seen == [[seed + 1, seed + 2], [seed + 3]]
     authority.remove_listener(broken)
 
 

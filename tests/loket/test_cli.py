@@ -81,6 +81,7 @@ def test_config_check_ok_for_hub_and_node(capsys, node_profile):
     assert cli.main(["config", "check", DEMO]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"OK: {DEMO}: hub profile for 'Mal Pelayanan Publik Kabupaten Belitung'")
+    assert "1 displays, 34 holidays" in out  # the shipped list and the profile's own
     assert cli.main(["config", "check", str(node_profile)]) == 0
     assert "kiosk node 'K1' (printer=fake)" in capsys.readouterr().out
 

@@ -1,4 +1,5 @@
-"""The hall board on screens of every shape, with a full-size MPP (30 services, 25 counters):
+"""The hall board on screens of every shape, with the shipped full-size MPP (Banyumas: 30
+services, 25 counters):
 in a real headless Chromium at portrait 1080x1920, 1366x768, 720p, 1080p and 4K, every element
 is inside the viewport and inside its box, no one-line text is cut, the waiting tiles page
 instead of overflowing (every service on some page), each tile leads with its service letter
@@ -18,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from chromium import KIOSK_FLAGS, launch, needs_chromium, post, serve_app, stop
-from fullsize import SERVICES, full_size_config
 
 pytestmark = needs_chromium
 
@@ -84,21 +84,27 @@ TILES = """[...document.querySelectorAll('#queues li')].filter(li => !li.hidden)
 
 @pytest.fixture(scope="module")
 def full_hub(tmp_path_factory):
+    from core.config import load_hub_config, override_hub
+    from core.paths import firmware_config_dir
     from hub import create_app
     from hub.auth import pair_node
 
     data = tmp_path_factory.mktemp("fullsize") / "hub"
-    app = create_app(full_size_config(data))
+    config = load_hub_config(firmware_config_dir() / "hub" / "mpp-banyumas.toml")
+    app = create_app(override_hub(config, host="127.0.0.1", port=0, data_dir=str(data)))
     auth = app.extensions["loket"]
     token = pair_node(auth.store, "api")
     base, shutdown = serve_app(app)
-    for i, (sid, _, _) in enumerate(SERVICES):
+    services = auth.state.catalogue.services
+    for i, sid in enumerate(services):
         for n in range(1 + i % 4):
             post(base, token, "/api/v1/tickets", {"req": f"i-{sid}-{n}", "service": sid})
-    # Six calls, ending at loket 25 with a two-letter prefix: the widest the board gets.
+    # Six calls, the last one the board's big number.
+    last = None
     for n in (1, 2, 3, 22, 24, 25):
-        post(base, token, f"/api/v1/counters/C{n:02d}/next", {"req": f"n-{n}"})
-    yield base, auth
+        last = post(base, token, f"/api/v1/counters/C{n}/next", {"req": f"n-{n}"})["ticket"]
+    prefixes = {sid: s.prefix for sid, s in services.items()}
+    yield base, auth, prefixes, last["label"]
     shutdown()
     auth.store.close()
 
@@ -112,14 +118,14 @@ def browser(tmp_path_factory):
 
 @pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
 def test_the_full_size_board_fits_every_screen(full_hub, browser, size, tmp_path) -> None:
-    base, auth = full_hub
+    base, auth, prefixes, last_label = full_hub
     width, height = SIZES[size]
     browser.viewport(width, height)
     browser.open(f"{base}/board")
     assert browser.wait_js("document.getElementById('conn').dataset.state", "online") == "online"
     assert browser.js("[innerWidth, innerHeight]") == [width, height]
     assert browser.js("document.getElementById('sound-overlay').hidden") is True  # kiosk flags
-    assert browser.js("document.getElementById('now-number').textContent") == "PA-001"
+    assert browser.js("document.getElementById('now-number').textContent") == last_label
     assert browser.js("document.querySelectorAll('#calls li').length") == 5
 
     mark = browser.js("document.getElementById('page-mark').textContent")
@@ -127,7 +133,6 @@ def test_the_full_size_board_fits_every_screen(full_hub, browser, size, tmp_path
     pages = int(mark.split("/")[1])
     assert 2 <= pages <= 4  # paging, and not so many pages that a visitor waits long
     seen: dict[str, str] = {}
-    prefixes = {sid: sid for sid, _, _ in SERVICES}
     for p in range(pages):
         browser.js(f"LoketBoard.showPage({p})")
         bad = browser.js(BOXES)

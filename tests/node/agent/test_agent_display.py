@@ -173,11 +173,10 @@ def test_the_board_clock_is_the_mpp_time_and_tiles_lead_with_the_letter(hub, mak
 
 
 def test_a_node_profile_without_mpp_takes_name_and_timezone_from_the_hub(hub, make_node):
-    from dataclasses import replace
-
-    # A mall in WITA; the node's own profile (like a real one) says nothing about the mall.
-    hub.config = replace(hub.config, mpp=replace(hub.config.mpp, timezone="Asia/Makassar"))
-    hub.restart()
+    # A mall in WITA (the catalogue's mpp, changed in the log); the node's own profile (like
+    # a real one) says nothing about the mall.
+    mpp = hub.authority.state.catalogue.to_dict()["mpp"]
+    hub.authority.change_catalogue("set", "mpp", "mpp", {**mpp, "timezone": "Asia/Makassar"})
     hall = make_node("D1", "display")
     del hall.ctx.config.mpp
     hall.step()
