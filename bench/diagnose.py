@@ -176,9 +176,9 @@ def memory_and_restart(events: int) -> dict[str, Any]:
             }
             for d in diff[:12]
         ]
-        authority = app.extensions["loket"]
-        authority.store.journal.close() if hasattr(authority.store, "journal") else None
-        del app, client, authority
+        # The first hub lets go of the data folder (its lock) before the second opens it.
+        app.extensions["loket"].store.close()
+        del app, client
         # Restart: a fresh app on the same data dir replays the journal.
         from core.config import load_hub_config
         from hub import create_app
@@ -201,6 +201,7 @@ def memory_and_restart(events: int) -> dict[str, Any]:
         state.snapshot()
         out["fold_us_per_event"] = round(fold * 1e6 / max(1, len(records)), 1)
         out["snapshot_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        app2.extensions["loket"].store.close()
     return out
 
 

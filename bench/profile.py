@@ -28,6 +28,9 @@ def hub_profile(data_dir: Path, port: int, threads: int = 48) -> str:
         # Long-polls and SSE streams each hold a waitress thread (notes/hardware.md).
         f"threads = {threads}",
         f'secret_key_file = "{data_dir / "secret_key"}"',
+        # Throughput runs issue thousands of tickets a minute from one kiosk token: the
+        # per-kiosk issue limit (30 a minute by default) would measure the limiter instead.
+        "issue_per_min = 0",
         "",
         "[[agencies]]",
         'id = "dukcapil"',

@@ -18,6 +18,7 @@ validator and shared checks in ``core.config_schema``.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -90,6 +91,7 @@ class HubSection:
     secret_key_file: Path = Path("var/hub/secret_key")
     # Browser boards drop a call not said within this many seconds (core.announce_queue).
     announce_max_age_s: float = DEFAULT_MAX_AGE_S
+    issue_per_min: int = 30  # tickets (and leases) one kiosk or operator token may take; 0 = off
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,7 @@ HUB_SECTIONS = {
             min=MIN_MAX_AGE_S,
             max=MAX_MAX_AGE_S,
         ),
+        Key("issue_per_min", "int", default=30, min=0, max=100_000),
     ),
 }
 AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME, *catalogue_keys.AGENCY_KEYS)
@@ -258,6 +261,14 @@ def hub_config_from_dict(raw: Mapping[str, Any], *, source: str | Path = "<dict>
 def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) -> HubConfig | None:
     catalogue = check_catalogue(raw, problems, profile=True)
     hub = _section(raw, "hub", problems)
+    host = hub["host"]
+    if isinstance(host, str) and not valid_host(host):
+        problems.add(
+            "hub.host",
+            f"{host!r} is not an address to listen on; expected an IP address such as "
+            '"0.0.0.0" (every interface), "127.0.0.1" or "192.168.1.10", or a host name '
+            "(no scheme, port or path)",
+        )
     if problems.items:
         return None
     data_dir = abs_path(hub["data_dir"])
@@ -273,6 +284,7 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
             if hub["secret_key_file"]
             else data_dir / "secret_key",
             announce_max_age_s=hub["announce_max_age_s"],
+            issue_per_min=hub["issue_per_min"],
         ),
         agencies=tuple(Agency(a["id"], a["name"]) for a in catalogue["agencies"]),
         services=tuple(
@@ -472,6 +484,21 @@ def _raw_at(raw: Mapping[str, Any], path: str) -> Mapping[str, Any]:
     if not m:
         return {}
     return raw[m.group(1)][int(m.group(2))]
+
+
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def valid_host(host: str) -> bool:
+    """An IPv4/IPv6 literal or a DNS host name (what a socket can bind to by name)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    if len(host) > 253 or re.fullmatch(r"[\d.]+", host):  # "999.1.1.1" is no name either
+        return False
+    return all(_HOST_LABEL.fullmatch(label) for label in host.rstrip(".").split("."))
 
 
 def _valid_timezone(name: str) -> bool:

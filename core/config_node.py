@@ -93,7 +93,7 @@ NODE_KEYS = (
     Key("token_file", nonempty=True, expected="a file path"),
     Key("data_dir", default="var/node", nonempty=True, expected="a folder path"),
     Key("counter", **_ID),
-    Key("services", "str_list", nonempty=True),
+    Key("services", "str_list", nonempty=True, **_ID),
     Key("name", default=""),
 )
 _PIN = {"type": "pin"}

@@ -50,6 +50,23 @@ class JournalCorruptError(JournalError):
         super().__init__(msg)
 
 
+class JournalOrderError(JournalError):
+    """The journal's records are not in hub sequence order: edited, or two hubs' files mixed."""
+
+
+class DataFolderLocked(LoketError, OSError):
+    """Another process (a running hub) holds the data folder's lock."""
+
+    def __init__(self, path: str, pid: int | None):
+        self.path = str(path)
+        self.pid = pid
+        holder = f"PID {pid}" if pid else "another process"
+        super().__init__(
+            f"data folder {self.path} is in use by a running hub ({holder}); stop it first, "
+            "or give this hub another data_dir"
+        )
+
+
 class EventError(LoketError, ValueError):
     """An event is malformed or of an unknown type; the message names the field."""
 

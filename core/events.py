@@ -121,8 +121,9 @@ _NO_TICKET = {
     "catalogue.set",
     "catalogue.retired",
 }
-# Only the hub writes these: an event of another origin is malformed wherever it appears.
-HUB_ONLY_TYPES = frozenset({"catalogue.set", "catalogue.retired"})
+# Only the hub writes these (the catalogue and the live roster, contract C1): an event of
+# another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
+HUB_ONLY_TYPES = frozenset({"catalogue.set", "catalogue.retired", "roster.updated"})
 
 _DERIVED: dict[str, dict[str, BodyField]] = {
     "call.superseded": {

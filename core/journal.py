@@ -393,6 +393,61 @@ class Journal:
                 return self._synced
 
     @property
+    def broken(self) -> str | None:
+        """Why the journal refuses writes (a failed write or fsync), or None when it works."""
+        return self._broken
+
+    def reopen(self) -> None:
+        """After a failed write or fsync: cut what was not durable and accept writes again.
+
+        Records written after the last good fsync were never acknowledged (the writer answers
+        only after a sync covering them), and after a failed fsync the page cache may show
+        them although the disk lost them: they are cut, with any partial line after them, so
+        the files hold exactly the durable prefix. Raises JournalError (and stays broken)
+        while the medium still refuses: a probe write of one block, fsync'd, must succeed
+        first (a full disk), and a read-only file system cannot even be cut.
+        """
+        with self._sync_lock, self._lock:
+            if self._closed:
+                raise JournalError(f"journal {self.directory} is closed")
+            if self._broken is None:
+                return
+            self._close_retired()
+            self._close_fd()
+            synced = self._synced
+            try:
+                self._probe()
+                for seg in reversed(self._segments):
+                    keep = max(0, min(seg.count, synced - seg.first))
+                    size = seg.offsets[keep] if keep < seg.count else seg.size
+                    if seg is self._segments[-1] or keep < seg.count:
+                        self._fs.truncate(seg.path, size)
+                    if seg.first <= synced:
+                        break
+                segments = self._recover()
+            except OSError as exc:
+                if isinstance(exc, JournalError):
+                    raise
+                raise JournalError(f"cannot reopen journal in {self.directory}: {exc}") from exc
+            self._segments = segments
+            self._written = self._synced = sum(seg.count for seg in segments)
+            log.warning("journal %s reopened after: %s", self.directory, self._broken)
+            self._broken = None
+
+    def _probe(self) -> None:
+        """Write and fsync one block beside the segments, then remove it (OSError if not)."""
+        path = self.directory / f".probe-{os.getpid()}"
+        fd = self._fs.open_trunc(path)
+        try:
+            view = memoryview(b"\0" * 4096)
+            while view:
+                view = view[self._fs.write(fd, view) :]
+            self._fs.fsync(fd)
+        finally:
+            self._fs.close(fd)
+            path.unlink(missing_ok=True)
+
+    @property
     def pending(self) -> int:
         """Records written but not yet covered by a sync."""
         return self._written - self._synced

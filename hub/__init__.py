@@ -28,8 +28,10 @@ def create_app(
     ``store`` (a :class:`hub.store.Store`) and ``settings`` (Flask config overrides such as
     ``LOKET_SSE_HEARTBEAT_S``) are for tests; by default the store lives in ``hub.data_dir``.
     """
-    from hub import api, catalogue_api, errors, sse, sync_api
+    from hub import api, auth, catalogue_api, control, errors, sse, sync_api
     from hub.authority import Authority
+    from hub.ratelimit import RateLimiter
+    from hub.sessions import LoginThrottle, SessionBook
     from hub.store import Store
 
     app = Flask(__name__)
@@ -39,6 +41,11 @@ def create_app(
         LOKET_SSE_MAX_PER_IP=8,
         LOKET_LONGPOLL_MAX_S=25.0,
         LOKET_RATING_WINDOW_S=120.0,
+        LOKET_SESSION_MAX_S=12 * 3600.0,
+        LOKET_SESSION_IDLE_S=3600.0,
+        LOKET_CONTROL_SECRET=None,
+        # A push of 1000 events is ~600 KB; anything bigger is refused (413) unread.
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     app.config.update(settings or {})
     hub_cfg = getattr(config, "hub", None)
@@ -48,11 +55,24 @@ def create_app(
     app.secret_key = _secret_key(hub_cfg, data_dir)
     authority = Authority(config, store, clock, rating_window_s=app.config["LOKET_RATING_WINDOW_S"])
     app.extensions["loket"] = authority
+    app.extensions["loket_sessions"] = SessionBook(
+        store,
+        authority.clock.wall_ms,
+        max_age_s=float(app.config["LOKET_SESSION_MAX_S"]),
+        idle_s=float(app.config["LOKET_SESSION_IDLE_S"]),
+    )
+    app.extensions["loket_logins"] = LoginThrottle(authority.clock.mono_ms)
+    app.extensions["loket_limits"] = RateLimiter(
+        int(getattr(hub_cfg, "issue_per_min", 30)), authority.clock.mono_ms
+    )
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
     app.register_blueprint(catalogue_api.bp)
+    app.register_blueprint(control.bp)
     sse.register(app)
+    # The stream is public and read-only like the board it feeds (hub.sse registers it).
+    auth.public(app.view_functions["stream"])
     if app.config.get("LOKET_UI", True):
         from hub import ui
 

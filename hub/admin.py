@@ -1,36 +1,35 @@
 """Admin UI: login/logout, the supervisor's dashboard and node health.
 
-Users and password checks come from hub.auth (scrypt hashes in the store); the
-login lives in Flask's signed session cookie (HttpOnly, SameSite=Lax, set in
-hub.ui.register). Every POST goes through hub.csrf. Write actions call the
-Authority (or hub.auth) and never touch storage here.
+Users and password checks come from hub.auth (scrypt hashes in the store); the login is a
+server-side session (hub.sessions: the cookie holds only its id, logout ends it on the hub,
+it expires) and failed logins are throttled. Every route says the least role it needs
+(``hub.auth.require_role``, table in ``hub.roles``): viewers read, supervisors act on the
+floor (cancel, lift the barrier), admins pair devices. Every POST goes through hub.csrf.
+Write actions call the Authority (or hub.auth) and never touch storage here.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from werkzeug.wrappers import Response
 
-from hub import auth, board, csrf, kpi, ui
+from hub import auth, board, csrf, kpi, reports, roles, sessions, ui
+from hub.auth import require_role
 from hub.errors import Refused
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 csrf.protect(bp)
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 # Derived notices a supervisor must see (notes/sync.md §4): none of them is silent.
 NOTICE_TYPES = (
@@ -46,45 +45,55 @@ NOTICE_WINDOW = 2000  # records scanned for recent notices on the dashboard
 ONLINE_MS = 90_000
 
 
-def login_required(view: F) -> F:
-    """Redirect to the login page unless an admin is logged in."""
+@bp.app_context_processor
+def _user() -> dict[str, Any]:
+    # Templates show the user, and only the forms that user's role may send.
+    def can(role: str) -> bool:
+        user = sessions.current_user()
+        return user is not None and roles.at_least(user.role, role)
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not session.get("user"):
-            return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    return {
+        "current_user": sessions.current_user,
+        "can": can,
+        "words": ui.text(None),
+        "clock": lambda ms: ui.clock_text(ms, "%Y-%m-%d %H:%M:%S"),
+    }
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@auth.login_route
 def login() -> str | Response | tuple[str, int]:
     next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("admin_login.html", next=next_url, error=None)
-    username = request.form.get("username", "").strip()
-    password = request.form.get("password", "")
+    words = ui.text(None)
+    username = request.form.get("username", "").strip()[:64]
+    password = request.form.get("password", "")[:256]
+    throttle = current_app.extensions["loket_logins"]
+    addr = request.remote_addr or "?"
+    wait = throttle.wait_s(addr, username)
+    if wait:
+        error = words["login_throttled"].format(seconds=wait)
+        return render_template("admin_login.html", next=next_url, error=error), 429
     user = auth.verify_user(ui.authority().store, username, password) if username else None
     if user is None:
-        error = "Nama pengguna atau kata sandi salah."
-        return render_template("admin_login.html", next=next_url, error=error), 401
-    # A fresh session at login: nothing set before it (fixation) survives.
-    session.clear()
-    session["user"] = username
-    session["role"] = user.get("role", "admin")
+        throttle.failed(addr, username)
+        return render_template("admin_login.html", next=next_url, error=words["login_failed"]), 401
+    throttle.succeeded(addr, username)
+    sessions.start(username)  # a fresh session: nothing set before it (fixation) survives
     csrf.rotate()
     return redirect(next_url)
 
 
 @bp.post("/logout")
+@require_role("viewer")
 def logout() -> Response:
-    session.clear()
+    sessions.end()
     return redirect(url_for("admin.login"))
 
 
 @bp.get("/")
-@login_required
+@require_role("viewer")
 def dashboard() -> str:
     snap = ui.authority().snapshot()
     return render_template(
@@ -100,22 +109,22 @@ def dashboard() -> str:
 
 
 @bp.post("/barrier/lift")
-@login_required
+@require_role(roles.PERMISSIONS["lift_barrier"])
 def lift_barrier() -> Response:
     """End the recovery barrier early (Authority.lift_barrier), e.g. for a dead kiosk."""
-    ui.authority().lift_barrier(by=session["user"])
+    ui.authority().lift_barrier(by=g.caller.id)
     flash("Penghalang pemulihan dicabut: nomor online diterbitkan lagi.")
     return redirect(url_for("admin.dashboard"))
 
 
 @bp.post("/tickets/cancel")
-@login_required
+@require_role(roles.PERMISSIONS["cancel"])
 def cancel_ticket() -> Response:
     """Cancel a waiting or called ticket (the visitor left): it leaves every queue and board."""
-    label = request.form.get("ticket", "").strip()
-    reason = request.form.get("reason", "").strip() or "left"
+    label = request.form.get("ticket", "").strip()[:80]
+    reason = request.form.get("reason", "").strip()[:64] or "left"
     try:
-        ui.authority().cancel_ticket(label, by=session["user"], reason=reason)
+        ui.authority().cancel_ticket(label, by=g.caller.id, reason=reason)
     except Refused as exc:
         flash(f"Tidak dibatalkan: {exc.message}")
     else:
@@ -124,22 +133,37 @@ def cancel_ticket() -> Response:
 
 
 @bp.get("/nodes")
-@login_required
+@require_role("viewer")
 def nodes() -> str:
-    return render_template("admin_nodes.html", nodes=node_rows(), token=None, paired=None)
+    return render_template(
+        "admin_nodes.html",
+        nodes=node_rows(),
+        token=None,
+        paired=None,
+        rejections=list(ui.authority().rejections)[:20],
+    )
 
 
 @bp.post("/nodes/pair")
-@login_required
+@require_role(roles.PERMISSIONS["pair"])
 def pair() -> str | Response:
-    """Issue a node's bearer token (hub.auth.pair_node); shown once, stored hashed."""
-    node_id = request.form.get("node", "").strip()
+    """Issue a node's bearer token (hub.auth.pair_node, a node of the catalogue) or, with a
+    role, an operator token (hub.auth.issue_operator_token); shown once, stored hashed."""
+    node_id = request.form.get("node", "").strip()[:64]
+    role = request.form.get("role", "").strip() or None
+    authority = ui.authority()
     try:
-        token = auth.pair_node(ui.authority().store, node_id)
+        token = auth.issue_token(authority.store, node_id, role, catalogue=authority.catalogue())
     except ValueError as exc:
         flash(str(exc))
         return redirect(url_for("admin.nodes"))
-    return render_template("admin_nodes.html", nodes=node_rows(), token=token, paired=node_id)
+    return render_template(
+        "admin_nodes.html",
+        nodes=node_rows(),
+        token=token,
+        paired=node_id,
+        rejections=list(authority.rejections)[:20],
+    )
 
 
 def queue_rows(snap: dict) -> list[dict[str, Any]]:
@@ -151,8 +175,6 @@ def queue_rows(snap: dict) -> list[dict[str, Any]]:
         if c.get("current"):
             sid = by_prefix.get(ui.label_of(c["current"]).split("-")[0])
             serving[sid] = serving.get(sid, 0) + 1
-    from hub import reports  # reports imports this module for login_required
-
     today = reports.day_report(board.service_day(snap.get("hub_ms")))
     rows = []
     for sid, s in ui.services().items():
@@ -219,9 +241,7 @@ def node_rows() -> list[dict[str, Any]]:
 
 
 def _clock(ms: int | None) -> str:
-    if not ms:
-        return "—"
-    return datetime.fromtimestamp(ms / 1000, ui.timezone()).strftime("%Y-%m-%d %H:%M:%S")
+    return ui.clock_text(ms, "%Y-%m-%d %H:%M:%S")
 
 
 def recent_notices(limit: int = 50) -> list[dict[str, Any]]:
@@ -229,7 +249,18 @@ def recent_notices(limit: int = 50) -> list[dict[str, Any]]:
     notices = []
     for r in reversed(ui.recent_records(NOTICE_WINDOW)):
         ev = r["event"]
-        if ev["type"] in NOTICE_TYPES:
+        if r.get("est_clamped"):
+            # a node's clock placed this event outside its service day (hub.derive)
+            notices.append(
+                {
+                    "hseq": r["hseq"],
+                    "type": "clock.clamped",
+                    "ticket": ui.label_of(ev.get("ticket")),
+                    "body": {"node": ev.get("origin"), "event": ev.get("type")},
+                    "est_ms": r.get("est_ms"),
+                }
+            )
+        elif ev["type"] in NOTICE_TYPES:
             body = ev.get("body") or {}
             notices.append(
                 {
@@ -240,8 +271,8 @@ def recent_notices(limit: int = 50) -> list[dict[str, Any]]:
                     "est_ms": r.get("est_ms"),
                 }
             )
-            if len(notices) == limit:
-                break
+        if len(notices) >= limit:
+            break
     return notices
 
 

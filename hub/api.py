@@ -1,15 +1,17 @@
-"""Online commands: issue a ticket (kiosks, API clients) and counter buttons.
+"""Online commands: issue a ticket (kiosks, front-desk operators) and counter buttons.
 
 Thin: parse and type-check the JSON, hand over to the Authority, return its answer. Every
-endpoint here writes, so every one needs a node token (401 otherwise).
+endpoint here writes, so each is guarded (``hub.auth``, table in ``hub.roles``): a kiosk token
+issues only as that kiosk, a counter token presses only its own counter's buttons, an
+operator token needs role supervisor. Issuing is rate-limited per kiosk and per operator
+token (``hub.ratelimit``).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify
 
-from hub import identity
-from hub.auth import require_node
+from hub.auth import require_device
 from hub.errors import Refused, field, invalid, json_body
 
 bp = Blueprint("loket_api", __name__, url_prefix="/api/v1")
@@ -19,31 +21,45 @@ def _authority():
     return current_app.extensions["loket"]
 
 
+def throttle(kind: str) -> None:
+    """429 ``too_many_tickets`` once this caller took its share (``[hub] issue_per_min``)."""
+    wait = current_app.extensions["loket_limits"].take(kind, g.caller.id)
+    if wait:
+        raise Refused(
+            "too_many_tickets",
+            f"{g.caller.id} asked for numbers faster than the hub allows; retry in {wait:g} s",
+            429,
+            retry_after_s=wait,
+        )
+
+
 @bp.post("/tickets")
-@require_node
+@require_device("kiosk", operator="supervisor", own_field="kiosk")
 def issue_ticket() -> tuple[Response, int]:
     body = json_body()
     req = field(body, "req", str)
     service = field(body, "service", str)
     kiosk = field(body, "kiosk", str, required=False) or g.node_id
-    _only_itself(kiosk, "kiosks")
     priority = field(body, "priority", int, required=False) or 0
     if not -9 <= priority <= 9:
         # 0 normal; lower = called earlier (e.g. -1 for elderly and disabled visitors)
         raise invalid("priority", "an integer -9..9 (0 normal, lower = earlier)")
     public = field(body, "public", str, required=False)
     if public is not None and (
-        len(public) < 12 or not public.replace("-", "").replace("_", "").isalnum()
+        not 12 <= len(public) <= 64 or not public.replace("-", "").replace("_", "").isalnum()
     ):
-        raise invalid("public", "a url-safe id of 12+ characters")
+        raise invalid("public", "a url-safe id of 12-64 characters")
+    if not _authority().has_req(req):  # a retry of a lost answer takes no new number
+        throttle("issue")
     status, answer = _authority().issue_status(req, service, kiosk, priority, public)
+    if status == 200:
+        current_app.extensions["loket_limits"].give_back("issue", g.caller.id)
     return jsonify(answer), status
 
 
 @bp.post("/counters/<counter_id>/<action>")
-@require_node
+@require_device("counter", operator="supervisor", own_arg="counter_id")
 def counter_action(counter_id: str, action: str) -> Response:
-    _only_itself(counter_id, "counters")
     body = json_body()
     req = field(body, "req", str)
     kw = {}
@@ -55,16 +71,3 @@ def counter_action(counter_id: str, action: str) -> Response:
     elif action == "rate":
         kw["score"] = field(body, "score", int)
     return jsonify(_authority().counter_command(counter_id, action, req, **kw))
-
-
-def _only_itself(target: str, kind: str) -> None:
-    """A device token acts only as that device (``kind`` "kiosks" or "counters"): a stolen
-    counter token cannot call people at another counter. Tokens paired under other names
-    (API clients, such as the demo's ``api``) are operator credentials and may act for any."""
-    role = identity.device_role(_authority().catalogue(), g.node_id)
-    if role is not None and g.node_id != target:
-        raise Refused(
-            "forbidden_node", f"node {g.node_id} may not act as {kind[:-1]} {target}", 403
-        )
-    if role is not None and role != kind[:-1]:
-        raise Refused("forbidden_node", f"node {g.node_id} is not one of the {kind}", 403)

@@ -24,22 +24,24 @@ deterministic ids make that idempotent (notes/sync.md §5.5, §8.4 bug 10).
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.catalogue import Catalogue
 from core.clock import HLC, Clock, SystemClock
-from core.errors import CommandRejected, ConfigError, JournalError
+from core.errors import CommandRejected, ConfigError, JournalError, JournalOrderError
 from core.events import DERIVED_TYPES, Event, make_event, make_record
 from core.model import LIVE_STATES
 from core.queue import QueueState
-from hub import catalogue_ops, identity, operations
-from hub.derive import ClockAnchors, hlc_wall_ms, skew_notice
+from hub import catalogue_ops, identity, operations, pushcheck, receipts
+from hub.derive import ClockAnchors, bound_estimate, hlc_wall_ms, skew_notice
 from hub.errors import Refused
 from hub.pushgate import PushGate, canonical, parse_pushed
 from hub.store import Store
@@ -51,6 +53,9 @@ Listener = Callable[[list[dict]], None]
 
 # Persist nodes' last-seen times at most this often: each TinyDB write rewrites the file.
 SEEN_FLUSH_MS = 60_000
+# After a storage fault, try to reopen the journal at most this often (each try reads it).
+HEAL_EVERY_S = 1.0
+REJECTIONS_KEPT = 200
 
 
 def digest(canonical_text: str) -> bytes:
@@ -90,8 +95,13 @@ class Authority:
         self._gen_durable: dict[int, int] = {}
         self.hlc = HLC("hub", self.clock)
         self.epoch: str = store.setting("hub_epoch")
+        self._receipt_key = receipts.key_from_hex(store.setting("receipt_key"))
         self._seen: dict[str, dict] = {}
         self._seen_flushed_ms = 0
+        self.rebuilds = 0  # memory rebuilt from the journal (a failed write or fsync)
+        self._heal_tried = float("-inf")
+        self._rejected_ids: set[str] = set()
+        self.rejections: collections.deque[dict] = collections.deque(maxlen=REJECTIONS_KEPT)
         self._reset()
         self._replay(repair=True)
         # What the profile's catalogue says and the log does not (empty after a seed).
@@ -122,9 +132,15 @@ class Authority:
         derived_wanted: list[Event] = []
         last_hub_hlc = ""
         for record in self.store.records():
-            if record["hseq"] != self._written_hseq + 1:
-                raise RuntimeError(
-                    f"hub journal out of order: hseq {record['hseq']} after {self._written_hseq}"
+            if record.get("hseq") != self._written_hseq + 1:
+                raise JournalOrderError(
+                    f"the hub journal in {self.store.data_dir / 'journal'} is out of order: "
+                    f"record {self._written_hseq + 1} has hseq {record.get('hseq')!r} "
+                    f"(expected {self._written_hseq + 1}). The journal was edited, or files of "
+                    "two hubs were mixed; nothing was changed. To recover: keep this folder "
+                    "for inspection (move it aside) and restore the latest backup with "
+                    "`loket hub restore BACKUP --config ...`; the nodes then re-push what "
+                    "they hold"
                 )
             self._index(record)
             ev = record["event"]
@@ -177,7 +193,7 @@ class Authority:
 
     # -- the one way to change anything ------------------------------------------------------
 
-    def _commit(self, events: list[Event]) -> list[dict]:
+    def _commit(self, events: list[Event], texts: dict[str, str] | None = None) -> list[dict]:
         """Fold and write cause + derived in one write. Caller holds the lock.
 
         Not durable yet: the caller answers after :meth:`_await_durable`, which also
@@ -188,7 +204,7 @@ class Authority:
         now = self.clock.wall_ms()
         digests: list[bytes] = []
         try:
-            records = self._fold_and_append(events, now, digests)
+            records = self._fold_and_append(events, now, digests, texts or {})
         except BaseException:
             # A half-applied fold or a refused write: memory may now be ahead of the disk.
             log.error("commit failed: rebuilding the hub state from the journal")
@@ -283,6 +299,7 @@ class Authority:
         except Exception:
             log.error("journal sync failed: unsynced records are dropped", exc_info=True)
         published, gen = self.last_hseq, self._gen
+        self.rebuilds += 1
         self._reset()
         self._replay(repair=False)
         self._gen_durable[gen] = self.last_hseq
@@ -290,7 +307,16 @@ class Authority:
         self._notify(self._decoded(published, self.last_hseq))
 
     def _decide(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        """Run ``fn`` under the lock; return (or raise its refusal) once what it saw is durable."""
+        """Run ``fn`` under the lock; return (or raise its refusal) once what it saw is durable.
+
+        While the journal refuses writes (disk full, read-only) the answer is a cheap 503:
+        nothing is folded (a fold whose write fails costs a rebuild from the journal), and
+        every request first gives the journal a chance to come back (:meth:`heal`).
+        """
+        self.heal()
+        fault = self.store.fault
+        if fault is not None:
+            raise JournalError(f"storage fault, retrying by itself: {fault}")
         refusal: CommandRejected | ConfigError | None = None
         with self._lock:
             try:
@@ -303,10 +329,13 @@ class Authority:
             raise refusal
         return result
 
-    def _fold_and_append(self, events: list[Event], now: int, digests: list[bytes]) -> list[dict]:
+    def _fold_and_append(
+        self, events: list[Event], now: int, digests: list[bytes], texts: dict[str, str]
+    ) -> list[dict]:
         """Apply ``events`` in order, collecting each one's derived events; one append.
 
-        ``digests`` receives each record's event digest (see :func:`canonical_digest`).
+        ``digests`` receives each record's event digest (see :func:`canonical_digest`);
+        ``texts`` may hold events' canonical texts already made (a push checked them).
         """
         state, skewed = self.state, self._skewed
         records: list[dict] = []
@@ -315,14 +344,21 @@ class Authority:
         for event in events:
             hseq += 1
             d = event.to_dict()
+            clamped = False
             if event.origin == "hub":
                 est = now
             else:
                 self.anchors.observe(event.origin, d.get("clock"), now)
-                est = self.anchors.estimate(d, now)
+                est, clamped = bound_estimate(self.anchors.estimate(d, now), now, d, self.tz)
+            text = texts.get(event.id) or json.dumps(
+                d, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            )
+            digests.append(digest(text))
+            d[receipts.RECEIPT_FIELD] = receipts.receipt(self._receipt_key, text)
             record = {"hseq": hseq, "recv_ms": now, "est_ms": est, "event": d}  # make_record
+            if clamped:
+                record["est_clamped"] = True
             records.append(record)
-            digests.append(canonical_digest(d))
             batch_ids.add(event.id)
             derived = state.apply(event, hseq, est)  # the Event itself: no re-parse
             if (notice := skew_notice(record, skewed)) is not None:
@@ -376,6 +412,37 @@ class Authority:
             body=body,
         )
 
+    # -- the surface hub.operations builds commands on (lock held: inside _decide) ----------
+
+    def hub_event(
+        self, type_: str, *, ticket: str | None, req: str | None, deps, body, offset: int = 0
+    ) -> Event:
+        """A new hub event (see :meth:`_hub_event`; ``offset`` numbers several of one
+        commit); commit it with :meth:`commit`."""
+        return self._hub_event(type_, ticket=ticket, req=req, deps=deps, body=body, offset=offset)
+
+    def commit(self, events: list[Event]) -> list[dict]:
+        """Fold and write ``events`` (+ what they derive); the records, each event dict with
+        its receipt: answer with those, so a node can carry them after a restore."""
+        return self._commit(events)
+
+    def event_for_req(self, req: str) -> dict | None:
+        """The logged primary event an earlier request with this ``req`` produced, or None."""
+        event_id = self._reqs.get(req)
+        return None if event_id is None else self._event_dict(event_id)
+
+    def logged_event(self, event_id: str) -> dict | None:
+        """A logged primary event by id (with its receipt), or None."""
+        return self._event_dict(event_id)
+
+    def issue_id(self, ticket_key: str) -> str | None:
+        """The id of the ``ticket.issued`` that created this ticket."""
+        return self._issue_of.get(ticket_key)
+
+    def last_call_id(self, ticket_key: str) -> str | None:
+        """The id of the latest ``ticket.called`` of this ticket."""
+        return self._last_call.get(ticket_key)
+
     def commit_hub_event(self, type_: str, *, ticket=None, req=None, deps=(), body) -> dict:
         """Make, commit and return one hub event (admin actions such as roster changes)."""
 
@@ -383,8 +450,7 @@ class Authority:
             if req and req in self._reqs:
                 return self._event_dict(self._reqs[req])
             event = self._hub_event(type_, ticket=ticket, req=req, deps=deps, body=body)
-            self._commit([event])
-            return event.to_dict()
+            return self._commit([event])[0]["event"]
 
         return self._decide(decide)
 
@@ -406,10 +472,50 @@ class Authority:
                 deps=(self._issue_of.get(key),),
                 body={"by": by, "reason": reason},
             )
-            self._commit([event])
-            return event.to_dict()
+            return self._commit([event])[0]["event"]
 
         return self._decide(decide)
+
+    # -- storage faults -----------------------------------------------------------------------
+
+    def heal(self) -> bool:
+        """After a storage fault: reopen the journal at its durable prefix and rebuild memory
+        from it, at most every ``HEAL_EVERY_S``; True when storage works (again)."""
+        if self.store.fault is None:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            if self.store.fault is None:
+                return True
+            if self._syncing or now - self._heal_tried < HEAL_EVERY_S:
+                return False
+            self._heal_tried = now
+            try:
+                self.store.reopen()
+            except JournalError as exc:
+                log.warning("storage still failing: %s", exc)
+                return False
+            # The failure already rebuilt memory from the durable records, which is exactly
+            # what the reopened journal holds; rebuild only if that is not so.
+            if self.store.journal.count != self._written_hseq:
+                log.warning("storage works again: rebuilding the hub state from the journal")
+                self._rebuild()
+            else:
+                log.warning("storage works again")
+            self._cond.notify_all()
+        return True
+
+    def health(self) -> dict:
+        """The ``/healthz`` body: ``ok`` false while the journal cannot be written."""
+        self.heal()
+        fault = self.store.fault
+        return {
+            "ok": fault is None,
+            "storage": {"ok": fault is None, "fault": fault},
+            "hub_epoch": self.epoch,
+            "last_hseq": self.last_hseq,
+            "rebuilds": self.rebuilds,
+        }
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -430,6 +536,14 @@ class Authority:
     def catalogue(self) -> Catalogue:
         """The folded catalogue (immutable: safe to keep), once what it shows is durable."""
         return self._decide(lambda: self.state.catalogue)
+
+    def catalogue_now(self) -> Catalogue:
+        """The folded catalogue as memory holds it, without waiting for durability: for the
+        who-is-calling checks of every request (``hub.auth``), which must answer during a
+        storage fault too. An edit not yet fsync'd may show for a moment; it only decides
+        whether a token's node exists, and the command then waits as usual."""
+        with self._lock:
+            return self.state.catalogue
 
     def change_catalogue(
         self, op: str, kind: str, entity_id: str, value: Any = None, by: str = "admin"
@@ -507,6 +621,11 @@ class Authority:
             if fn in self._listeners:
                 self._listeners.remove(fn)
 
+    def has_req(self, req: str) -> bool:
+        """Whether a request with this ``req`` was already carried out (a retry)."""
+        with self._lock:
+            return req in self._reqs
+
     def event(self, event_id: str) -> dict | None:
         return self._decide(self._event_dict, event_id)
 
@@ -554,24 +673,38 @@ class Authority:
             fresh: list[Event] = []
             conflicts: list[str] = []
             pushed: set[str] = set()  # this push's ids: a re-push of a held one is held again
+            batch: dict[str, dict] = {}  # accepted so far in this push (a lease, an issue)
+            texts: dict[str, str] = {}  # their canonical texts, made once
+            ctx = pushcheck.Context(
+                self.state.catalogue, self.today(), lambda eid: self._find(eid, batch)
+            )
             for raw in events:
-                event, reason = parse_pushed(raw)
+                reason = pushcheck.hub_only(raw)
+                event, reason = (None, reason) if reason else parse_pushed(raw)
                 if event is None:
                     rid = raw.get("id") if isinstance(raw, dict) else None
-                    rejected.append({"id": rid, "reason": reason})
+                    self._reject(node, rid, raw, reason, rejected, own=False)
                     continue
                 pushed.add(event.id)
+                text = canonical(event)
                 known = self._ids.get(event.id)
                 if known is None and event.id in self.gate.held:
                     known = digest(canonical(self.gate.held[event.id]))
-                if known is not None and known != digest(canonical(event)):
+                if known is not None and known != digest(text):
                     conflicts.append(event.id)
-                elif known is None and event.origin == "hub" and event.inc == self.epoch:
-                    # This epoch's hub events are all in the log; an unknown one is forged.
-                    reason = "foreign_hub_event: not made by this hub in its current epoch"
-                    rejected.append({"id": event.id, "reason": reason})
-                elif known is None:
-                    fresh.append(event)
+                    continue
+                if known is not None:
+                    continue  # already logged (or held): pushing it again changes nothing
+                reason = self._push_refusal(ctx, node, event, text, raw)
+                if reason is not None:
+                    own = event.origin == node
+                    self._reject(node, event.id, raw, reason, rejected, own=own)
+                    if own:
+                        self.gate.skip(event.origin, event.inc, event.seq)
+                    continue
+                fresh.append(event)
+                batch[event.id] = event.to_dict()
+                texts[event.id] = text
             if conflicts:
                 log.error("ALARM push from %s: same id, different body: %s", node, conflicts)
                 raise Refused(
@@ -583,7 +716,7 @@ class Authority:
             self.gate.hold(fresh)
             ready = self.gate.releasable(lambda eid: eid in self._ids, self._dep_gone)
             if ready:
-                self._commit(ready)
+                self._commit(ready, texts)
             held = sorted(
                 eid for eid, e in self.gate.held.items() if eid in pushed or e.origin == node
             )
@@ -601,6 +734,53 @@ class Authority:
             if hub_epoch_seen == self.epoch:
                 self._barrier_progress(node)
         return answer
+
+    def _push_refusal(
+        self, ctx: pushcheck.Context, node: str, event: Event, text: str, raw: Any
+    ) -> str | None:
+        """Why ``node`` may not push this (unknown) event, or None (``hub.pushcheck``)."""
+        reason = pushcheck.envelope(event, text)
+        if reason is not None:
+            return reason
+        if event.origin == "hub" and event.inc == self.epoch:
+            # This epoch's hub events are all in the log; an unknown one is forged.
+            return "foreign_hub_event: not made by this hub in its current epoch"
+        if receipts.verify(self._receipt_key, text, raw):
+            return None  # logged by this hub before (a carry after a restore)
+        return pushcheck.check(ctx, node, event)
+
+    def _find(self, event_id: str, batch: dict[str, dict]) -> dict | None:
+        """An event by id: earlier in this push, held at the gate, or logged."""
+        if event_id in batch:
+            return batch[event_id]
+        if event_id in self.gate.held:
+            return self.gate.held[event_id].to_dict()
+        return self._event_dict(event_id)
+
+    def _reject(
+        self, node: str, eid: Any, raw: Any, reason: str, out: list[dict], *, own: bool
+    ) -> None:
+        """Answer the refusal, and keep it for the admin's device page (RAM, bounded).
+
+        Only a node's *own* refused ids count as never coming (``_dep_gone``): a refused
+        forgery under another node's id must not release what waits for the real event.
+        """
+        out.append({"id": eid, "reason": reason})
+        if own and isinstance(eid, str):
+            self._rejected_ids.add(eid)
+            if len(self._rejected_ids) > 100_000:
+                self._rejected_ids.clear()  # only a hint for releasing held events
+        etype = raw.get("type") if isinstance(raw, dict) else None
+        self.rejections.appendleft(
+            {
+                "node": node,
+                "id": eid if isinstance(eid, str) else None,
+                "type": etype if isinstance(etype, str) else None,
+                "reason": reason,
+                "at_ms": self.clock.wall_ms(),
+            }
+        )
+        log.warning("push from %s: rejected %s: %s", node, eid, reason)
 
     # -- nodes and the recovery barrier ---------------------------------------------------------
 
@@ -646,6 +826,7 @@ class Authority:
                     },
                     "held": sum(1 for e in self.gate.held.values() if e.origin == node_id),
                     "barrier_pending": node_id in (self._barrier or ()),
+                    "rejected": [r for r in self.rejections if r["node"] == node_id][:5],
                 }
             )
         return out
@@ -670,6 +851,8 @@ class Authority:
         all lost): once every configured node has pushed in this epoch — a node does that only
         after re-pushing all it holds — or an admin lifted the barrier, nothing can bring it
         back, and an event waiting for it is released (the fold answers it with a notice)."""
+        if dep in self._rejected_ids:
+            return True  # refused at push: it will never be logged
         parts = dep.split(":")
         if self._repushed is None or len(parts) < 3 or parts[0] != "hub":
             return False

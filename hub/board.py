@@ -29,6 +29,7 @@ from core.announce import LANGS, all_clip_names, call_clips
 from core.announce_queue import DEFAULT_MAX_AGE_S
 from core.paths import sounds_dir
 from hub import ui
+from hub.auth import public
 from hub.errors import Refused, unknown
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ CLIP_MAX_AGE_S = 3600  # clips change only when a technician replaces a recordin
 
 
 @bp.get("/board")
+@public
 def board() -> str:
     """The hall board page: ?lang=en for English, ?services=A,B for one zone's TV,
     ?sound=0 for a silent screen (a second TV in the same hall)."""
@@ -57,12 +59,14 @@ def board() -> str:
 
 
 @bp.get("/board/view.json")
+@public
 def view_json() -> Response:
     """The board's view as JSON, for board.js to resynchronise after a change."""
     return jsonify(board_view(_wanted(), _lang(), sound=request.args.get("sound") != "0"))
 
 
 @bp.get("/sounds/<lang>/<name>.wav")
+@public
 def clip(lang: str, name: str) -> Response:
     """One voice clip, exactly the file the display node plays (``sounds/<lang>/<name>.wav``).
 
@@ -217,9 +221,7 @@ def recent_calls(
 
 def service_day(hub_ms: int | None) -> str | None:
     """Today's service day in the MPP's timezone (None if the hub gave no time)."""
-    if not hub_ms:
-        return None
-    return datetime.fromtimestamp(hub_ms / 1000, ui.timezone()).strftime("%Y-%m-%d")
+    return ui.clock_text(hub_ms, "%Y-%m-%d", "") or None
 
 
 def _lang() -> str:

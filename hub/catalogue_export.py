@@ -28,6 +28,13 @@ def log_catalogue(data_dir: Path) -> Catalogue:
     return fold_catalogue(read_records(Path(data_dir) / JOURNAL_DIR, prefix="events"))
 
 
+def folder_catalogue(config: Any) -> Catalogue:
+    """The catalogue of the hub of ``config``: its log's, or (before its first start) the
+    profile's seed, which is what the hub will start with (``loket hub pair`` checks node ids
+    against it while no hub runs)."""
+    return log_catalogue(config.hub.data_dir) or Catalogue.from_dict(config.catalogue)
+
+
 def profile_text(config: Any) -> tuple[str, str | None]:
     """(TOML text, a note for the technician or None)."""
     catalogue = log_catalogue(config.hub.data_dir)
@@ -47,7 +54,7 @@ def profile_text(config: Any) -> tuple[str, str | None]:
     header = (
         f"Hub profile exported by `loket hub export-profile` on {datetime.now():%Y-%m-%d %H:%M}\n"
         f"from the catalogue in {config.hub.data_dir} (log position {catalogue.hseq}).\n"
-        "Edit it and run `loket hub import-profile` (hub stopped) to apply the differences."
+        "Edit it and run `loket hub import-profile` to apply the differences."
     )
     return dump_profile(sections, header=header), note
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEED_BY = "profile"
+IMPORT_BY = "import-profile"
 
 
 def seed_or_compare(auth: Authority) -> list[str]:
@@ -99,15 +100,14 @@ def roster(
     open_ = live.open if open_ is None else bool(open_)
     if tuple(services) == tuple(live.services) and open_ == live.open:
         return None
-    event = auth._hub_event(
+    event = auth.hub_event(
         "roster.updated",
         ticket=None,
         req=None,
         deps=(),
         body={"counter": counter_id, "services": services, "open": open_, "by": by},
     )
-    auth._commit([event])
-    return event.to_dict()
+    return auth.commit([event])[0]["event"]
 
 
 def _commit_plan(auth: Authority, plan: list[tuple[str, dict]], by: str) -> list[dict]:
@@ -119,11 +119,11 @@ def _commit_plan(auth: Authority, plan: list[tuple[str, dict]], by: str) -> list
     specs: list[tuple[str, dict]] = [(t, {**b, "by": by}) for t, b in plan]
     specs += _roster_changes(auth, plan, by)
     events = [
-        auth._hub_event(t, ticket=None, req=None, deps=(), body=body, offset=i)
+        auth.hub_event(t, ticket=None, req=None, deps=(), body=body, offset=i)
         for i, (t, body) in enumerate(specs)
     ]
-    auth._commit(events)
-    return [e.to_dict() for e in events]
+    logged = {r["event"]["id"]: r["event"] for r in auth.commit(events)}
+    return [logged[e.id] for e in events]  # with the hub's receipts (a node may carry them)
 
 
 def _roster_changes(

@@ -1,18 +1,41 @@
-"""``loket hub ...`` subcommands: serve, pair, adduser, backup, restore, export-profile,
-import-profile.
+"""``loket hub ...`` subcommands: serve, pair, adduser, backup, restore, lift-barrier,
+export-profile, import-profile.
 
 ``loket.cli`` parses the command line and dispatches here with an ``argparse.Namespace``;
 each function returns the process exit code. ``ConfigError`` is left to the caller, which
 prints every problem (validation happens before any port is bound).
+
+One hub per data folder: ``serve`` takes the folder's lock before it binds its port, so a
+second ``serve`` on the same folder stops with one line naming the folder and the PID that
+holds it. The writing tools (``pair``, ``adduser``, ``backup``, ``lift-barrier``,
+``import-profile``) open the store themselves when no hub runs, and otherwise go through the
+running hub's control routes (``hub.control``), so what they write is the hub's own write and
+works at once (a token paired while the hub runs authenticates on the next request).
+``restore`` replaces the whole folder and refuses while a hub runs on it.
 """
 
 from __future__ import annotations
 
+import errno
 import getpass
+import json
 import logging
+import os
+import signal
+import socket
 import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from core.errors import DataFolderLocked, LoketError
+
+
+class HubUnreachable(LoketError, RuntimeError):
+    """A hub runs on the data folder but did not answer its control route."""
+
 
 log = logging.getLogger(__name__)
 
@@ -61,57 +84,139 @@ def limit_malloc_arenas(n: int = 2) -> None:
 
 
 def serve(args: Any) -> int:
-    """Run the hub in the foreground with waitress; prints the URL it listens on."""
+    """Run the hub in the foreground with waitress; prints the URL it listens on.
+
+    The data folder's lock is taken (by the store, in ``create_app``) before the port is
+    bound; a port in use or an address that is not this machine's is one line, exit 1.
+    """
     import waitress
 
-    from hub import create_app
+    from hub import control, create_app
 
     config = _config(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     limit_malloc_arenas()  # before create_app starts any thread
-    app = create_app(config)
+    secret = control.new_secret()
+    app = create_app(config, settings={"LOKET_CONTROL_SECRET": secret})  # locks the folder
+    store = app.extensions["loket"].store
     threads = threads_for(config)
-    server = waitress.create_server(
-        app,
-        host=config.hub.host,
-        port=config.hub.port,
-        threads=threads,
-        # streams and long-polls count as connections too
-        connection_limit=max(100, threads * 4),
-        ident="loket-hub",
-    )
+    try:
+        server = waitress.create_server(
+            app,
+            host=config.hub.host,
+            port=config.hub.port,
+            threads=threads,
+            # streams and long-polls count as connections too
+            connection_limit=max(100, threads * 4),
+            ident="loket-hub",
+        )
+    except OSError as exc:
+        store.close()
+        print(f"loket: {bind_problem(exc, config.hub.host, config.hub.port)}", file=sys.stderr)
+        return 1
     host = config.hub.host if config.hub.host not in ("0.0.0.0", "::") else "127.0.0.1"
-    print(
-        f"Loket hub serving on http://{host}:{server.effective_port}/ ({threads} threads)",
-        flush=True,
-    )
+    url = f"http://{host}:{server.effective_port}"
+    control.write_file(config.hub.data_dir, url, secret)
+    # systemd stops with SIGTERM: leave like Ctrl-C (close the store, drop the control file).
+    signal.signal(signal.SIGTERM, _stop)
+    print(f"Loket hub serving on {url}/ ({threads} threads)", flush=True)
     try:
         server.run()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        control.remove_file(config.hub.data_dir)
         server.close()
-        app.extensions["loket"].store.close()
+        store.close()
     return 0
 
 
-def _store(config: Any):
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def bind_problem(exc: OSError, host: str, port: int) -> str:
+    """One line a technician can act on, for a port that cannot be bound."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use (another hub or program listens there); "
+            "stop it or choose another [hub] port"
+        )
+    if isinstance(exc, socket.gaierror) or exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        return f"[hub] host {host!r} is not an address of this machine ({exc.strerror or exc})"
+    if exc.errno == errno.EACCES:
+        return f"port {port} needs root (ports below 1024); choose a [hub] port of 1024 or more"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+def write(config: Any, local: Callable[[Any], Any], path: str, body: dict) -> Any:
+    """Run a write on the data folder: ``local(store)`` when no hub holds it, else ask the
+    running hub (``hub.control`` route ``path``) to do it. Returns what either gave back."""
     from hub.store import Store
 
-    return Store(Path(config.hub.data_dir))
+    try:
+        store = Store(Path(config.hub.data_dir))
+    except DataFolderLocked as locked:
+        return through_hub(config, path, body, locked)
+    try:
+        return local(store)
+    finally:
+        store.close()
+
+
+def through_hub(config: Any, path: str, body: dict, locked: DataFolderLocked) -> dict:
+    """POST ``body`` to the running hub's control route; HubUnreachable says what to do."""
+    from hub import auth, control
+
+    info = control.read_file(Path(config.hub.data_dir))
+    who = f"the hub running on {locked.path} (PID {locked.pid or '?'})"
+    if not info or (locked.pid and info.get("pid") != locked.pid):
+        raise HubUnreachable(f"{who} has not opened its control route yet; try again shortly")
+    request = urllib.request.Request(
+        str(info["url"]).rstrip("/") + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", auth.CONTROL_HEADER: str(info["secret"])},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            try:
+                answer = json.loads(exc.read())
+            except ValueError:
+                answer = {}
+        message = answer.get("message") or exc.reason
+        if exc.code in (409, 422):
+            raise ValueError(message) from None
+        raise HubUnreachable(f"{who} refused: {message}") from None
+    except (OSError, ValueError) as exc:
+        raise HubUnreachable(f"{who} did not answer at {info['url']}: {exc}") from None
 
 
 def pair(args: Any) -> int:
-    """Issue a bearer token for a node and print it once (only its hash is kept)."""
-    from hub.auth import pair_node
+    """Issue a device token (a node of the catalogue) or, with ``--role``, an operator token,
+    and print it once (only its hash is kept)."""
+    from hub.auth import issue_token
+    from hub.catalogue_export import folder_catalogue
 
-    store = _store(_config(args))
+    config = _config(args)
+    role = getattr(args, "role", None)
+
+    def local(store: Any) -> dict:
+        return {"token": issue_token(store, args.node_id, role, catalogue=folder_catalogue(config))}
+
     try:
-        token = pair_node(store, args.node_id)
-    finally:
-        store.close()
-    print(f"token for {args.node_id}: {token}")
-    print("Put it into the node's profile as [node] token; it is not shown again.")
+        answer = write(config, local, "/control/pair", {"node_id": args.node_id, "role": role})
+    except ValueError as exc:
+        print(f"loket: {exc}", file=sys.stderr)
+        return 2
+    print(f"token for {args.node_id}: {answer['token']}")
+    if role is None:
+        print("Put it into the node's profile as [node] token; it is not shown again.")
+    else:
+        print(f"An operator token with role {role}; it is not shown again.")
     return 0
 
 
@@ -125,26 +230,47 @@ def adduser(args: Any) -> int:
         if password != getpass.getpass("Repeat: "):
             print("passwords differ", file=sys.stderr)
             return 2
-    store = _store(_config(args))
+    role = getattr(args, "role", None) or "admin"
+    body = {"username": args.username, "password": password, "role": role}
     try:
-        add_user(store, args.username, password, role=getattr(args, "role", None) or "admin")
+        write(
+            _config(args),
+            lambda store: add_user(store, args.username, password, role=role),
+            "/control/adduser",
+            body,
+        )
     except ValueError as exc:
-        print(exc, file=sys.stderr)
+        print(f"loket: {exc}", file=sys.stderr)
         return 2
-    finally:
-        store.close()
-    print(f"user {args.username} saved")
+    print(f"user {args.username} saved (role {role})")
     return 0
 
 
 def backup(args: Any) -> int:
-    """Copy journal + documents to ``args.dest`` (run it while the hub is stopped)."""
-    store = _store(_config(args))
-    try:
-        dest = store.backup_to(args.dest)
-    finally:
-        store.close()
-    print(f"backup written to {dest}")
+    """Copy journal + documents to ``args.dest`` (through the hub while it runs)."""
+    dest = os.path.abspath(args.dest)
+    answer = write(
+        _config(args),
+        lambda store: {"dest": str(store.backup_to(dest))},
+        "/control/backup",
+        {"dest": dest},
+    )
+    print(f"backup written to {answer['dest']}")
+    return 0
+
+
+def lift_barrier(args: Any) -> int:
+    """End the recovery barrier (a kiosk is broken for good); through the hub while it runs."""
+    config = _config(args)
+    by = os.environ.get("SUDO_USER") or os.environ.get("USER") or "cli"
+
+    def local(store: Any) -> None:
+        from hub.authority import Authority
+
+        Authority(config, store).lift_barrier(by=f"cli:{by}")
+
+    write(config, local, "/control/barrier/lift", {"by": by})
+    print("recovery barrier lifted: online numbers are issued again")
     return 0
 
 
@@ -193,58 +319,38 @@ def export_profile(args: Any) -> int:
 def import_profile(args: Any) -> int:
     """Apply the profile's catalogue to the log as events (``--dry-run``: only list them).
 
-    Refuses while a hub serves this data folder: two writers would corrupt the journal.
-    With the hub running, make the change in the admin (or ``POST /api/v1/catalogue``).
+    While a hub serves this data folder (it holds the folder's lock) the profile goes to it
+    through its control route and the hub applies it in its own process, so nodes and pages
+    see the change at once; otherwise the store is opened here. A profile with problems was
+    refused before (``ConfigError``), and a hub that finds any refuses it too (exit 2).
     """
-    from core.clock import SystemClock
+    from core.catalogue import Catalogue
     from hub import catalogue_ops
-    from hub.authority import Authority
 
     config = _config(args)
-    running = _running_hub(config)
-    if running:
-        print(
-            f"loket: a hub is running on this data folder ({running}); stop it first "
-            "(systemctl stop loket-hub), or change the catalogue in the admin",
-            file=sys.stderr,
-        )
-        return 1
-    store = _store(config)
-    try:
-        authority = Authority(config, store, SystemClock())
-        dry_run = bool(getattr(args, "dry_run", False))
+    dry_run = bool(getattr(args, "dry_run", False))
+    target = dict(config.catalogue)
+
+    def local(store: Any) -> dict:
+        from hub.authority import Authority
+
+        authority = Authority(config, store)
         changes = catalogue_ops.import_profile(
-            authority, dict(config.catalogue), by="import-profile", dry_run=dry_run
+            authority, target, by=catalogue_ops.IMPORT_BY, dry_run=dry_run
         )
-    finally:
-        store.close()
+        return {"changes": changes}
+
+    # To the running hub in the catalogue's own shape (``Catalogue.to_dict()``), which its
+    # validator checks again as it would an admin's edit.
+    body = {"catalogue": Catalogue.from_dict(target).to_dict(), "dry_run": dry_run}
+    try:
+        answer = write(config, local, "/control/import-profile", body)
+    except ValueError as exc:
+        print(f"loket: {exc}", file=sys.stderr)
+        return 2
+    changes = answer["changes"]
     verb = "would apply" if dry_run else "applied"
     print(f"{verb} {len(changes)} catalogue change(s)" + (":" if changes else ""))
     for change in changes:
         print(f"  {change}")
     return 0
-
-
-def _running_hub(config: Any) -> str | None:
-    """The URL of a hub answering with this data folder's epoch, or None.
-
-    Until the hub holds a lock on its data folder, asking it is how we know; a hub of
-    another folder on the same port does not count.
-    """
-    import json
-    import urllib.error
-    import urllib.request
-
-    from hub.store import read_epoch
-
-    epoch = read_epoch(config.hub.data_dir)
-    if epoch is None:
-        return None
-    host = config.hub.host if config.hub.host not in ("0.0.0.0", "::") else "127.0.0.1"
-    url = f"http://{host}:{config.hub.port}"
-    try:
-        with urllib.request.urlopen(url + "/healthz", timeout=1.0) as answer:
-            body = json.loads(answer.read())
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
-    return url if isinstance(body, dict) and body.get("hub_epoch") == epoch else None

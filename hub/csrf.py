@@ -14,6 +14,7 @@ import secrets
 from flask import Blueprint, abort, request, session
 
 FIELD = "csrf_token"
+HEADER = "X-CSRF-Token"  # JSON routes a page script calls (``hub.auth.require_role(api=True)``)
 _SESSION_KEY = "_csrf"
 
 
@@ -39,6 +40,13 @@ def check() -> None:
     expected = session.get(_SESSION_KEY, "")
     if not sent or not expected or not hmac.compare_digest(sent, expected):
         abort(400, description="CSRF token missing or invalid; reload the page and try again.")
+
+
+def header_ok() -> bool:
+    """Whether the request carries the session's token in the :data:`HEADER` header."""
+    sent = request.headers.get(HEADER, "")
+    expected = session.get(_SESSION_KEY, "")
+    return bool(sent and expected and hmac.compare_digest(sent, expected))
 
 
 def protect(bp: Blueprint) -> None:

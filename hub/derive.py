@@ -15,6 +15,8 @@ Anchors are rebuilt from the journal at startup (every record keeps ``recv_ms`` 
 
 from __future__ import annotations
 
+import functools
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from core.events import Event, make_derived
@@ -92,3 +94,41 @@ def skew_notice(record: dict[str, Any], noticed: set[tuple[str, str]]) -> Event 
     cause = Event.from_dict(event)
     body = {"node": cause.origin, "skew_ms": ahead - record["recv_ms"]}
     return make_derived(cause, "clock.skew", "clock.skew", body)
+
+
+def bound_estimate(est: int, recv_ms: int, event: dict[str, Any], tz: Any) -> tuple[int, bool]:
+    """``est_ms`` kept inside the event's service day and never after its receipt.
+
+    Whatever a node's clock said (a boot anchor poisoned by a wild ``mono_ms`` in an older
+    log, a kiosk clock a day fast), the estimate of an event about a ticket lands in that
+    ticket's day (the key's ``YYYY-MM-DD`` in the MPP's timezone) and not after ``recv_ms``;
+    other events land in ``[0, recv_ms]``. Returns ``(est, clamped)``; a clamped estimate is
+    flagged in its record (``est_clamped``) for the supervisor, never stored as -1e17.
+    """
+    lo, hi = 0, recv_ms
+    day = _day_of(event)
+    if day is not None:
+        start, end = _day_bounds(day, tz)
+        lo, hi = start, min(end - 1, recv_ms)
+        if lo > hi:  # a ticket of a day that has not begun here yet
+            lo = hi = recv_ms
+    bounded = min(max(est, lo), hi)
+    return bounded, bounded != est
+
+
+@functools.lru_cache(maxsize=64)
+def _day_bounds(day: date, tz: Any) -> tuple[int, int]:
+    """[start, end) of a service day in ms (a push of 500 events asks for one or two days)."""
+    start = datetime.combine(day, time.min, tz).timestamp()
+    end = datetime.combine(day + timedelta(days=1), time.min, tz).timestamp()
+    return int(start * 1000), int(end * 1000)
+
+
+def _day_of(event: dict[str, Any]) -> date | None:
+    key = event.get("ticket")
+    if not isinstance(key, str) or len(key) < 11 or key[10] != "/":
+        return None
+    try:
+        return date.fromisoformat(key[:10])
+    except ValueError:
+        return None

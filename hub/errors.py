@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from core.errors import CommandRejected, JournalError
+from core.errors import CommandRejected, ConfigError, JournalError
+from hub import strictjson
 
 
 class Refused(CommandRejected):
@@ -43,17 +44,38 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "message": message, **extra}
 
 
+def parsed_body() -> Any:
+    """The request's JSON body parsed strictly, once per request (guards and views share it);
+    raises ``strictjson.BadJSON``."""
+    if "loket_body" not in g:
+        try:
+            g.loket_body = strictjson.loads(request.get_data(cache=True))
+        except strictjson.BadJSON as exc:
+            g.loket_body = exc
+    if isinstance(g.loket_body, strictjson.BadJSON):
+        raise g.loket_body
+    return g.loket_body
+
+
 def json_body() -> dict[str, Any]:
-    """The request's JSON object or a 400 ``bad_json`` naming what was wrong."""
-    if not request.data:
+    """The request's JSON object or a 400 ``bad_json`` naming what was wrong.
+
+    Parsed by :mod:`hub.strictjson` (finite numbers, valid Unicode, bounded depth): what the
+    journal cannot store never gets near the fold. The size cap is the app's
+    ``MAX_CONTENT_LENGTH`` (413 before a byte is parsed).
+    """
+    if not request.get_data(cache=True):
         raise bad_json("empty body; send a JSON object")
     try:
-        body = request.get_json(force=True, silent=False)
-    except HTTPException as exc:
-        raise bad_json(f"body is not valid JSON: {exc.description}") from None
+        body = parsed_body()
+    except strictjson.BadJSON as exc:
+        raise bad_json(f"body is not acceptable JSON: {exc}") from None
     if not isinstance(body, dict):
         raise bad_json("the body must be a JSON object, not " + type(body).__name__)
     return body
+
+
+MAX_FIELD_CHARS = 200  # ids, reqs, service and counter ids: far below; a reason is short too
 
 
 def field(
@@ -70,6 +92,10 @@ def field(
         raise invalid(name, _kind_name(kind))
     if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
         raise invalid(name, _kind_name(kind))
+    if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+        raise invalid(name, f"{_kind_name(kind)} of at most {MAX_FIELD_CHARS} characters")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        raise invalid(name, "an integer within +-2**53")
     return value
 
 
@@ -77,6 +103,15 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     names = {str: "a non-empty string", int: "an integer", list: "a list", dict: "an object"}
     return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
 
 
 def register(app: Flask) -> None:
@@ -87,6 +122,21 @@ def register(app: Flask) -> None:
         status = getattr(exc, "status", 409)
         extra = getattr(exc, "extra", {})
         return jsonify(error_body(exc.code, exc.message, **extra)), status
+
+    @app.errorhandler(ConfigError)
+    def _invalid(exc: ConfigError) -> tuple[Response, int]:
+        # A catalogue edit or import with problems (C1): every one at its path, nothing written.
+        problems = [{"path": p.path, "message": p.message} for p in exc.problems]
+        message = "; ".join(f"{p['path']}: {p['message']}" for p in problems)
+        return jsonify(error_body("invalid_catalogue", message, problems=problems)), 422
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        # API callers get JSON for 404/405/413...; pages keep Werkzeug's HTML answer.
+        if not request.path.startswith(("/api/", "/control/")):
+            return exc
+        code = _HTTP_CODES.get(exc.code or 500, "http_error")
+        return jsonify(error_body(code, exc.description or exc.name)), exc.code
 
     @app.errorhandler(JournalError)
     def _journal(exc: JournalError) -> tuple[Response, int]:

@@ -187,7 +187,7 @@ def ikm_grade(value: Decimal) -> tuple[str, str]:
 
 def collect(records: Iterable[Mapping], tz: tzinfo = UTC) -> dict[str, TicketFacts]:
     """Reduce hub records to per-ticket facts (all days)."""
-    events = [(r.get("est_ms") or r.get("recv_ms") or 0, r["event"]) for r in records]
+    events = [(when(r), r["event"]) for r in records]
     # Derived notices can come after the event they judge, so find the losers first.
     lost_calls: set[str] = set()
     rejected: set[str] = set()
@@ -300,3 +300,24 @@ def _add(row: Row, t: TicketFacts) -> None:
         row.waits.append(t.wait_s)
     if t.service_s is not None:
         row.services.append(t.service_s)
+
+
+MAX_BACKDATE_MS = 31 * 86_400_000
+
+
+def when(record: dict) -> int:
+    """A record's time for reports: ``est_ms`` when plausible, else ``recv_ms``.
+
+    Records written before estimates were bounded may hold a wild ``est_ms`` (a node's
+    poisoned boot clock); a report must neither place a ticket in the year -3 million nor
+    fail on it (the hub now clamps new estimates into their service day, hub.derive).
+    """
+    recv = record.get("recv_ms") or 0
+    est = record.get("est_ms")
+    if (
+        not isinstance(est, int)
+        or isinstance(est, bool)
+        or not recv - MAX_BACKDATE_MS <= est <= recv
+    ):
+        return recv
+    return est

@@ -2,8 +2,12 @@
 
 Each function runs with the Authority's lock held, checks the request against the folded
 state (refusing with a slug and an HTTP status), makes ONE hub event and commits it together
-with whatever the fold derives from it. Every command is idempotent by ``req``: a repeat returns
-the answer for the event that ``req`` already produced and appends nothing (notes/sync.md §5.3).
+with whatever the fold derives from it, through the Authority's public command surface
+(``hub_event``, ``commit``, ``event_for_req``, ``issue_id``, ``last_call_id``). Every command
+is idempotent by ``req``: a repeat returns the answer for the event that ``req`` already
+produced and appends nothing (notes/sync.md §5.3). Answers carry the *logged* event dict, with
+the hub's receipt (``hub.receipts``), which the node keeps in case it must carry it later.
+What the catalogue says about kiosks and services comes from ``hub.identity``.
 """
 
 from __future__ import annotations
@@ -47,10 +51,9 @@ def _check_barrier(auth: Authority) -> None:
 
 def _repeat(auth: Authority, req: str, expect_type: str) -> dict | None:
     """The event an earlier request with this ``req`` produced (None if it is new)."""
-    event_id = auth._reqs.get(req)
-    if event_id is None:
+    event = auth.event_for_req(req)
+    if event is None:
         return None
-    event = auth._event_dict(event_id)
     if event["type"] != expect_type:
         raise Refused("req_reused", f"req {req!r} already names a {event['type']}", 409)
     return event
@@ -75,7 +78,7 @@ def issue(
             "quota_reached", f"service {svc.id} reached its daily quota of {svc.daily_quota}", 409
         )
     label = format_label(svc.prefix, number)
-    event = auth._hub_event(
+    event = auth.hub_event(
         "ticket.issued",
         ticket=ticket_key(day, label),
         req=req,
@@ -92,8 +95,7 @@ def issue(
             "public": public or secrets.token_urlsafe(12),
         },
     )
-    _commit_one(auth, event)
-    return 201, _issue_answer(auth, event.to_dict())
+    return 201, _issue_answer(auth, _commit_one(auth, event))
 
 
 def _check_kiosk(auth: Authority, kiosk: str, service_id: str) -> None:
@@ -130,8 +132,9 @@ def est_wait_min(auth: Authority, service_id: str, ahead: int) -> int:
     return math.ceil(svc.avg_service_min * ahead / max(1, open_counters))
 
 
-def _commit_one(auth: Authority, event: Any) -> None:
-    auth._commit([event])
+def _commit_one(auth: Authority, event: Any) -> dict:
+    """Commit one hub event; the logged dict (with its receipt) for the answer."""
+    return auth.commit([event])[0]["event"]
 
 
 # -- counters ----------------------------------------------------------------------------------
@@ -153,11 +156,11 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
         if ticket is None:
             reason = "queue_empty" if cs.open else "counter_closed"
             return {"ticket": None, "event": None, "reason": reason}
-        event = auth._hub_event(
+        event = auth.hub_event(
             "ticket.called",
             ticket=ticket.key,
             req=req,
-            deps=(auth._issue_of.get(ticket.key),),
+            deps=(auth.issue_id(ticket.key),),
             body={"counter": counter_id, "expect_service": ticket.service, "mode": "online"},
         )
     elif action == "rate":
@@ -174,15 +177,14 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
             if auth.state.tickets[cs.current].service == to:
                 raise Refused("same_service", f"ticket is already in service {to}", 409)
             body["to"] = to
-        event = auth._hub_event(
+        event = auth.hub_event(
             _TYPE_OF.get(action) or _FINISH[action],
             ticket=cs.current,
             req=req,
             deps=(cs.call_id,),
             body=body,
         )
-    _commit_one(auth, event)
-    return _answer(auth, event.to_dict())
+    return _answer(auth, _commit_one(auth, event))
 
 
 def _recall_no_show(auth: Authority, counter_id: str, req: str, key: str) -> Any:
@@ -196,11 +198,11 @@ def _recall_no_show(auth: Authority, counter_id: str, req: str, key: str) -> Any
             f"{ticket.label} is {ticket.status}; only a no-show this counter called comes back",
             409,
         )
-    return auth._hub_event(
+    return auth.hub_event(
         "ticket.recalled",
         ticket=key,
         req=req,
-        deps=(auth._last_call.get(key),),
+        deps=(auth.last_call_id(key),),
         body={"counter": counter_id},
     )
 
@@ -216,11 +218,11 @@ def _rate(auth: Authority, cs: Any, counter_id: str, req: str, score: Any) -> An
     finished = ticket.finished_ms or 0
     if auth.clock.wall_ms() - finished > auth.rating_window_ms:
         raise Refused("rating_window_closed", f"{ticket.label} was finished too long ago", 409)
-    return auth._hub_event(
+    return auth.hub_event(
         "ticket.rated",
         ticket=ticket.key,
         req=req,
-        deps=(auth._last_call.get(ticket.key),),
+        deps=(auth.last_call_id(ticket.key),),
         body={"counter": counter_id, "score": score},
     )
 
@@ -251,12 +253,11 @@ def grant_lease(auth: Authority, req: str, kiosk: str, service: str) -> dict:
         if lo > svc.daily_quota:
             raise Refused("quota_reached", f"service {svc.id} reached its daily quota", 409)
         hi = min(hi, svc.daily_quota)
-    event = auth._hub_event(
+    event = auth.hub_event(
         "lease.granted",
         ticket=None,
         req=req,
         deps=(),
         body={"kiosk": kiosk, "service": svc.id, "day": day, "lo": lo, "hi": hi},
     )
-    _commit_one(auth, event)
-    return {"event": event.to_dict()}
+    return {"event": _commit_one(auth, event)}

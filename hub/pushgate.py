@@ -15,6 +15,11 @@ RPC answers are logged), and the hub's events name what they act on in ``deps`` 
 ticket's issue, a finish its call), so ``deps`` gating alone still holds a call back until the
 ticket it calls is in (bug 4 of notes/sync.md §8.4).
 
+A node's own event the hub *rejects* (``hub.pushcheck``) still used up its ``seq``: the gate
+marks it void, and the per-node FIFO moves past it, or one refused event would hold every
+later one of that node forever. Voids are in memory too: after a restart the node, told a
+lower ``acked_through``, pushes the refused event again and it is refused again.
+
 Held events are kept **in memory**: the node still has them (own events in its outbox until
 ``acked_through`` covers them; re-pushed hub and other-node events in its carry set until its
 new replica holds them, ``node.replica``), so losing this buffer in a restart loses nothing.
@@ -56,16 +61,40 @@ def fifo(origin: str) -> bool:
 class PushGate:
     """Per ``(origin, inc)`` sequence numbers, ``deps`` gating and the events held back."""
 
+    MAX_VOID_AHEAD = 10_000  # a refused seq further ahead than this is not remembered
+
     def __init__(self) -> None:
         self.acked: dict[tuple[str, str], int] = {}
         self.held: dict[str, Event] = {}
+        self.void: dict[tuple[str, str], set[int]] = {}
 
     def note_logged(self, event: Event | dict[str, Any]) -> None:
         """Account for an event in the log (at replay and after each commit)."""
         origin, inc, seq = _key(event)
         if seq > 0 and self.acked.get((origin, inc), 0) < seq:
             self.acked[(origin, inc)] = seq
+            self._advance((origin, inc))
         self.held.pop(event.id if isinstance(event, Event) else event["id"], None)
+
+    def skip(self, origin: str, inc: str, seq: int) -> None:
+        """A node's own event was refused: its ``seq`` is used up (see the module doc)."""
+        key = (origin, inc)
+        acked = self.acked.get(key, 0)
+        if fifo(origin) and acked < seq <= acked + self.MAX_VOID_AHEAD:
+            self.void.setdefault(key, set()).add(seq)
+            self._advance(key)
+
+    def _advance(self, key: tuple[str, str]) -> None:
+        void = self.void.get(key)
+        if not void:
+            return
+        acked = self.acked.get(key, 0)
+        while acked + 1 in void:
+            acked += 1
+        self.acked[key] = acked
+        void.difference_update([s for s in void if s <= acked])
+        if not void:
+            del self.void[key]
 
     def acked_through(self, origin: str, inc: str) -> int:
         return self.acked.get((origin, inc), 0)
@@ -107,6 +136,8 @@ class PushGate:
                 taken.add(event.id)
                 order.append(event)
                 acked[key] = max(acked.get(key, 0), event.seq)
+                while acked[key] + 1 in self.void.get(key, ()):
+                    acked[key] += 1
                 progress = True
         return order
 

@@ -16,7 +16,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
-from hub import admin, kpi, ui
+from hub import kpi, ui
+from hub.auth import require_role
 
 bp = Blueprint("reports", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -25,7 +26,7 @@ TABLES = ("summary", "services", "agencies", "counters", "hours", "skm", "ticket
 
 
 @bp.get("/reports")
-@admin.login_required
+@require_role("viewer")
 def report() -> str:
     date_from, date_to = date_range()
     rep = range_report(date_from, date_to)
@@ -53,7 +54,7 @@ def report() -> str:
 
 
 @bp.get("/reports.csv")
-@admin.login_required
+@require_role("viewer")
 def report_csv() -> Response:
     date_from, date_to = date_range()
     table = request.args.get("table", "services")
@@ -147,11 +148,10 @@ def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
             ["score", "label", "count"],
             *[[s, SKM_LABELS[s], n] for s, n in rep.ikm.counts.items()],
         ]
-    tz = ui.timezone()
     out = [["day", "ticket", "service", "status", "issued_at", "wait_min", "service_min"]]
     out[0] += ["counter", "score"]
     for t in rep.tickets:
-        issued = datetime.fromtimestamp(t.issued_ms / 1000, tz).strftime("%H:%M:%S")
+        issued = ui.clock_text(t.issued_ms, "%H:%M:%S", "")
         out.append(
             [t.day, t.label, t.service, t.status, issued, _min(t.wait_s), _min(t.service_s)]
             + [t.counter or "", "" if t.score is None else t.score]

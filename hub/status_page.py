@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from hub import ui
+from hub.auth import public
 
 bp = Blueprint("status_page", __name__, template_folder="templates")
 
@@ -21,6 +22,7 @@ _PUBLIC_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 
 
 @bp.get("/t/<public>")
+@public
 def status(public: str) -> str:
     lang = "en" if request.args.get("lang") == "en" else "id"
     info = ticket_status(public)
@@ -28,6 +30,7 @@ def status(public: str) -> str:
 
 
 @bp.get("/t/<public>.json")
+@public
 def status_json(public: str) -> Response:
     """The same facts as JSON, refetched by status.js after a relevant stream event."""
     return jsonify(ticket_status(public))

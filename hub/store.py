@@ -10,7 +10,13 @@ Two stores because they have opposite shapes (DESIGN.md "Storage"):
 
 One re-entrant lock guards both; the Authority holds it while a command decides and writes;
 the fsync (``sync``) runs outside it and covers every command written before it (group
-commit). TinyDB and the journal are used from one process only.
+commit). TinyDB and the journal are used from one process only: the store holds the data
+folder's lock (:mod:`hub.folderlock`) from open to close, so a second hub, or a CLI tool
+writing behind the running hub's back, is refused before it reads anything.
+
+A failed write or fsync (``ENOSPC``, ``EROFS``) leaves the journal refusing writes;
+:attr:`fault` says why and :meth:`reopen` (the Authority tries it by itself) cuts what was
+not durable and accepts writes again once the disk does.
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ from typing import Any
 from tinydb import Query, TinyDB
 from tinydb.table import Document
 
-from core.errors import JournalError
-from core.journal import Journal
+from core.errors import DataFolderLocked, JournalError
+from core.journal import FileLayer, Journal
+from hub.folderlock import FolderLock, holder_pid, is_locked
 from hub.tinystore import AtomicJSONStorage
 
 log = logging.getLogger(__name__)
@@ -45,15 +52,29 @@ def new_epoch() -> str:
 class Store:
     """Journal + documents of one hub data folder, behind one lock."""
 
-    def __init__(self, data_dir: str | os.PathLike[str]):
+    def __init__(self, data_dir: str | os.PathLike[str], *, fs: FileLayer | None = None):
+        """Open (and lock) the folder; ``fs`` is the journal's file layer (tests inject faults)."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.RLock()
-        self.journal = Journal(self.data_dir / JOURNAL_DIR, prefix="events")
-        self.db = TinyDB(self.data_dir / DB_FILE, storage=AtomicJSONStorage)
-        self._by_token: dict[str, dict] | None = None  # token hash -> node doc (nodes cache)
-        if self.setting("hub_epoch") is None:
-            self.set_settings(hub_epoch=new_epoch())
+        self.folder_lock = FolderLock(self.data_dir)
+        self.folder_lock.acquire()  # raises DataFolderLocked before anything is read
+        try:
+            self.lock = threading.RLock()
+            self.journal = Journal(self.data_dir / JOURNAL_DIR, prefix="events", fs=fs)
+            self.db = TinyDB(self.data_dir / DB_FILE, storage=AtomicJSONStorage)
+            self._by_token: dict[str, dict] | None = None  # token hash -> token doc (cache)
+            fresh = {}
+            if self.setting("hub_epoch") is None:
+                fresh["hub_epoch"] = new_epoch()
+            if self.setting("receipt_key") is None:
+                # Seals the events this hub logs (hub.receipts); in hub.json, so a backup and
+                # the hub restored from it share it.
+                fresh["receipt_key"] = secrets.token_hex(32)
+            if fresh:
+                self.set_settings(**fresh)
+        except BaseException:
+            self.folder_lock.release()
+            raise
 
     # -- journal ------------------------------------------------------------------------------
 
@@ -79,6 +100,16 @@ class Store:
         Deliberately not under :attr:`lock`: commands go on writing while the disk syncs.
         """
         self.journal.sync()
+
+    @property
+    def fault(self) -> str | None:
+        """Why the journal refuses writes (a disk full or read-only), or None."""
+        return self.journal.broken
+
+    def reopen(self) -> None:
+        """Make a faulted journal writable again at its durable prefix; JournalError if not yet."""
+        with self.lock:
+            self.journal.reopen()
 
     def rotate(self) -> None:
         """Start a new journal segment (the Authority calls this at the service-day change)."""
@@ -153,6 +184,23 @@ class Store:
                 {"username": username, **fields}, Query().username == username
             )
 
+    # -- admin sessions (hub.sessions) ------------------------------------------------------
+
+    def sessions(self) -> list[dict]:
+        with self.lock:
+            return list(self.db.table("sessions").all())
+
+    def put_session(self, doc: dict) -> None:
+        with self.lock:
+            self.db.table("sessions").upsert(doc, Query().id == doc["id"])
+
+    def drop_sessions(self, ids: Iterable[str]) -> None:
+        ids = set(ids)
+        if not ids:
+            return
+        with self.lock:
+            self.db.table("sessions").remove(Query().id.one_of(sorted(ids)))
+
     # -- backup and restore ------------------------------------------------------------------
 
     def backup_to(self, dest: str | os.PathLike[str]) -> Path:
@@ -171,8 +219,11 @@ class Store:
 
     def close(self) -> None:
         with self.lock:
-            self.journal.close()
-            self.db.close()
+            try:
+                self.journal.close()
+                self.db.close()
+            finally:
+                self.folder_lock.release()
 
 
 def read_epoch(data_dir: str | os.PathLike[str]) -> str | None:
@@ -199,6 +250,9 @@ def restore_from(backup_dir: str | os.PathLike[str], data_dir: str | os.PathLike
     backup_dir, data_dir = Path(backup_dir), Path(data_dir)
     if not (backup_dir / DB_FILE).exists() or not (backup_dir / JOURNAL_DIR).is_dir():
         raise FileNotFoundError(f"{backup_dir} is not a hub backup (needs {DB_FILE} and journal/)")
+    if is_locked(data_dir):
+        # Moving the folder from under a running hub would leave it writing into the old one.
+        raise DataFolderLocked(str(data_dir), holder_pid(data_dir))
     if data_dir.exists():
         n = 1
         while (aside := data_dir.with_name(f"{data_dir.name}.before-restore-{n}")).exists():

@@ -1,17 +1,25 @@
 """Sync endpoints nodes use (notes/sync.md §5.3) and the small public read-only ones.
 
-Writes (push, leases) and the node-facing feed (changes, nodes) need a node token; state,
-time and healthz are public and read-only (the stream lives in ``hub.sse``).
+Push is for devices only (and each pushes only as itself; what it pushes is checked by
+``hub.pushcheck``), leases for kiosks (for themselves), the changes feed for devices and
+operators (viewer+), the node list for operators, lifting the barrier for supervisors (or the
+admin page / the CLI on the hub). State, time and healthz are public and read-only (the stream
+lives in ``hub.sse``); anonymous callers of ``/api/v1/state`` get no ticket's public status id
+(it is the key to that visitor's status page).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from hub.auth import require_node
+from hub.api import throttle
+from hub.auth import optional_caller, public, require_device
 from hub.errors import field, invalid, json_body
+from hub.identity import DEVICE_ROLES
 
 bp = Blueprint("loket_sync", __name__)
+
+MAX_PUSH_EVENTS = 1000
 
 
 def _authority():
@@ -32,19 +40,21 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
 
 
 @bp.post("/api/v1/sync/push")
-@require_node
+@require_device(*DEVICE_ROLES, own_field="node")
 def push() -> Response:
     body = json_body()
     node = field(body, "node", str)
     inc = field(body, "inc", str)
     seen = field(body, "hub_epoch_seen", str, required=False)
     events = field(body, "events", list)
+    if len(events) > MAX_PUSH_EVENTS:
+        raise invalid("events", f"a list of at most {MAX_PUSH_EVENTS} events (push in batches)")
     answer = _authority().push(node, inc, seen, events, auth_node=g.node_id)
     return jsonify(answer)
 
 
 @bp.get("/api/v1/sync/changes")
-@require_node
+@require_device(*DEVICE_ROLES, operator="viewer")
 def changes() -> Response:
     authority = _authority()
     since = _int_arg("since", 0, 0, 2**62)
@@ -62,17 +72,19 @@ def changes() -> Response:
 
 
 @bp.post("/api/v1/leases")
-@require_node
+@require_device("kiosk", own_field="kiosk")
 def lease() -> Response:
     body = json_body()
     req = field(body, "req", str)
-    kiosk = field(body, "kiosk", str, required=False) or g.node_id
+    field(body, "kiosk", str, required=False)  # if given, the decorator checked it is itself
     service = field(body, "service", str)
-    return jsonify(_authority().grant_lease(req, kiosk, service))
+    if not _authority().has_req(req):
+        throttle("lease")
+    return jsonify(_authority().grant_lease(req, g.node_id, service))
 
 
 @bp.get("/api/v1/nodes")
-@require_node
+@require_device(operator="viewer")
 def nodes() -> Response:
     authority = _authority()
     return jsonify(
@@ -85,24 +97,44 @@ def nodes() -> Response:
 
 
 @bp.post("/api/v1/barrier/lift")
-@require_node
+@require_device(operator="supervisor")
 def lift_barrier() -> Response:
-    # For an admin tool holding a token; the admin UI calls Authority.lift_barrier directly.
+    # For a supervisor's tool holding an operator token; the admin page and the CLI on the
+    # hub (hub.control) are the other two ways.
     _authority().lift_barrier(by=g.node_id)
     return jsonify({"barrier": None})
 
 
 @bp.get("/api/v1/state")
+@public
 def state() -> Response:
-    return jsonify(_authority().snapshot())
+    snap = _authority().snapshot()
+    if optional_caller() is None:
+        snap = without_public_ids(snap)
+    return jsonify(snap)
+
+
+def without_public_ids(snap: dict) -> dict:
+    """The snapshot without any ticket's ``public`` id: each opens one visitor's status page,
+    so only that visitor (from the QR code) and authenticated callers may have it."""
+    state = dict(snap.get("state") or {})
+    state["waiting"] = {
+        service: [{k: v for k, v in t.items() if k != "public"} for t in tickets]
+        for service, tickets in (state.get("waiting") or {}).items()
+    }
+    return {**snap, "state": state}
 
 
 @bp.get("/api/v1/time")
+@public
 def time() -> Response:
     return jsonify(_authority().hub_time())
 
 
 @bp.get("/healthz")
-def healthz() -> Response:
-    authority = _authority()
-    return jsonify({"ok": True, "hub_epoch": authority.epoch, "last_hseq": authority.last_hseq})
+@public
+def healthz() -> tuple[Response, int]:
+    """``ok`` false and 503 while the journal cannot be written (a full or read-only disk);
+    the hub keeps trying by itself and answers 200 again once it can."""
+    health = _authority().health()
+    return jsonify(health), 200 if health["ok"] else 503

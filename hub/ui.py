@@ -10,7 +10,7 @@ C1): an admin edit shows on the next page load, without a restart.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,21 @@ TEXT = {
         "no_show_status": "Tidak hadir",
         "cancelled_status": "Dibatalkan",
         "void_status": "Tidak berlaku",
+        "login_failed": "Nama pengguna atau kata sandi salah.",
+        "login_throttled": "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam "
+        "{seconds} detik.",
+        "forbidden_title": "Tidak diizinkan",
+        "forbidden_body": "Halaman atau tindakan ini memerlukan peran {needed}. Anda masuk "
+        "sebagai {user} dengan peran {role}.",
+        "back": "Kembali ke dasbor",
+        "role_viewer": "pengamat",
+        "role_supervisor": "supervisor",
+        "role_admin": "admin",
+        "rejected_pushes": "Kiriman yang ditolak",
+        "rejected_none": "Tidak ada kiriman yang ditolak.",
+        "rejected_reason": "Alasan",
+        "operator_role": "Peran (hanya untuk token operator/API)",
+        "device_token": "— token perangkat —",
     },
     "en": {
         "title": "Queue Number",
@@ -63,6 +78,20 @@ TEXT = {
         "no_show_status": "No-show",
         "cancelled_status": "Cancelled",
         "void_status": "Void",
+        "login_failed": "Wrong user name or password.",
+        "login_throttled": "Too many failed logins. Try again in {seconds} seconds.",
+        "forbidden_title": "Not allowed",
+        "forbidden_body": "This page or action needs the role {needed}. You are logged in as "
+        "{user} with the role {role}.",
+        "back": "Back to the dashboard",
+        "role_viewer": "viewer",
+        "role_supervisor": "supervisor",
+        "role_admin": "admin",
+        "rejected_pushes": "Rejected pushes",
+        "rejected_none": "No push was rejected.",
+        "rejected_reason": "Reason",
+        "operator_role": "Role (operator/API tokens only)",
+        "device_token": "— device token —",
     },
 }
 
@@ -139,6 +168,17 @@ def timezone() -> tzinfo:
         return ZoneInfo(name) if name else UTC
     except (KeyError, ValueError):  # validation already refused a bad name
         return UTC
+
+
+def clock_text(ms: object, fmt: str = "%H:%M:%S", missing: str = "—") -> str:
+    """A stored millisecond time as local text; a value no calendar holds (a poisoned clock
+    in an old log) reads ``missing`` instead of failing the page."""
+    if not isinstance(ms, int | float) or isinstance(ms, bool) or not ms:
+        return missing
+    try:
+        return datetime.fromtimestamp(ms / 1000, timezone()).strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        return missing
 
 
 def mpp_name() -> str:

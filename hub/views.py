@@ -49,3 +49,15 @@ def mpp_view(config: Any) -> dict[str, str]:
 
 def ticket_json(ticket: Ticket | None) -> dict | None:
     return None if ticket is None else ticket.to_dict()
+
+
+def without_public_id(record: dict) -> dict:
+    """A hub record as anonymous readers may see it: a ``ticket.issued`` without its
+    ``public`` id (the key to that visitor's status page). For feeds open to everyone (the
+    SSE stream); nodes and operators read the full record through authenticated routes."""
+    event = record.get("event") or {}
+    body = event.get("body")
+    if event.get("type") != "ticket.issued" or not isinstance(body, dict) or "public" not in body:
+        return record
+    clean = {k: v for k, v in body.items() if k != "public"}
+    return {**record, "event": {**event, "body": clean}}

@@ -3,9 +3,10 @@
 ::
 
     loket hub serve --config hub.toml [--host H] [--port N] [--data DIR]
-    loket hub pair NODE --config hub.toml          # prints the node's bearer token once
+    loket hub pair NODE --config hub.toml [--role R]   # prints the token once (--role: operator)
     loket hub adduser NAME --config hub.toml [--password-file F] [--role R]
     loket hub backup DEST --config hub.toml / loket hub restore BACKUP --config hub.toml
+    loket hub lift-barrier --config hub.toml
     loket hub export-profile --config hub.toml [--out FILE]   # the log's catalogue as TOML
     loket hub import-profile --config hub.toml [--dry-run]    # the profile's into the log
     loket node run --config node.toml [--simulate]
@@ -36,6 +37,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CONFIG = 2  # also argparse's usage-error code: "you asked for something unusable"
 EXIT_INTERRUPTED = 130
+USER_ROLES = ("viewer", "supervisor", "admin")  # hub.roles.USER_ROLES (no hub import here)
 
 # Which pip extra brings a missing third-party module (a friendlier message than a traceback).
 _EXTRAS = {
@@ -86,7 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, help="listen port (overrides [hub] port)")
     _data_option(serve, "data folder (overrides [hub] data_dir)")
     pair = _with_config(hub.add_parser("pair", help="issue a node's token and print it"))
-    pair.add_argument("node_id", metavar="NODE", help="node id: a counter, kiosk or display id")
+    pair.add_argument(
+        "node_id", metavar="NODE", help="a counter, kiosk or display id of the profile"
+    )
+    pair.add_argument(
+        "--role",
+        choices=USER_ROLES,
+        help="issue an operator/API token NODE with this user role instead of a device token",
+    )
     adduser = _with_config(hub.add_parser("adduser", help="create or update an admin user"))
     adduser.add_argument("username", metavar="NAME")
     adduser.add_argument(
@@ -94,11 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="read the password from this file (else prompt; never pass it on the command line)",
     )
-    adduser.add_argument("--role", help="user role (default: admin)")
-    backup = _with_config(hub.add_parser("backup", help="copy the hub's data (hub stopped)"))
+    adduser.add_argument("--role", choices=USER_ROLES, help="user role (default: admin)")
+    backup = _with_config(hub.add_parser("backup", help="copy the hub's data (also while it runs)"))
     backup.add_argument("dest", metavar="DEST")
-    restore = _with_config(hub.add_parser("restore", help="restore a backup as a new epoch"))
+    restore = _with_config(hub.add_parser("restore", help="restore a backup (hub stopped)"))
     restore.add_argument("backup", metavar="BACKUP")
+    _with_config(
+        hub.add_parser("lift-barrier", help="end the recovery barrier after a restore now")
+    )
     export = _with_config(
         hub.add_parser(
             "export-profile",
@@ -109,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = _with_config(
         hub.add_parser(
             "import-profile",
-            help="apply the profile's catalogue to the log as events (hub stopped)",
+            help="apply the profile's catalogue to the log as events (also while the hub runs)",
         )
     )
     imp.add_argument("--dry-run", action="store_true", help="only list the changes")

@@ -83,7 +83,7 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout, profile: Path | No
 
     from core.config import load_hub_config, override_hub
     from hub import create_app
-    from hub.auth import add_user, pair_node
+    from hub.auth import add_user, issue_operator_token, pair_node
     from hub.commands import threads_for
 
     data.mkdir(parents=True, exist_ok=True)
@@ -112,33 +112,37 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout, profile: Path | No
 
     demo = Demo(
         base_url=base_url,
-        # A token of its own for the curl lines, so they never impersonate a device.
-        api_token=pair_node(store, "api"),
+        # A token of its own for the curl lines, so they never impersonate a device: an
+        # operator token with role supervisor (issue tickets, press any counter's buttons).
+        api_token=issue_operator_token(store, "api", "supervisor"),
         admin_password=password,
         app=app,
         server=server,
         _thread=thread,
         _closing=closing,
     )
-    demo.mpp = config.mpp.name
-    demo.kiosks = {k.id: list(k.services) for k in config.kiosks}
-    demo.prefixes = {s.prefix: s.id for s in config.services}
-    demo.names = {s.id: s.name for s in config.services}
-    for c in config.counters:
+    # The catalogue in the log (C1): the profile's seed, or what an admin made of it in an
+    # earlier run of this demo folder.
+    catalogue = app.extensions["loket"].catalogue()
+    demo.mpp = catalogue.mpp.name
+    demo.kiosks = {k.id: list(k.services) for k in catalogue.kiosks.values()}
+    demo.prefixes = {s.prefix: s.id for s in catalogue.services.values()}
+    demo.names = {s.id: s.name for s in catalogue.services.values()}
+    for c in catalogue.counters.values():
         for sid in c.services:
             demo.serving.setdefault(sid, []).append(c.number)
-    layout = [(k.id, "kiosk", k.services) for k in config.kiosks]
-    layout += [(c.id, "counter", c.services) for c in config.counters]
-    layout += [(d.id, "display", ()) for d in config.displays]
+    layout = [(k.id, "kiosk", k.services) for k in catalogue.kiosks.values()]
+    layout += [(c.id, "counter", c.services) for c in catalogue.counters.values()]
+    layout += [(d.id, "display", ()) for d in catalogue.displays.values()]
     # One kiosk or hall display says "[printer]"; several say whose line it is.
-    several = {"kiosk": len(config.kiosks) > 1, "display": len(config.displays) > 1}
+    several = {"kiosk": len(catalogue.kiosks) > 1, "display": len(catalogue.displays) > 1}
     for node_id, role, services in layout:
-        token = pair_node(store, node_id)
+        token = pair_node(store, node_id, catalogue=catalogue)
         label = node_id if several.get(role) else ""
         demo.nodes[node_id] = _start_node(
             node_id, role, base_url, token, data, out, services, label=label
         )
-    demo.counters = {c.number: c.id for c in config.counters}
+    demo.counters = {c.number: c.id for c in catalogue.counters.values()}
     return demo
 
 

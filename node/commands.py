@@ -167,7 +167,8 @@ def status(args: Any, out: TextIO | None = None) -> int:
         ("since", str(cp.get("since", st.get("since", 0)))),
         ("status written", _when(st.get("updated_ms"), now_ms)),
     ]
-    for key in ("printer", "showing", "lease_remaining", "last_error"):
+    keys = ("printer", "showing", "lease_remaining", "last_error", "last_rejected")
+    for key in (*keys, "config_problems"):
         if st.get(key) is not None:
             value = st[key]
             lines.append(

@@ -86,6 +86,7 @@ class SyncClient:
         self.online: bool | None = None
         self.last_sync_ms: int | None = None
         self.last_error: str | None = None
+        self.last_rejected: dict | None = None  # the hub's last refusal of a pushed event
         self.hub_last_hseq: int | None = None  # the hub's newest hseq at the last pull
         self.status_extra: Callable[[], dict] | None = None
         self._listeners: list[SyncListener] = []
@@ -136,6 +137,8 @@ class SyncClient:
             raise _HubRefused(status, body)
         for item in body.get("rejected") or []:
             log.error("hub rejected %s: %s", item.get("id"), item.get("reason"))
+            # `loket node status` shows it too: a technician has to fix what made it
+            self.last_rejected = {"id": item.get("id"), "reason": item.get("reason")}
         return body
 
     def push_once(self) -> bool:
@@ -315,6 +318,7 @@ class SyncClient:
             "backlog": max(0, self.outbox.last_seq - self.replica.acked_through),
             "carrying": self.replica.carrying,
             "last_error": self.last_error,
+            "last_rejected": self.last_rejected,
         }
 
     def write_status(self) -> None:

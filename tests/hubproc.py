@@ -34,14 +34,17 @@ def demo_hub_profile(
     name: str = "demo-belitung.toml",
 ) -> tuple[Path, dict[str, str]]:
     """A shipped hub profile (``name`` in firmware_config/hub, the demo by default) on
-    127.0.0.1 and a free port, its data in ``tmp_path/hub``, with tokens paired for ``pair``
-    before the hub starts; ``hub`` sets more ``[hub]`` keys.
-    Returns (profile path, {node id: token})."""
+    127.0.0.1 and a free port, its data in ``tmp_path/hub``, with tokens issued for ``pair``
+    before the hub starts (a device token for a node of the profile's catalogue, else an
+    operator token of role supervisor, such as the demo's ``api``); ``hub`` sets more
+    ``[hub]`` keys. Returns (profile path, {node id: token})."""
     import json
     import re
 
+    from core.config import load_hub_config
     from core.paths import demo_hub_profile as shipped
-    from hub.auth import pair_node
+    from hub.auth import issue_operator_token, pair_node
+    from hub.catalogue_export import folder_catalogue
     from hub.store import Store
 
     keys = {
@@ -58,8 +61,14 @@ def demo_hub_profile(
             text = text.replace("[hub]\n", f"[hub]\n{line}\n", 1)
     profile = tmp_path / "hub.toml"
     profile.write_text(text, encoding="utf-8")
+    catalogue = folder_catalogue(load_hub_config(profile))
     store = Store(tmp_path / "hub")
-    tokens = {name: pair_node(store, name) for name in pair}
+    tokens = {
+        name: pair_node(store, name, catalogue=catalogue)
+        if catalogue.role_of(name)
+        else issue_operator_token(store, name, "supervisor")
+        for name in pair
+    }
     store.close()
     return profile, tokens
 
@@ -111,7 +120,8 @@ class HubProcess:
             with urllib.request.urlopen(request, timeout=30) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
+            with e:  # an unread, unclosed error response leaks its socket
+                return e.code, json.loads(e.read())
 
     def kill9(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)

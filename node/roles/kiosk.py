@@ -13,6 +13,12 @@ Which services the buttons offer is the catalogue's (``kiosk`` entry, contract C
 edit reaches the kiosk through the feed and the keypad follows it at the next press. The node
 profile's ``services`` only stand in while the catalogue it knows has no entry for it (first
 boot with the hub never reached, a cache from an older release). A retired kiosk offers nothing.
+
+A node profile can only check its services' syntax; whether they exist, and are offered at
+this kiosk, the catalogue says. Once it is known, a profile service the hub does not know or
+offer here is a config problem: shown by ``loket node status``, and while the profile's list
+stands in, its button issues nothing (an offline ticket for it would be printed, then refused
+by the hub: a visitor holding a number nobody calls).
 """
 
 from __future__ import annotations
@@ -85,8 +91,40 @@ class KioskRole(Role):
                 self.last_error = f"kiosk {self.ctx.node_id} offers no service in the catalogue"
             log.info("kiosk %s: no service on button %r", self.ctx.node_id, name)
             return
+        problems = self.config_problems(service)
+        if problems:
+            self.last_error = problems[0]
+            log.error("kiosk %s: not issuing %s: %s", self.ctx.node_id, service, problems[0])
+            return
         self.issue(service)
         self.maintain()
+
+    def config_problems(self, only: str | None = None) -> list[str]:
+        """The profile's services (``[node] services``) the hub's catalogue does not know or
+        does not offer at this kiosk (empty until the catalogue is known: then nothing can
+        be said). ``only``: the problems of one service."""
+        catalogue = self.ctx.catalogue()
+        known = list(catalogue.services)
+        if not known:
+            return []
+        mine = catalogue.kiosks.get(self.ctx.node_id)
+        offered = list(mine.services) if mine is not None else None
+        out = []
+        for i, sid in enumerate(self.profile_services):
+            if only is not None and sid != only:
+                continue
+            where = f"node.services[{i}]"
+            if sid not in known:
+                out.append(
+                    f"{where}: service {sid!r} is not a service of the hub; "
+                    f"expected one of: {', '.join(known)}"
+                )
+            elif offered is not None and sid not in offered:
+                out.append(
+                    f"{where}: the hub's catalogue does not offer {sid!r} at kiosk "
+                    f"{self.ctx.node_id}; expected one of: {', '.join(offered) or '(none)'}"
+                )
+        return out
 
     # -- issuing -------------------------------------------------------------------------
 
@@ -260,4 +298,5 @@ class KioskRole(Role):
             "last_ticket": self.last_ticket,
             "lease_remaining": {s: book.remaining(day, s) for s in self.services},
             "last_error": self.last_error,
+            "config_problems": self.config_problems() or None,
         }

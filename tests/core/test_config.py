@@ -543,3 +543,30 @@ def test_sound_max_age_is_seconds_in_a_sane_range(tmp_path, monkeypatch):
     for bad, why in (("2", "from 5 to 3600"), ('"soon"', "wrong type")):
         text = COUNTER_NODE.replace('backend = "fake"', f'backend = "fake"\nmax_age_s = {bad}')
         assert why in node_problems(tmp_path, text)["sound.max_age_s"]
+
+
+@pytest.mark.parametrize("host", ["http://0.0.0.0", "0.0.0.0:8080", "hub pi", "999.1.1.1", "-x"])
+def test_a_hub_host_must_be_an_address_or_a_host_name(tmp_path, host):
+    found = hub_problems(tmp_path, base=HUB.replace("[mpp]", f'[hub]\nhost = "{host}"\n\n[mpp]'))
+    assert found["hub.host"].startswith(f"{host!r} is not an address to listen on")
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "hub.local", "localhost"])
+def test_good_hub_hosts(tmp_path, host):
+    text = HUB.replace("[mpp]", f'[hub]\nhost = "{host}"\nissue_per_min = 0\n\n[mpp]')
+    config = load_hub_config(write(tmp_path, text))
+    assert config.hub.host == host and config.hub.issue_per_min == 0
+    assert load_hub_config(write(tmp_path, HUB)).hub.issue_per_min == 30
+    found = hub_problems(tmp_path, base=HUB.replace("[mpp]", "[hub]\nissue_per_min = -1\n\n[mpp]"))
+    assert "out of range" in found["hub.issue_per_min"]
+
+
+@pytest.mark.parametrize(("services", "path"), [('["a b"]', "node.services[0]"),
+                                                ('["B", "Z/1"]', "node.services[1]"),
+                                                ('["B", ""]', "node.services[1]")])  # fmt: skip
+def test_kiosk_services_must_be_ids(tmp_path, services, path):
+    kiosk = (
+        '[node]\nid = "K1"\nrole = "kiosk"\nhub_url = "https://hub"\ntoken = "t"\n'
+        f'services = {services}\n[printer]\nbackend = "fake"\n'
+    )
+    assert "is not valid" in node_problems(tmp_path, kiosk)[path]

@@ -13,6 +13,7 @@ from core.config import HubConfig, hub_config_from_dict
 
 # 2026-11-28 09:00 in Asia/Jakarta (UTC+7)
 T0 = 1_795_831_200_000
+NODES = ("K1", "K2", "C1", "C2")
 
 
 def make_config(data_dir: Path, **hub: Any) -> HubConfig:
@@ -77,10 +78,15 @@ def client(app):
 
 @pytest.fixture
 def tokens(authority) -> dict[str, str]:
-    """Bearer tokens for nodes K1, K2 (kiosks), C1, C2 (counters) and an API client."""
-    from hub.auth import pair_node
+    """Device tokens for K1, K2 (kiosks), C1, C2 (counters); operator tokens "api"
+    (supervisor, a front-desk tool), "viewer" and "admin"."""
+    from hub.auth import issue_operator_token, pair_node
 
-    return {n: pair_node(authority.store, n) for n in ("K1", "K2", "C1", "C2", "api")}
+    tokens = {n: pair_node(authority.store, n, catalogue=authority.catalogue()) for n in NODES}
+    for role in ("viewer", "supervisor", "admin"):
+        name = "api" if role == "supervisor" else role
+        tokens[name] = issue_operator_token(authority.store, name, role)
+    return tokens
 
 
 @pytest.fixture

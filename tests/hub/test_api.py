@@ -62,13 +62,20 @@ def test_issue_takes_kiosk_priority_and_public_id(client, auth, req):
 def test_a_device_token_acts_only_as_that_device(client, auth, req, authority):
     before = authority.last_hseq
     as_other_kiosk = issue(client, auth, req(), kiosk="K2", node="K1")
-    counter_issuing = issue(client, auth, req(), node="C1")
     other_counter = client.post("/api/v1/counters/C2/next", json={"req": req()}, headers=auth("C1"))
-    for answer in (as_other_kiosk, counter_issuing, other_counter):
+    for answer in (as_other_kiosk, other_counter):
         assert answer.status_code == 403
         assert answer.json["error"] == "forbidden_node"
+    counter_issuing = issue(client, auth, req(), node="C1")
+    assert counter_issuing.status_code == 403 and counter_issuing.json["error"] == "forbidden_role"
     assert authority.last_hseq == before  # nothing was written
     assert issue(client, auth, req(), kiosk="K2", node="K2").status_code == 201
+
+
+def test_a_kiosk_issues_only_services_it_offers(client, auth, req, authority, seed):
+    r = issue(client, auth, req(), "A", node="K2")  # K2 offers B only
+    assert r.status_code == 409 and r.json["error"] == "service_not_at_kiosk"
+    assert authority.last_hseq == seed  # only the catalogue's seed
 
 
 def test_repeated_req_returns_the_same_ticket_and_appends_nothing(client, auth, authority):
@@ -271,16 +278,18 @@ def test_lease_comes_from_the_same_allocator(client, auth, req):
 
 
 @pytest.mark.parametrize(
-    ("body", "status", "error"),
+    ("body", "node", "status", "error"),
     [
-        ({"req": "L", "kiosk": "K9", "service": "B"}, 404, "unknown_kiosk"),
-        ({"req": "L", "kiosk": "K2", "service": "Z"}, 404, "unknown_service"),
-        ({"req": "L", "kiosk": "K2", "service": "A"}, 409, "service_not_at_kiosk"),
-        ({"kiosk": "K2", "service": "B"}, 422, "missing_field"),
+        ({"req": "L", "kiosk": "K1", "service": "B"}, "K2", 403, "forbidden_node"),
+        ({"req": "L", "service": "B"}, "api", 403, "devices_only"),
+        ({"req": "L", "service": "B"}, "C1", 403, "forbidden_role"),
+        ({"req": "L", "kiosk": "K2", "service": "Z"}, "K2", 404, "unknown_service"),
+        ({"req": "L", "kiosk": "K2", "service": "A"}, "K2", 409, "service_not_at_kiosk"),
+        ({"kiosk": "K2", "service": "B"}, "K2", 422, "missing_field"),
     ],
 )
-def test_lease_refusals(client, auth, body, status, error):
-    r = client.post("/api/v1/leases", json=body, headers=auth())
+def test_lease_refusals(client, auth, body, node, status, error):
+    r = client.post("/api/v1/leases", json=body, headers=auth(node))
     assert r.status_code == status and r.json["error"] == error
 
 
@@ -333,7 +342,13 @@ def test_public_reads_need_no_token(client, path):
 def test_healthz_and_time(client, auth, req, authority, clock, seed):
     issue(client, auth, req())
     h = client.get("/healthz").json
-    assert h == {"ok": True, "hub_epoch": authority.epoch, "last_hseq": seed + 1}
+    assert h == {
+        "ok": True,
+        "storage": {"ok": True, "fault": None},
+        "hub_epoch": authority.epoch,
+        "last_hseq": seed + 1,
+        "rebuilds": 0,
+    }
     t = client.get("/api/v1/time").json
     assert t["hub_ms"] == clock.wall_ms()
     assert t["hub_hlc"].endswith(".hub")

@@ -7,6 +7,8 @@ import pytest
 from hub.auth import add_user, pair_node, verify_user
 from hub.store import DB_FILE
 
+FEED = "/api/v1/sync/changes"
+
 
 def db_text(authority) -> str:
     return (authority.store.data_dir / DB_FILE).read_text()
@@ -17,23 +19,19 @@ def test_pairing_stores_only_a_hash_of_the_token(client, authority):
     assert len(token) >= 40
     assert token not in db_text(authority)
     assert '"token_hash"' in db_text(authority)
-    r = client.get("/api/v1/nodes", headers={"Authorization": f"Bearer {token}"})
+    r = client.get("/api/v1/sync/changes", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200
 
 
 def test_pairing_again_revokes_the_old_token(client, authority):
     old = pair_node(authority.store, "K1")
     assert (  # the store now caches token hashes: re-pairing must drop the old one
-        client.get("/api/v1/nodes", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+        client.get(FEED, headers={"Authorization": f"Bearer {old}"}).status_code == 200
     )
     new = pair_node(authority.store, "K1")
     assert old != new
-    assert (
-        client.get("/api/v1/nodes", headers={"Authorization": f"Bearer {old}"}).status_code == 401
-    )
-    assert (
-        client.get("/api/v1/nodes", headers={"Authorization": f"Bearer {new}"}).status_code == 200
-    )
+    assert client.get(FEED, headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    assert client.get(FEED, headers={"Authorization": f"Bearer {new}"}).status_code == 200
 
 
 def test_node_ids_are_checked(authority):
@@ -43,7 +41,8 @@ def test_node_ids_are_checked(authority):
 
 def test_nodes_lists_every_node_with_its_sync_state(client, auth, authority, clock):
     clock.advance(5_000)
-    r = client.get("/api/v1/nodes", headers=auth("C1"))
+    client.get(FEED, headers=auth("C1"))  # C1 talks to the hub...
+    r = client.get("/api/v1/nodes", headers=auth("viewer"))  # ...a viewer's tool looks
     nodes = {n["id"]: n for n in r.json["nodes"]}
     assert {"K1", "K2", "C1", "C2", "api"} <= set(nodes)
     assert nodes["C1"]["paired"] and nodes["C1"]["last_seen_ms"] == clock.wall_ms()

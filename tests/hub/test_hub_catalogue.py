@@ -158,7 +158,9 @@ def test_kiosks_follow_the_catalogue_for_issuing_leases_and_pushes(client, auth,
 
     token = {"Authorization": f"Bearer {pair_node(authority.store, 'K3')}"}
     body = {"req": req(), "kiosk": "K3", "service": "A"}
-    assert client.post("/api/v1/leases", json=body, headers=token).status_code == 404
+    unknown = client.post("/api/v1/leases", json=body, headers=token)
+    # a token of an id the catalogue does not hold is no device (C5): refused at the door
+    assert unknown.status_code == 403 and unknown.json["error"] == "unknown_device"
     authority.change_catalogue("set", "kiosk", "K3", {"name": "Kiosk 3", "services": ["A"]})
     assert client.post("/api/v1/leases", json=body, headers=token).status_code == 200
     push = {"node": "K3", "inc": "k3", "hub_epoch_seen": None, "events": []}
@@ -171,8 +173,25 @@ def test_a_retired_kiosk_stays_a_device_pushes_but_takes_no_numbers(client, auth
     assert issue.status_code == 409 and issue.json["error"] == "retired_node"
     as_counter = client.post("/api/v1/counters/C2/next", json={"req": req()}, headers=auth("K2"))
     assert as_counter.status_code == 403  # its token did not become an operator credential
-    push = {"node": "K2", "inc": "k2", "hub_epoch_seen": None, "events": []}
-    assert client.post("/api/v1/sync/push", json=push, headers=auth("K2")).status_code == 200
+    # What it printed offline before it was retired still reaches the log, checked against
+    # its last catalogue entry (which never offered A).
+    from core.events import make_event
+
+    day = authority.today()
+    printed = make_event(
+        "K2", "k2", 1, "ticket.issued", ticket=f"{day}/B-K2-1", req="K2:k2:r1",
+        clock={"wall_ms": authority.now_ms(), "boot_id": "k2-boot", "mono_ms": 5_000},
+        body={"service": "B", "number": None, "label": "B-K2-1", "day": day, "mode": "prefix",
+              "kiosk": "K2", "priority": 0, "lease": None},
+    ).to_dict()  # fmt: skip
+    forged = {**printed, "id": "K2:k2:2", "seq": 2, "req": "K2:k2:r2", "ticket": f"{day}/A-K2-1",
+              "body": {**printed["body"], "service": "A", "label": "A-K2-1"}}  # fmt: skip
+    push = {"node": "K2", "inc": "k2", "hub_epoch_seen": None, "events": [printed, forged]}
+    answer = client.post("/api/v1/sync/push", json=push, headers=auth("K2"))
+    assert answer.status_code == 200 and answer.json["acked_through"] == 2
+    [refused] = answer.json["rejected"]  # never offered at K2, retired or not
+    assert refused["id"] == "K2:k2:2" and refused["reason"].startswith("service_not_at_kiosk")
+    assert authority.event(printed["id"]) is not None
     assert authority.barrier() is None
     assert "K2" not in {n["id"] for n in authority.node_status() if n["kiosk"]}
 
@@ -204,3 +223,28 @@ def test_a_log_from_before_the_catalogue_gets_the_seed_appended(config, clock):
         assert hub.catalogue() == Catalogue.from_dict(config.catalogue)
     finally:
         hub.store.close()
+
+
+def test_the_control_route_validates_an_import_like_an_edit(client, app, authority, seed):
+    """`loket hub import-profile` beside a running hub posts the profile's catalogue to the
+    control route: the hub's own validator checks it (422 with every problem, nothing
+    written), then it is applied in one commit by `import-profile`."""
+    app.config["LOKET_CONTROL_SECRET"] = "s3cret"
+    control = {"X-Loket-Control": "s3cret"}
+    target = authority.catalogue().to_dict()
+    broken = {**target, "services": [{**target["services"][0], "agency": "samsat"}]}
+    r = client.post("/control/import-profile", json={"catalogue": broken}, headers=control)
+    assert r.status_code == 422 and r.json["error"] == "invalid_catalogue"
+    assert "services[0].agency" in {p["path"] for p in r.json["problems"]}
+    assert authority.last_hseq == seed
+    renamed = {**target, "kiosks": [{**k, "name": "Kiosk Baru"} for k in target["kiosks"]]}
+    body = {"catalogue": renamed, "dry_run": True}
+    r = client.post("/control/import-profile", json=body, headers=control)
+    assert r.status_code == 200 and r.json["changes"] == ["set kiosk K1", "set kiosk K2"]
+    assert authority.last_hseq == seed
+    r = client.post("/control/import-profile", json={"catalogue": renamed}, headers=control)
+    assert r.status_code == 200 and r.json["dry_run"] is False
+    logged = authority.records_since(seed, 10)
+    assert [rec["event"]["body"]["by"] for rec in logged] == ["import-profile"] * 2
+    assert {k.name for k in authority.catalogue().kiosks.values()} == {"Kiosk Baru"}
+    assert client.post("/control/import-profile", json={"catalogue": renamed}).status_code == 401

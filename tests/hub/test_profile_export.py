@@ -138,14 +138,29 @@ def test_import_applies_the_profile_s_differences_as_events(profile, tmp_path, c
 
 
 @pytest.mark.slow
-def test_import_refuses_while_the_hub_serves_that_folder(
+def test_import_goes_through_the_hub_that_serves_that_folder(
     profile, python, subprocess_env, repo_root, capsys
 ):
+    """The running hub holds the folder (its lock), so the CLI cannot write the journal
+    itself: it hands the profile to the hub's control route and the hub applies it, seen at
+    once by its own API. A profile the hub's validator refuses changes nothing."""
+    import json
+    import urllib.request
+
     hub = HubProcess(python, profile, subprocess_env, repo_root)
     try:
-        assert cli.main(["hub", "import-profile", "--config", str(profile)]) == 1
-        assert "a hub is running on this data folder" in capsys.readouterr().err
         assert cli.main(["hub", "export-profile", "--config", str(profile)]) == 0
         assert 'name = "Pajak Kendaraan"' in capsys.readouterr().out
+        text = profile.read_text(encoding="utf-8")
+        profile.write_text(text.replace('name = "Kiosk Lobi"', 'name = "Kiosk Selatan"'))
+        assert cli.main(["hub", "import-profile", "--config", str(profile), "--dry-run"]) == 0
+        assert "would apply 1 catalogue change(s):\n  set kiosk K1" in capsys.readouterr().out
+        assert cli.main(["hub", "import-profile", "--config", str(profile)]) == 0
+        assert "applied 1 catalogue change(s)" in capsys.readouterr().out
+        with urllib.request.urlopen(hub.url + "/api/v1/catalogue", timeout=10) as answer:
+            kiosks = json.load(answer)["catalogue"]["kiosks"]
+        assert [k["name"] for k in kiosks] == ["Kiosk Selatan"]
+        assert cli.main(["hub", "import-profile", "--config", str(profile)]) == 0
+        assert "applied 0 catalogue change(s)" in capsys.readouterr().out
     finally:
         hub.stop()

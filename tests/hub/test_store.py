@@ -125,10 +125,14 @@ def test_restore_starts_a_new_epoch_behind_a_recovery_barrier(
     from core.events import make_event
 
     post(app, "/api/v1/tickets", {"req": "r1", "service": "B"}, tokens["K1"])
+    block = post(app, "/api/v1/leases", {"req": "L0", "service": "B"}, tokens["K1"]).json
+    block = block["event"]
+    assert (block["body"]["lo"], block["body"]["hi"]) == (2, 9)
     backup = authority.store.backup_to(tmp_path / "backup")
     post(app, "/api/v1/tickets", {"req": "r2", "service": "B"}, tokens["K1"])  # lost by restore
     old_epoch = authority.epoch
-    lost_hub_event = authority.records_since(seed + 1, 1)[0]["event"]
+    lost_hub_event = authority.records_since(seed + 2, 1)[0]["event"]
+    assert lost_hub_event["body"]["label"] == "B-010"
     authority.store.close()
 
     new_epoch = restore_from(backup, config.hub.data_dir)
@@ -137,7 +141,7 @@ def test_restore_starts_a_new_epoch_behind_a_recovery_barrier(
 
     app2 = reopen(config, clock)
     hub2 = app2.extensions["loket"]
-    assert hub2.epoch == new_epoch and hub2.last_hseq == seed + 1
+    assert hub2.epoch == new_epoch and hub2.last_hseq == seed + 2
     refused = post(app2, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
     assert refused.status_code == 503
     assert refused.json["error"] == "recovery_barrier"
@@ -145,12 +149,13 @@ def test_restore_starts_a_new_epoch_behind_a_recovery_barrier(
     lease = post(app2, "/api/v1/leases", {"req": "L", "kiosk": "K2", "service": "B"}, tokens["K2"])
     assert lease.status_code == 503
 
-    # K1 re-pushes what it holds: the hub event it received (B-002) and its own offline B-010.
+    # K1 re-pushes what it holds: the hub event it received (B-010, with the hub's receipt)
+    # and its own offline B-009 from its lease.
     offline = make_event(
-        "K1", "k1a", 1, "ticket.issued", ticket="2026-11-28/B-010", req="K1:k1a:r1",
-        clock={"wall_ms": clock.wall_ms(), "boot_id": "b", "mono_ms": 1},
-        body={"service": "B", "number": 10, "label": "B-010", "day": "2026-11-28",
-              "mode": "lease", "kiosk": "K1", "priority": 0, "lease": None},
+        "K1", "k1a", 1, "ticket.issued", ticket="2026-11-28/B-009", req="K1:k1a:r1",
+        clock={"wall_ms": clock.wall_ms(), "boot_id": "b", "mono_ms": 1}, deps=[block["id"]],
+        body={"service": "B", "number": 9, "label": "B-009", "day": "2026-11-28",
+              "mode": "lease", "kiosk": "K1", "priority": 0, "lease": block["id"]},
     ).to_dict()  # fmt: skip
     body = {"node": "K1", "inc": "k1a", "hub_epoch_seen": new_epoch,
             "events": [lost_hub_event, offline]}  # fmt: skip
@@ -165,7 +170,7 @@ def test_restore_starts_a_new_epoch_behind_a_recovery_barrier(
     post(app2, "/api/v1/sync/push", body, tokens["K2"])
     issued = post(app2, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
     assert issued.status_code == 201
-    # the allocator learnt every re-pushed number: no B-002 or B-010 twice
+    # the allocator learnt every re-pushed number: no B-009 or B-010 twice
     assert issued.json["ticket"]["label"] == "B-011"
     assert issued.json["event"]["id"] == f"hub:{new_epoch}:1"
     hub2.store.close()
@@ -230,7 +235,7 @@ def test_records_and_answers_come_back_from_the_journal_after_a_restart(
     pushed = {
         "v": 1, "id": "K2:k2a:1", "origin": "K2", "inc": "k2a", "seq": 1,
         "type": "ticket.issued", "ticket": "2026-11-28/B-K2-1", "req": "K2:k2a:r1", "deps": [],
-        "hlc": f"{clock.wall_ms():013d}-0000-K2", "clock": {"wall_ms": clock.wall_ms()},
+        "hlc": f"{clock.wall_ms():013d}.00000.K2", "clock": {"wall_ms": clock.wall_ms()},
         "body": {"service": "B", "number": None, "label": "B-K2-1", "day": "2026-11-28",
                  "mode": "prefix", "kiosk": "K2", "priority": 0, "lease": None},
     }  # fmt: skip
@@ -253,11 +258,12 @@ def test_records_and_answers_come_back_from_the_journal_after_a_restart(
 
 
 def test_the_commit_digest_is_the_digest_of_the_canonical_text(authority):
+    from core.events import Event
     from hub.authority import canonical_digest, digest
     from hub.pushgate import canonical
 
-    event = authority.issue("r1", "B", "K1")["event"]
-    assert canonical_digest(event) == digest(canonical(event))
+    event = authority.issue("r1", "B", "K1")["event"]  # the logged dict, with its receipt
+    assert canonical_digest(Event.from_dict(event).to_dict()) == digest(canonical(event))
     assert authority._ids[event["id"]] == digest(canonical(event))
 
 

@@ -17,15 +17,28 @@ def hlc(ms: int, node: str) -> str:
     return f"{ms:013d}.00000.{node}"
 
 
-def issued(seq, number, *, node="K1", inc="k1a", service="B", mono=5_000, wall=T0, req=None):
-    label = f"{service}-{number:03d}"
+def issued(seq, n, *, node="K1", inc="k1a", service="B", mono=5_000, wall=T0, req=None, lease=None):
+    """An offline ticket of kiosk ``node``: number ``n`` of ``lease`` (an event id), else
+    prefix number ``n`` (``B-K1-7``)."""
+    label = f"{service}-{n:03d}" if lease else f"{service}-{node}-{n}"
     return make_event(
         node, inc, seq, "ticket.issued",
         ticket=f"{DAY}/{label}", req=req or f"{node}:{inc}:r{seq}", hlc=hlc(wall, node),
         clock={"wall_ms": wall, "boot_id": f"{node}-boot", "mono_ms": mono},
-        body={"service": service, "number": number, "label": label, "day": DAY,
-              "mode": "lease", "kiosk": node, "priority": 0, "lease": None},
+        deps=[lease] if lease else [],
+        body={"service": service, "number": n if lease else None, "label": label, "day": DAY,
+              "mode": "lease" if lease else "prefix", "kiosk": node, "priority": 0,
+              "lease": lease},
     ).to_dict()  # fmt: skip
+
+
+def sealed(authority, event: dict) -> dict:
+    """``event`` with this hub's receipt, as if the hub had logged it before a restore."""
+    from hub import receipts
+    from hub.pushgate import canonical
+
+    key = receipts.key_from_hex(authority.store.setting("receipt_key"))
+    return {**event, "receipt": receipts.receipt(key, canonical(event))}
 
 
 def called(seq, ticket, deps, *, node="C1", inc="c1a", service="B"):
@@ -65,7 +78,7 @@ def test_push_appends_and_acks(client, auth, authority):
     assert r.json == {"hub_epoch": authority.epoch, "acked_through": 2, "held": [], "rejected": []}
     assert [e["id"] for e in logged(authority)] == [e1["id"], e2["id"]]
     state = client.get("/api/v1/state").json["state"]
-    assert [t["label"] for t in state["waiting"]["B"]] == ["B-007", "B-008"]
+    assert [t["label"] for t in state["waiting"]["B"]] == ["B-K1-7", "B-K1-8"]
 
 
 def test_push_is_insert_if_absent(client, auth, authority):
@@ -83,7 +96,7 @@ def test_same_id_with_another_body_is_an_alarm(client, auth, authority):
     r = push(client, auth, [forged])
     assert r.status_code == 409
     assert r.json["error"] == "id_conflict" and r.json["ids"] == [forged["id"]]
-    assert [e["body"]["number"] for e in logged(authority)] == [7]
+    assert [e["body"]["label"] for e in logged(authority)] == ["B-K1-7"]
 
 
 def test_events_wait_for_their_predecessor(client, auth, authority):
@@ -107,7 +120,7 @@ def test_events_wait_for_their_deps(client, auth, authority):
     assert r.json["acked_through"] == 1
     assert [e["id"] for e in logged(authority)] == [ticket["id"], call["id"]]
     state = client.get("/api/v1/state").json["state"]
-    assert state["counters"]["C1"]["label"] == "B-007"
+    assert state["counters"]["C1"]["label"] == "B-K1-7"
     status = client.get("/api/v1/nodes", headers=auth()).json["nodes"]
     c1 = next(n for n in status if n["id"] == "C1")
     assert c1["acked_through"] == {"c1a": 1} and c1["held"] == 0
@@ -147,10 +160,13 @@ def test_push_field_errors(client, auth, body, status, field):
     assert r.status_code == status and r.json["field"] == field
 
 
-def test_pushed_lease_numbers_move_the_allocator(client, auth):
-    push(client, auth, [issued(1, 7)])
-    r = client.post("/api/v1/tickets", json={"req": "x", "service": "B"}, headers=auth("K2"))
-    assert r.json["ticket"]["label"] == "B-008"
+def test_a_lease_number_is_accepted_inside_the_kiosks_lease(client, auth, authority):
+    lease = client.post("/api/v1/leases", json={"req": "L", "service": "B"}, headers=auth("K1"))
+    assert (lease.json["event"]["body"]["lo"], lease.json["event"]["body"]["hi"]) == (1, 8)
+    r = push(client, auth, [issued(1, 7, lease=lease.json["event"]["id"])])
+    assert r.json["rejected"] == [] and r.json["acked_through"] == 1
+    online = client.post("/api/v1/tickets", json={"req": "x", "service": "B"}, headers=auth("K2"))
+    assert online.json["ticket"]["label"] == "B-009"  # after the whole lease
 
 
 def test_offline_events_are_placed_by_anchored_boot_time(client, auth, authority, clock, seed):
@@ -179,7 +195,7 @@ def test_conflicting_offline_call_gets_superseded_in_the_same_commit(client, aut
     ticket = issued(1, 7)
     push(client, auth, [ticket])
     online = client.post("/api/v1/counters/C2/next", json={"req": "c2"}, headers=auth("C2"))
-    assert online.json["ticket"]["label"] == "B-007"
+    assert online.json["ticket"]["label"] == "B-K1-7"
     call = called(1, ticket["ticket"], [ticket["id"]])
     push(client, auth, [call], node="C1", inc="c1a")
     last = authority.records_since(0, 100)[-2:]
@@ -198,7 +214,7 @@ def test_changes_pages_through_the_log(client, auth, seed):
     assert [r["hseq"] for r in page["results"]] == [seed + 1, seed + 2]
     assert page["last_hseq"] == seed + 3
     rest = client.get(f"/api/v1/sync/changes?since={seed + 2}", headers=auth()).json
-    assert [r["event"]["body"]["number"] for r in rest["results"]] == [9]
+    assert [r["event"]["body"]["label"] for r in rest["results"]] == ["B-K1-9"]
     assert (
         client.get(f"/api/v1/sync/changes?since={seed + 3}", headers=auth()).json["results"] == []
     )
@@ -238,9 +254,9 @@ def test_long_poll_without_events_answers_empty(client, auth, app, seed):
     assert r.status_code == 200 and r.json["results"] == []
 
 
-def test_push_from_a_node_that_is_not_configured(client, auth, authority):
+def test_an_operator_token_cannot_push(client, auth, authority):
     r = push(client, auth, [issued(1, 7, node="api")], node="api", inc="x")
-    assert r.status_code == 404 and r.json["error"] == "unknown_node"
+    assert r.status_code == 403 and r.json["error"] == "devices_only"
     assert logged(authority) == []
 
 
@@ -279,11 +295,13 @@ def test_old_epoch_hub_events_wait_for_their_deps_but_not_for_gaps(client, auth,
     event nobody kept was (a ghost issue whose replies were all lost): they are gated on their
     deps (notes/sync.md §8.4 bug 4), never on gapless seqs, or they would wait forever."""
     # hub:old:1 (the ghost) is gone for good; K1 holds the issue 2, C1 the online call 3 of it.
-    ticket = {**issued(2, 8, node="hub", inc="old"), "req": "K1:k1a:r2"}
-    ticket["body"] = {**ticket["body"], "mode": "online", "kiosk": "K1"}
+    ticket = {**issued(2, 8, node="hub", inc="old", lease="x"), "req": "K1:k1a:r2", "deps": []}
+    ticket["body"] = {**ticket["body"], "mode": "online", "kiosk": "K1", "lease": None}
+    ticket = sealed(authority, ticket)
     call = called(3, ticket["ticket"], [ticket["id"]], node="hub", inc="old")
     call["body"] = {**call["body"], "counter": "C1", "mode": "online"}
     call["req"] = "C1:c1a:r1"
+    call = sealed(authority, call)
     r = push(client, auth, [call], node="C1", inc="c1a", seen=authority.epoch)
     assert r.status_code == 200 and r.json["held"] == [call["id"]]
     assert logged(authority) == []
@@ -292,6 +310,9 @@ def test_old_epoch_hub_events_wait_for_their_deps_but_not_for_gaps(client, auth,
     assert [e["id"] for e in logged(authority)] == [ticket["id"], call["id"]]
     state = client.get("/api/v1/state").json["state"]
     assert state["counters"]["C1"]["label"] == "B-008"
+    forged = {**issued(4, 9, node="hub", inc="old", lease="x"), "deps": []}
+    r = push(client, auth, [forged], node="K1", inc="k1a", seen=authority.epoch)
+    assert r.json["rejected"][0]["reason"].startswith("foreign_event")
 
 
 def test_gate_releases_an_event_whose_dep_is_gone_for_good():

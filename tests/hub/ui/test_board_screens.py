@@ -10,6 +10,7 @@ Set LOKET_SCREENSHOTS=<folder> to keep the screenshots.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shutil
@@ -87,13 +88,16 @@ def full_hub(tmp_path_factory):
     from core.config import load_hub_config, override_hub
     from core.paths import firmware_config_dir
     from hub import create_app
-    from hub.auth import pair_node
+    from hub.auth import issue_operator_token
 
     data = tmp_path_factory.mktemp("fullsize") / "hub"
     config = load_hub_config(firmware_config_dir() / "hub" / "mpp-banyumas.toml")
-    app = create_app(override_hub(config, host="127.0.0.1", port=0, data_dir=str(data)))
+    config = override_hub(config, host="127.0.0.1", port=0, data_dir=str(data))
+    # One desk token fills a whole hall at once: the per-token issue limit would stop it.
+    config = dataclasses.replace(config, hub=dataclasses.replace(config.hub, issue_per_min=0))
+    app = create_app(config)
     auth = app.extensions["loket"]
-    token = pair_node(auth.store, "api")
+    token = issue_operator_token(auth.store, "api", "supervisor")  # a front desk's token
     base, shutdown = serve_app(app)
     services = auth.state.catalogue.services
     for i, sid in enumerate(services):

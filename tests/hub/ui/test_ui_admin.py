@@ -104,14 +104,27 @@ def test_dashboard_shows_queues_counters_and_notices(admin, authority, clock) ->
 
 
 def test_pair_node_shows_token_once_and_lists_node(admin, csrf, authority) -> None:
-    resp = admin.post("/admin/nodes/pair", data={"node": "C9", "csrf_token": csrf("/admin/nodes")})
+    resp = admin.post("/admin/nodes/pair", data={"node": "C2", "csrf_token": csrf("/admin/nodes")})
     html = resp.get_data(as_text=True)
     token = re.search(r'<pre class="token">([^<]+)</pre>', html).group(1)
-    from hub.auth import node_for_token
+    from hub.auth import node_for_token, token_doc
 
-    assert node_for_token(authority.store, token) == "C9"
-    assert "C9" in admin.get("/admin/nodes").get_data(as_text=True)
+    assert node_for_token(authority.store, token) == "C2"
+    assert token_doc(authority.store, token)["role"] == "counter"  # bound at pairing
+    assert "C2" in admin.get("/admin/nodes").get_data(as_text=True)
     assert "<pre" not in admin.get("/admin/nodes").get_data(as_text=True)
+
+
+def test_pairing_refuses_an_id_the_profile_does_not_know(admin, csrf, authority) -> None:
+    data = {"node": "C9", "csrf_token": csrf("/admin/nodes")}
+    page = admin.post("/admin/nodes/pair", data=data, follow_redirects=True)
+    assert "C9&#39; is not a counter, kiosk or display" in page.get_data(as_text=True)
+    assert authority.store.node("C9") is None
+    data = {"node": "loket-tool", "role": "viewer", "csrf_token": csrf("/admin/nodes")}
+    html = admin.post("/admin/nodes/pair", data=data).get_data(as_text=True)
+    token = re.search(r'<pre class="token">([^<]+)</pre>', html).group(1)
+    doc = authority.store.node("loket-tool")
+    assert (doc["kind"], doc["role"]) == ("operator", "viewer") and token not in str(doc)
 
 
 def test_admin_cancels_a_waiting_ticket_and_it_leaves_the_queue(admin, authority, csrf) -> None:

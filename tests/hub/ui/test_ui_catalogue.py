@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.auth import pair_node, token_hash
+from hub.auth import issue_operator_token, pair_node
 
 MIN = 60_000
 
@@ -25,24 +25,29 @@ def rename(sid: str, name: str, authority) -> dict:
 
 @pytest.fixture
 def admin_token(authority) -> dict[str, str]:
-    """An operator token whose document carries the admin role (contract C5's shape)."""
-    token = pair_node(authority.store, "ops")
-    authority.store.upsert_node("ops", token_hash=token_hash(token), kind="operator", role="admin")
-    return {"Authorization": f"Bearer {token}"}
+    """An operator token with the admin role (contract C5)."""
+    return {"Authorization": f"Bearer {issue_operator_token(authority.store, 'ops', 'admin')}"}
 
 
 def test_only_an_admin_changes_the_catalogue(client, authority, admin_user, admin_token):
     before = authority.last_hseq
     body = rename("A", "KTP-el", authority)
     assert client.post("/api/v1/catalogue", json=body).status_code == 401
-    kiosk = {"Authorization": f"Bearer {pair_node(authority.store, 'K1')}"}
+    token = pair_node(authority.store, "K1", catalogue=authority.catalogue())
+    kiosk = {"Authorization": f"Bearer {token}"}
     r = client.post("/api/v1/catalogue", json=body, headers=kiosk)
     assert r.status_code == 403 and r.json["error"] == "forbidden_role"
     # A device stays a device even if its document claims a role.
     authority.store.upsert_node("K1", role="admin")
     assert client.post("/api/v1/catalogue", json=body, headers=kiosk).status_code == 403
-    operator = {"Authorization": f"Bearer {pair_node(authority.store, 'api')}"}
-    assert client.post("/api/v1/catalogue", json=body, headers=operator).status_code == 403
+    authority.store.upsert_node("K1", kind="operator", role="admin")
+    r = client.post("/api/v1/catalogue", json=body, headers=kiosk)
+    assert r.status_code == 403 and r.json["error"] == "token_role_mismatch"
+    operator = {
+        "Authorization": f"Bearer {issue_operator_token(authority.store, 'api', 'supervisor')}"
+    }
+    r = client.post("/api/v1/catalogue", json=body, headers=operator)
+    assert r.status_code == 403 and r.json["error"] == "forbidden_role"  # a supervisor's token
     bad = {"Authorization": "Bearer not-a-token"}
     assert client.post("/api/v1/catalogue", json=body, headers=bad).status_code == 401
     assert authority.last_hseq == before  # nothing of that was written

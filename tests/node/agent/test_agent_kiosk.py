@@ -160,3 +160,64 @@ def test_offline_paper_shows_the_service_day_of_its_ticket(hub, make_node):
     paper = kiosk.ctx.devices.printer.tickets[-1]
     day, month, year = paper.issued_at.split()[0].split("-")
     assert logged["body"]["day"] == f"{year}-{month}-{day}" == "2026-11-28"
+
+
+def test_a_service_the_hub_does_not_offer_here_is_a_config_problem(hub, make_node):
+    """The node profile knows only the ids' syntax; the hub's catalogue (read at first
+    contact) says K2 offers B only and knows no Z: `loket node status` names each problem
+    with its key path, and the buttons follow the catalogue (B alone), online or offline."""
+    kiosk = make_node("K2", "kiosk", services=["B", "A", "Z"])
+    kiosk.step()
+    problems = kiosk.status()["config_problems"]
+    assert problems == [
+        "node.services[1]: the hub's catalogue does not offer 'A' at kiosk K2; expected one of: B",
+        "node.services[2]: service 'Z' is not a service of the hub; expected one of: A, B",
+    ]
+    kiosk.press("b")  # the profile's A: no second button in the catalogue's keypad
+    kiosk.press("c")  # the profile's Z: none either
+    kiosk.step()
+    hub.down = True
+    kiosk.press("c")
+    kiosk.step()
+    assert printed_labels(kiosk) == []
+    kiosk.press("a")  # B is fine, offline from its lease
+    kiosk.step()
+    assert printed_labels(kiosk) == ["B-001"]
+
+
+def test_a_profile_service_issues_nothing_while_the_catalogue_lacks_the_kiosk(hub, make_node):
+    """Before the catalogue has an entry for this kiosk its profile's services stand in, and
+    one the hub does not know issues nothing (a ticket nobody would call), online or not."""
+    from hub.auth import pair_node
+
+    hub.tokens["K9"] = pair_node(hub.authority.store, "K9")  # K9 is not in the catalogue yet
+    kiosk = make_node("K9", "kiosk", services=["B", "Z"])
+    kiosk.step()
+    assert kiosk.status()["config_problems"] == [
+        "node.services[1]: service 'Z' is not a service of the hub; expected one of: A, B"
+    ]
+    kiosk.press("b")  # keypad b -> Z
+    kiosk.step()
+    assert printed_labels(kiosk) == []
+    assert kiosk.status()["last_error"].startswith("node.services[1]: service 'Z'")
+
+
+def test_a_refused_offline_ticket_reaches_the_node_status(hub, make_node):
+    """K2 never reached the hub, so it could not know the hub offers it B only: its offline
+    A ticket is refused at the push, and `loket node status` shows why (the admin's device
+    page too); later tickets still flow."""
+    hub.down = True
+    kiosk = make_node("K2", "kiosk", services=["A", "B"])
+    kiosk.press("a")  # A, offline, never contacted: a prefix number
+    kiosk.step()
+    assert printed_labels(kiosk) == ["A-K2-1"]
+    hub.down = False
+    kiosk.step()
+    status = kiosk.status()
+    assert status["last_rejected"]["reason"].startswith("service_not_at_kiosk")
+    assert status["backlog"] == 0  # the refused event used up its seq
+    assert status["config_problems"] == [
+        "node.services[0]: the hub's catalogue does not offer 'A' at kiosk K2; expected one of: B"
+    ]
+    assert hub.app.extensions["loket"].rejections[0]["node"] == "K2"
+    assert [e["body"]["label"] for e in hub.events("ticket.issued")] == []
