@@ -127,7 +127,7 @@ def device_code() -> Response:
             by="cli",
         )
     except pairing.PairingRefused as exc:
-        raise pairing.refused(exc) from None
+        raise _cli_refusal(exc) from None
     return jsonify(made)
 
 
@@ -150,7 +150,13 @@ def revoke() -> Response:
     try:
         return jsonify(pairing.revoke(authority.store, target, now_ms=authority.now_ms()))
     except pairing.PairingRefused as exc:
-        raise pairing.refused(exc) from None
+        raise _cli_refusal(exc) from None
+
+
+def _cli_refusal(exc: Any) -> Refused:
+    # The CLI reads 409/422 as "you asked for something unusable" (exit 2) and any other
+    # status as a hub that failed; an unknown id is the former.
+    return Refused(exc.code, exc.message, 422 if exc.status == 404 else exc.status)
 
 
 # -- the control file ----------------------------------------------------------------------------
