@@ -291,7 +291,7 @@ def provision(args: Any) -> int:
     node = node_table(device, hub, token_file, data_dir)
     text = render_profile(template_text, device, node)
     try:
-        validate(text, out)
+        config = validate(text, out)
     except ConfigError as exc:
         rejected = out.with_name(out.name + ".rejected")
         write_public(rejected, text)
@@ -302,7 +302,29 @@ def provision(args: Any) -> int:
     write_public(out, text)
     feed = check_connection(hub, answer["token"])
     print(summary(device, hub, out, chosen.stem, token_file, feed, answer.get("hub") or {}))
+    note = display_mismatch(device, config.display)
+    if note:
+        print(f"Note: {note}")
     return EXIT_OK
+
+
+# What kind of number display each display backend drives (fake/console: any, for tests).
+_BACKEND_KIND = {"tm1637": "7seg", "serial": "serial"}
+
+
+def display_mismatch(device: dict[str, Any], display: Any) -> str | None:
+    """The hub's profile says which display a counter has (``[[counters]] display``, used to
+    check its prefixes); a template for another kind is legal but likely the wrong one."""
+    wanted = (device.get("counter") or {}).get("display")
+    if not wanted or display is None or display.backend in ("fake", "console"):
+        return None
+    have = _BACKEND_KIND.get(display.backend) or display.get("kind", "7seg")
+    if wanted == "none" or have == wanted:
+        return None
+    return (
+        f"the hub lists {device['id']}'s display as {wanted!r} but the template drives a "
+        f"{have!r} ({display.backend}); check the template or the hub profile"
+    )
 
 
 def _template_data_dir(text: str) -> str:

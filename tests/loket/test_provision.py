@@ -223,6 +223,13 @@ def test_readable_errors_before_anything_is_spent(served, tmp_path, capsys):
     assert provision(url, code, tmp_path, "--force") == 0
 
 
+def test_a_template_for_another_display_kind_is_noted(served, tmp_path, capsys):
+    url, authority, _ = served
+    assert provision(url, code_for(authority, "C4"), tmp_path, "--template", "counter-serial") == 0
+    out = capsys.readouterr().out
+    assert "Note: the hub lists C4's display as '7seg' but the template drives a 'serial'" in out
+
+
 def test_list_names_every_template_with_its_role(capsys):
     assert main(["provision", "--list"]) == 0
     out = capsys.readouterr().out
