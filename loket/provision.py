@@ -150,6 +150,20 @@ def check_connection(hub: str, token: str) -> dict[str, Any]:
 # -- files --------------------------------------------------------------------------------------
 
 
+def writable_or_fail(path: Path) -> None:
+    """Before the code is spent: can ``path`` be written (its folder made)?"""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    target = path if path.exists() else folder
+    if not os.access(target, os.W_OK):
+        raise ProvisionError(
+            f"cannot write {path} ({target} is not writable for this user); run with sudo or "
+            "choose --out / --token-file (the code is not spent)",
+            EXIT_USAGE,
+        )
+
+
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` with mode 0600 from the first byte (temp file, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -260,6 +274,9 @@ def run(args: Any) -> int:
     except ProvisionError as exc:
         print(f"loket provision: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a write that failed after the checks (disk full, read-only root)
+        print(f"loket provision: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def provision(args: Any) -> int:
@@ -277,6 +294,8 @@ def provision(args: Any) -> int:
         raise ProvisionError(
             f"{out} exists; add --force to replace it (the code is not spent)", EXIT_USAGE
         )
+    for path in (out, token_file):
+        writable_or_fail(path)
     chosen = template_path(args.template) if args.template else None
     role = template_role(chosen) if chosen else None
 

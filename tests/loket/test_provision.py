@@ -10,6 +10,7 @@ moved, so that part runs the app with a FakeClock behind a real HTTP server in a
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 import subprocess
@@ -219,6 +220,15 @@ def test_readable_errors_before_anything_is_spent(served, tmp_path, capsys):
     assert "cannot reach the hub at http://127.0.0.1:9" in capsys.readouterr().err
     assert main(["provision", "--hub", url]) == 2
     assert "--code CODE are needed" in capsys.readouterr().err
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        spoiled = ["--out", str(locked / "etc" / "node.toml")]
+        if os.geteuid() != 0:  # root writes anywhere
+            assert provision(url, code, tmp_path, *spoiled) == 2
+            assert "is not writable for this user" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
     # none of that spent the code
     assert provision(url, code, tmp_path, "--force") == 0
 
