@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -121,6 +123,45 @@ def test_add_provision_call_reuse_and_revoke_end_to_end(
         assert unknown.returncode == 2 and "not a counter, kiosk or display" in unknown.stderr
     finally:
         hub.stop()
+
+
+@pytest.mark.slow
+def test_the_node_agent_runs_on_the_provisioned_profile(
+    tmp_path, python, subprocess_env, repo_root, capsys
+):
+    profile, _ = demo_hub_profile(tmp_path, pair=())
+    hub = HubProcess(python, profile, subprocess_env, repo_root)
+    node = None
+    try:
+        added = loket(python, subprocess_env, repo_root,
+                      "hub", "device", "add", "C1", "--config", str(profile))  # fmt: skip
+        code = CODE.search(added.stdout).group(3)
+        assert provision(hub.url, code, tmp_path, "--template", "counter-fake") == 0
+        capsys.readouterr()
+        node = subprocess.Popen(
+            [python, "-m", "loket.cli", "node", "run",
+             "--config", str(tmp_path / "etc" / "node.toml")],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=subprocess_env, cwd=repo_root,
+        )  # fmt: skip
+        status = tmp_path / "node-data" / "status.json"
+        deadline = time.monotonic() + 60
+        while not (status.exists() and json.loads(status.read_text() or "{}").get("online")):
+            assert node.poll() is None, node.communicate()[0]
+            assert time.monotonic() < deadline, "the provisioned counter never reached the hub"
+            time.sleep(0.1)
+    finally:
+        output = ""
+        if node is not None:
+            node.send_signal(signal.SIGINT)
+            try:
+                output = node.communicate(timeout=30)[0]
+            except subprocess.TimeoutExpired:
+                node.kill()
+                output = node.communicate()[0]
+        hub.stop()
+    assert node.returncode == 0, output
+    assert "Traceback" not in output and "401" not in output, output
 
 
 def test_device_add_without_a_running_hub_writes_the_store(
