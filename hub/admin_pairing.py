@@ -91,13 +91,9 @@ def _render(made: dict | None = None) -> str:
 
 def device_choices(catalogue: Any) -> list[dict[str, str]]:
     """Live nodes of the catalogue, counters then kiosks then displays: what may be paired."""
-    return [
-        {
-            "id": node_id,
-            "role": identity.role_of(catalogue, node_id) or "",
-            "name": getattr(
-                catalogue.get(identity.role_of(catalogue, node_id), node_id), "name", node_id
-            ),
-        }
-        for node_id in identity.node_ids(catalogue)
-    ]
+    choices = []
+    for node_id in identity.node_ids(catalogue):
+        role = identity.role_of(catalogue, node_id) or ""
+        value = catalogue.get(role, node_id)
+        choices.append({"id": node_id, "role": role, "name": getattr(value, "name", node_id)})
+    return choices
