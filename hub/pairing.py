@@ -32,7 +32,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from core.catalogue import Catalogue
 from core.errors import LoketError
 from hub import auth, identity
-from hub.errors import Refused, field, json_body
+from hub.errors import Refused, field, invalid, json_body
 from hub.ratelimit import RateLimiter
 from hub.store import Store
 
@@ -161,12 +161,19 @@ AGAIN = "make a new one with `loket hub device add {node}` or on the admin page"
 
 
 def exchange(
-    store: Store, catalogue: Catalogue, text: Any, *, now_ms: int, role: str | None = None
+    store: Store,
+    catalogue: Catalogue,
+    text: Any,
+    *,
+    now_ms: int,
+    role: str | None = None,
+    address: str | None = None,
 ) -> dict[str, Any]:
     """Spend the code ``text``: ``{node, role, token}`` (a new device token for its node).
 
     ``role``: what the caller will set the device up as (``loket provision`` sends its
-    template's role); a code for another role is refused and stays unspent.
+    template's role); a code for another role is refused and stays unspent. ``address``:
+    who spent it, kept with the code (which Pi took the token).
     """
     code = normalize(text)
     if code is None:
@@ -216,7 +223,7 @@ def exchange(
                 f"{live_role} template (the code was not spent)",
                 409,
             )
-        store.put_pairing_code({**doc, "used_ms": now_ms})
+        store.put_pairing_code({**doc, "used_ms": now_ms, "used_by": address})
         token = auth.pair_node(store, doc["node"], catalogue=catalogue, now_ms=now_ms)
     return {"node": doc["node"], "role": live_role, "token": token}
 
@@ -354,10 +361,19 @@ def pair() -> Response:
     body = json_body()
     text = field(body, "code", str)
     role = field(body, "role", str, required=False)
+    if role is not None and role not in identity.DEVICE_ROLES:
+        raise invalid("role", " or ".join(identity.DEVICE_ROLES))
     authority = current_app.extensions["loket"]
     catalogue = authority.catalogue()
     try:
-        paired = exchange(authority.store, catalogue, text, now_ms=authority.now_ms(), role=role)
+        paired = exchange(
+            authority.store,
+            catalogue,
+            text,
+            now_ms=authority.now_ms(),
+            role=role,
+            address=request.remote_addr,
+        )
     except PairingRefused as exc:
         raise refused(exc) from None
     return jsonify(

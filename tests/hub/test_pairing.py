@@ -95,8 +95,12 @@ def test_a_code_for_another_role_is_refused_and_stays_unspent(authority, client)
     made = make(authority, "C1")
     wrong = client.post("/api/v1/pair", json={"code": made["code"], "role": "display"})
     assert wrong.status_code == 409 and wrong.get_json()["error"] == "wrong_role"
+    junk = client.post("/api/v1/pair", json={"code": made["code"], "role": "printer"})
+    assert junk.status_code == 422 and junk.get_json()["field"] == "role"
     right = client.post("/api/v1/pair", json={"code": made["code"], "role": "counter"})
     assert right.status_code == 200
+    [doc] = authority.store.pairing_codes()
+    assert doc["used_by"] == "127.0.0.1" and doc["used_ms"] == authority.now_ms()
 
 
 def test_exchange_is_rate_limited_per_address(authority, client, app):
