@@ -167,7 +167,13 @@ def test_the_node_agent_runs_on_the_provisioned_profile(
 def test_device_add_without_a_running_hub_writes_the_store(
     tmp_path, python, subprocess_env, repo_root
 ):
-    profile, _ = demo_hub_profile(tmp_path, pair=())
+    profile, tokens = demo_hub_profile(tmp_path, pair=("C1",))
+    listed = loket(python, subprocess_env, repo_root, "hub", "tokens", "--config", str(profile))
+    assert listed.returncode == 0 and tokens["C1"][:6] in listed.stdout, listed.stderr
+    assert "(times in Asia/Jakarta)" in listed.stdout
+    revoked = loket(python, subprocess_env, repo_root,
+                    "hub", "revoke", "C1", "--config", str(profile))  # fmt: skip
+    assert revoked.returncode == 0 and "revoked the token of C1" in revoked.stdout
     added = loket(python, subprocess_env, repo_root, "hub", "device", "add", "D1",
                   "--minutes", "30", "--config", str(profile))  # fmt: skip
     assert added.returncode == 0, added.stderr
@@ -178,6 +184,7 @@ def test_device_add_without_a_running_hub_writes_the_store(
     try:
         [doc] = store.pairing_codes()
         assert doc["node"] == "D1" and doc["expires_ms"] - doc["created_ms"] == 30 * 60_000
+        assert store.node("C1")["revoked_ms"]
     finally:
         store.close()
 
