@@ -815,6 +815,14 @@ class Authority:
             out.append(
                 {
                     "id": node_id,
+                    # An operator/API token is no device: pages must not show it "offline".
+                    "kind": doc.get("kind")
+                    or (
+                        "device"
+                        if identity.is_device(self.state.catalogue, node_id)
+                        else "operator"
+                    ),
+                    "role": doc.get("role") or identity.device_role(self.state.catalogue, node_id),
                     "paired": node_id in paired,
                     "paired_ms": doc.get("paired_ms"),
                     "kiosk": node_id in kiosks,

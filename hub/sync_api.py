@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from hub import health
 from hub.api import throttle
 from hub.auth import optional_caller, public, require_device
 from hub.errors import field, invalid, json_body
@@ -91,7 +92,7 @@ def nodes() -> Response:
         {
             "hub_epoch": authority.epoch,
             "barrier": authority.barrier(),
-            "nodes": authority.node_status(),
+            "nodes": health.with_health(authority.node_status()),
         }
     )
 

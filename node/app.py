@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import Clock, SystemClock
+from node.heartbeat import Heartbeat
 from node.outbox import Outbox
 from node.replica import Replica
 from node.roles.base import Context, Devices, Role, config_value
@@ -61,6 +62,7 @@ class Node:
         self._worker: threading.Thread | None = None
         self._threaded = False
         self._booted = False
+        self.heartbeat = Heartbeat(ctx, role_name)  # its own thread: see node.heartbeat
         ctx.sync.add_listener(_Relay(self))
         ctx.sync.status_extra = self._status_extra
 
@@ -95,6 +97,7 @@ class Node:
         self._threaded = True
         self._stop.clear()
         self.ctx.sync.start()
+        self.heartbeat.start()
         self._worker = threading.Thread(target=self._run, name="loket-node", daemon=True)
         self._worker.start()
 
@@ -107,6 +110,7 @@ class Node:
         else:
             self.drain()
         if self._threaded:
+            self.heartbeat.stop()
             self.ctx.sync.stop()
         self.ctx.devices.close()
         self.ctx.outbox.close()

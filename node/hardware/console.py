@@ -24,7 +24,7 @@ class ConsolePrinter:
         mark = " (OFFLINE)" if ticket.offline else ""
         print(f"{self.tag} {ticket.label} {ticket.service_name}{mark}", flush=True)
 
-    def status(self) -> str:
+    def status(self) -> Any:
         return self.inner.status()
 
     def close(self) -> None:
@@ -45,6 +45,9 @@ class ConsoleAnnouncer:
             print(f"{self.tag} {' '.join(clips)}", flush=True)
         return outcome
 
+    def status(self) -> Any:
+        return self.inner.status()
+
     def close(self) -> None:
         self.inner.close()
 
@@ -61,6 +64,9 @@ class ConsoleScreen:
         now = view.get("now")
         if now:
             print(f"{self.tag} {now['label']} -> loket {now['counter']}", flush=True)
+
+    def status(self) -> Any:
+        return self.inner.status()
 
     def close(self) -> None:
         self.inner.close()
