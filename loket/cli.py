@@ -11,6 +11,7 @@
     loket hub import-profile --config hub.toml [--dry-run]    # the profile's into the log
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
+    loket selftest [--non-interactive] [--profile node.toml]   # on a node, agent stopped
     loket demo [--port N] [--profile hub.toml] [--data DIR]
     loket config check FILE                        # hub or node profile, told apart by content
 
@@ -78,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline-first queue system for a Mal Pelayanan Publik.",
     )
     parser.add_argument("--version", action="version", version=f"loket {version()}")
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{hub,node,demo,config}")
+    groups = parser.add_subparsers(
+        dest="group", required=True, metavar="{hub,node,selftest,demo,config}"
+    )
 
     hub = groups.add_parser("hub", help="run and administer the hub").add_subparsers(
         dest="command", required=True
@@ -135,6 +138,21 @@ def build_parser() -> argparse.ArgumentParser:
     status = _with_config(node_cmds.add_parser("status", help="print the node's sync state"))
     _data_option(status, "data folder to read (default: [node] data_dir)")
 
+    selftest = groups.add_parser("selftest", help="test this node's hardware, hub and clock")
+    selftest.add_argument(
+        "--profile",
+        dest="config",
+        type=Path,
+        default=Path("/etc/loket/node.toml"),  # node.selftest.DEFAULT_PROFILE
+        metavar="FILE",
+        help="node profile (default: /etc/loket/node.toml)",
+    )
+    selftest.add_argument(
+        "--non-interactive",
+        action="store_true",
+        help="ask nobody: machine checks only (mock pins are driven by the test itself)",
+    )
+
     demo = groups.add_parser("demo", help="a whole demo MPP on this machine (fake devices)")
     demo.add_argument("--port", type=_port, default=8080, help="hub port (default 8080)")
     demo.add_argument(
@@ -187,7 +205,9 @@ def _validate(args: argparse.Namespace) -> None:
         from core.config import load_hub_config
 
         load_hub_config(args.config)
-    elif args.group == "node" and not (args.command == "status" and args.data):
+    elif args.group == "selftest" or (
+        args.group == "node" and not (args.command == "status" and args.data)
+    ):
         from core.config import load_node_config
 
         load_node_config(args.config)
@@ -198,8 +218,9 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
-    module = {"hub": "hub.commands", "node": "node.commands", "demo": "loket.demo"}[args.group]
-    name = "run" if args.group == "demo" else args.command.replace("-", "_")
+    modules = {"hub": "hub.commands", "node": "node.commands", "demo": "loket.demo"}
+    module = modules.get(args.group, "node.selftest")
+    name = "run" if args.group in ("demo", "selftest") else args.command.replace("-", "_")
     return getattr(importlib.import_module(module), name)
 
 

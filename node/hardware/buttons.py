@@ -352,6 +352,11 @@ def make_buttons(config: Any, on_event: OnEvent | None = None, **kwargs: Any) ->
     raise HardwareError(f"unknown buttons backend {backend!r}; expected 'gpio' or 'fake'")
 
 
+def pin_map(config: Any) -> dict[str, int | str]:
+    """Button name -> configured pin (``pins`` and ``rating_pins``), e.g. for the self-test."""
+    return _pin_map(config)
+
+
 def _pin_map(config: Any) -> dict[str, int | str]:
     """Event name -> pin from ``pins`` and ``rating_pins``; unknown keys are errors."""
     out: dict[str, int | str] = {}
