@@ -120,11 +120,15 @@ def serve(args: Any) -> int:
     # systemd stops with SIGTERM: leave like Ctrl-C (close the store, drop the control file).
     signal.signal(signal.SIGTERM, _stop)
     print(f"Loket hub serving on {url}/ ({threads} threads)", flush=True)
+    from core import sdnotify
+
+    watchdog = sdnotify.ready()  # Type=notify units: started once the port is bound
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        watchdog.stop()
         control.remove_file(config.hub.data_dir)
         server.close()
         store.close()

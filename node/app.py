@@ -116,6 +116,10 @@ class Node:
         self.ctx.outbox.close()
         self.ctx.sync.replica.close()
 
+    def alive(self) -> bool:
+        """The worker still runs (the systemd watchdog pings only while it does)."""
+        return self._worker is not None and self._worker.is_alive()
+
     # -- work queue ----------------------------------------------------------------------
 
     def submit(self, fn: Callable[[], None]) -> None:

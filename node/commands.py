@@ -50,6 +50,11 @@ def run(args: Any) -> int:
         # Keys go through the same debounce/hold path as real buttons.
         panel = node.ctx.devices.buttons = FakeButtonPanel(on_event=node.press)
     node.start()
+    from core import sdnotify
+
+    # READY once the role has booted; the pings stop if the worker thread dies, and
+    # systemd (WatchdogSec) restarts the agent.
+    watchdog = sdnotify.ready(node.alive)
     try:
         if simulate:
             _keyboard_loop(node, role, sys.stdin, sys.stdout, panel)
@@ -58,6 +63,7 @@ def run(args: Any) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        watchdog.stop()
         node.stop()
     return 0
 
