@@ -23,6 +23,7 @@ dev=0
 pi_role=""
 python="${PYTHON:-python3}"
 pi_args=()
+host_apt=1  # off for --skip apt and for another root (the chroot test)
 while [ $# -gt 0 ]; do
   case "$1" in
     --dev) dev=1 ;;
@@ -32,8 +33,8 @@ while [ $# -gt 0 ]; do
           esac ;;
     --profile) pi_args+=(--profile "${2:?--profile needs a file}"); shift ;;
     --dry-run) pi_args+=(--dry-run) ;;
-    --skip) pi_args+=(--skip "${2:?--skip needs a kind}"); shift ;;
-    --root) pi_args+=(--root "${2:?--root needs a folder}"); shift ;;  # tests: a chroot
+    --skip) pi_args+=(--skip "${2:?--skip needs a kind}"); case ",$2," in *,apt,*) host_apt=0 ;; esac; shift ;;
+    --root) pi_args+=(--root "${2:?--root needs a folder}"); host_apt=0; shift ;;  # tests: a chroot
     --python) python="${2:?--python needs an interpreter}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "setup.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -53,7 +54,8 @@ fi
 dry_run=0
 for a in "${pi_args[@]+"${pi_args[@]}"}"; do [ "$a" = --dry-run ] && dry_run=1; done
 
-if [ -n "$pi_role" ] && [ "$pi_role" != hub ] && [ "$dry_run" = 0 ] && command -v apt-get >/dev/null; then
+if [ -n "$pi_role" ] && [ "$pi_role" != hub ] && [ "$dry_run" = 0 ] && [ "$host_apt" = 1 ] \
+   && command -v apt-get >/dev/null; then
   # Before the venv: lgpio (the only pin factory on a Pi 5) comes from apt, and spidev builds
   # from source (docs/hardware-wiring.md). The rest of the packages come with the plan.
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
