@@ -243,8 +243,10 @@ class FakeDisplay(BaseDisplay):
 class ConsoleDisplay(BaseDisplay):
     """The LED digits in a terminal for ``loket node run --simulate``: ``[   A-001 .]``.
 
-    The last cell is the offline dot (blinking while offline).  ``style="segments"`` draws
-    three-line seven-segment art from the same font as the TM1637 instead.
+    The last cell is the offline dot, steady while offline: a terminal is a log, and a
+    blinking dot would print a line per blink. A line is written only when what it shows
+    changed. ``style="segments"`` draws three-line seven-segment art from the same font as
+    the TM1637 instead.
     """
 
     def __init__(
@@ -258,7 +260,9 @@ class ConsoleDisplay(BaseDisplay):
     ) -> None:
         if style not in ("brackets", "segments"):
             raise HardwareError(f"unknown console style {style!r}; expected brackets|segments")
-        self._write = write or (lambda s: print(s, flush=True))
+        if write is None:
+            from node.hardware.console import say as write
+        self._write = write
         self._style = style
         self._label = label
         self.lines: list[str] = []
@@ -271,9 +275,10 @@ class ConsoleDisplay(BaseDisplay):
         return f"{self._label}[{text} {'.' if dot else ' '}]"
 
     def _present(self, frame: Frame, dot: bool) -> None:
-        out = self.render(frame, dot)
-        self.lines.append(out)
-        self._write(out)
+        out = self.render(frame, frame.offline)
+        if not self.lines or self.lines[-1] != out:
+            self.lines.append(out)
+            self._write(out)
 
 
 def segment_art(text: str, dot: bool = False) -> str:
