@@ -3,7 +3,7 @@
 An event that fails validation raises ``EventError`` whose message starts with the field path
 (``"body.counter: required"``), so a push rejection tells the node exactly what is wrong.
 Derived events (``hub:comp:<cause>:<kind>``) are notifications the hub appends next to their
-cause; they are never fold inputs (notes/sync.md §4, §8.4 bug 1).
+cause; they are never fold inputs (docs/sync.md §4, §8.4 bug 1).
 """
 
 from __future__ import annotations

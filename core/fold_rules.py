@@ -1,6 +1,6 @@
 """The fold's rules: the one transition table and one handler per primary event type.
 
-Every rule is notes/sync.md §4 / §5.6 applied to one event in hub order. Handlers never raise
+Every rule is docs/sync.md §4 / §5.6 applied to one event in hub order. Handlers never raise
 for an illegal transition: they leave the ticket as it is, record a notice in
 ``state.rejections`` and, where the protocol defines one, emit a derived event so that no
 outcome is silent. Derived events get deterministic ids, so a hub that re-derives them at

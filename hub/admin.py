@@ -31,7 +31,7 @@ from hub.errors import Refused
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 csrf.protect(bp)
 
-# Derived notices a supervisor must see (notes/sync.md §4): none of them is silent.
+# Derived notices a supervisor must see (docs/sync.md §4): none of them is silent.
 NOTICE_TYPES = (
     "anomaly.double_service",
     "call.superseded",

@@ -56,7 +56,7 @@ def threads_for(config: Any) -> int:
     """waitress worker threads: ``hub.threads`` if set, else one per long-poll/stream + headroom.
 
     Every node holds one thread in its changes long-poll, every hall board one in its stream
-    (notes/hardware.md "Web push"); pushes and commands need a few more.
+    (docs/hardware.md "Web push"); pushes and commands need a few more.
     """
     configured = getattr(config.hub, "threads", None)
     if configured:

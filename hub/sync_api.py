@@ -1,4 +1,4 @@
-"""Sync endpoints nodes use (notes/sync.md §5.3) and the small public read-only ones.
+"""Sync endpoints nodes use (docs/sync.md §5.3) and the small public read-only ones.
 
 Push is for devices only (and each pushes only as itself; what it pushes is checked by
 ``hub.pushcheck``), leases for kiosks (for themselves), the changes feed for devices and

@@ -3,7 +3,7 @@
 One node = one data folder (own log + replica + checkpoint), one sync client, one role
 (kiosk, counter or hall display) and its devices. Threading model: button callbacks and
 sync listeners never do work on their own threads; they put a closure on the node's work
-queue and a single worker thread runs it (notes/hardware.md: "Callbacks run on library
+queue and a single worker thread runs it (docs/hardware.md: "Callbacks run on library
 threads: queue work"). So the roles need no locks and tests can drive everything without
 threads: ``node.start(threads=False)``, ``node.press(...)``, ``node.step()``.
 """

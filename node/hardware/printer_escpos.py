@@ -199,7 +199,7 @@ def _open_usb(ids: dict[str, int], timeout: float, profile: str | None) -> Any:
     try:
         printer.open()
     except Exception as exc:
-        # The usual causes, in the words a technician needs (notes/hardware.md).
+        # The usual causes, in the words a technician needs (docs/hardware.md).
         raise HardwareError(
             f"{exc} (check: libusb installed - apt install libusb-1.0-0; a udev rule giving the "
             "service user access to this vendor/product id; 'Resource busy' means usblp, CUPS "

@@ -1,6 +1,6 @@
 """Kiosk: a service button prints a ticket, online from the hub or offline from a lease.
 
-Online (notes/sync.md §5.8): ``POST /api/v1/tickets {req, service, kiosk, priority, public}``
+Online (docs/sync.md §5.8): ``POST /api/v1/tickets {req, service, kiosk, priority, public}``
 with retries that reuse the req; the hub's ``ticket.issued`` event is logged here *before* the
 ticket is printed, so after a hub restore it can be re-pushed (§5.5, last rule).
 Offline, or when the reply is lost: the next free number of a standby lease, taken from a
