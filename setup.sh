@@ -78,7 +78,10 @@ extras="hub,node"
 
 if [ "$dry_run" = 0 ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[${extras}]"
+  # setuptools warns on every editable install of a flat layout (core/, hub/, node/ at the
+  # top): known and harmless here, and the only packaging noise left.
+  PYTHONWARNINGS="ignore:Editable installation:UserWarning" \
+    .venv/bin/python -m pip install --quiet -e ".[${extras}]"
 fi
 
 if [ -n "$pi_role" ]; then
