@@ -32,6 +32,20 @@ def devices() -> str:
     return render_template("admin_devices.html", rows=rows, operators=operators)
 
 
+def alerts() -> list[dict[str, Any]]:
+    """The rows a supervisor must see on the dashboard: faults and silent devices."""
+    nodes = health.with_health(ui.authority().node_status())
+    rows = [device_row(n) for n in nodes if n.get("kind") != "operator"]
+    rows = [r for r in rows if r["state"] in ("fault", "stale")]
+    return sorted(rows, key=lambda r: (RANK[r["state"]], r["id"]))
+
+
+@bp.app_context_processor
+def _alerts() -> dict[str, Any]:
+    # The dashboard (hub.admin) includes admin_device_alerts.html, which calls this.
+    return {"device_alerts": alerts}
+
+
 def device_row(node: dict) -> dict[str, Any]:
     """What the table shows for one device node (words already chosen: C6)."""
     words = ui.text(None)

@@ -104,3 +104,20 @@ def test_a_display_that_fails_to_draw_is_a_fault(make_node, hub) -> None:
     display.show("A-001")
     counter.heartbeat.tick()
     assert [e["body"]["status"] for e in hub.events("device.status")] == ["fault", "ok"]
+
+
+def test_the_supervisor_dashboard_names_a_kiosk_out_of_paper(make_node, hub) -> None:
+    from hub.auth import add_user
+
+    printer = FakePrinter()
+    kiosk = make_node("K1", "kiosk", devices=Devices(printer=printer))
+    printer.paper = "out"
+    kiosk.heartbeat.tick()
+    add_user(hub.authority.store, "spv", PASSWORD, role="supervisor")
+    client = hub.app.test_client()
+    html = client.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    client.post("/admin/login", data={"username": "spv", "password": PASSWORD, "csrf_token": token})
+    page = client.get("/admin/").get_data(as_text=True)
+    alert = re.search(r'<ul class="device-alerts">(.*?)</ul>', page, re.S)
+    assert alert and "K1" in alert.group(1) and "Printer kertas habis" in alert.group(1)
