@@ -24,7 +24,11 @@ class ConsolePrinter:
         mark = " (OFFLINE)" if ticket.offline else ""
         print(f"{self.tag} {ticket.label} {ticket.service_name}{mark}", flush=True)
 
-    def status(self) -> str:
+    def print_notice(self, notice: Any) -> None:
+        self.inner.print_notice(notice)
+        print(f"{self.tag} {notice.title}: {' / '.join(notice.lines)}", flush=True)
+
+    def status(self) -> Any:
         return self.inner.status()
 
     def close(self) -> None:

@@ -37,6 +37,17 @@ class TicketPrint:
     category: str | None = None  # the priority category's name as printed, None = normal
 
 
+@dataclass(frozen=True)
+class NoticePrint:
+    """A short slip that is not a ticket: why no number was issued (a button-only kiosk)."""
+
+    title: str
+    lines: tuple[str, ...]
+    mpp_name: str
+    printed_at: str
+    footer: str = ""
+
+
 class PrinterStatus(StrEnum):
     """Best-effort printer state; compares equal to the plain strings of the contract."""
 
@@ -72,6 +83,8 @@ class TicketPrinter(Protocol):
 
     def print_ticket(self, ticket: TicketPrint) -> None: ...
 
+    def print_notice(self, notice: NoticePrint) -> None: ...
+
     def status(self) -> StatusReport: ...
 
     def close(self) -> None: ...
@@ -89,6 +102,7 @@ class FakePrinter:
         self.style = style
         self.jobs: list[bytes] = []
         self.tickets: list[TicketPrint] = []
+        self.notices: list[NoticePrint] = []
         self.paper: str = PrinterStatus.OK
         self.fail: Exception | None = None
         self.closed = False
@@ -103,6 +117,17 @@ class FakePrinter:
             raise HardwareError(f"printer cannot print: {DETAILS[PrinterStatus(self.paper)]}")
         self.jobs.append(buf)
         self.tickets.append(ticket)
+
+    def print_notice(self, notice: NoticePrint) -> None:
+        from node.hardware.ticket_layout import render_notice
+
+        buf = render_notice(notice, self.profile)
+        if self.fail is not None:
+            raise self.fail
+        if self.paper in CANNOT_PRINT:
+            raise HardwareError(f"printer cannot print: {DETAILS[PrinterStatus(self.paper)]}")
+        self.jobs.append(buf)
+        self.notices.append(notice)
 
     def status(self) -> StatusReport:
         status = PrinterStatus(self.paper)

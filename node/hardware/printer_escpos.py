@@ -19,9 +19,15 @@ from collections.abc import Callable
 from typing import Any
 
 from node.hardware.errors import HardwareError, missing_driver
-from node.hardware.printer import DETAILS, PrinterStatus, StatusReport, TicketPrint
+from node.hardware.printer import (
+    DETAILS,
+    NoticePrint,
+    PrinterStatus,
+    StatusReport,
+    TicketPrint,
+)
 from node.hardware.settings import setting
-from node.hardware.ticket_layout import render_ticket
+from node.hardware.ticket_layout import render_notice, render_ticket
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +115,19 @@ class EscposPrinter:
                 log.debug("closing printer %s failed", self.name, exc_info=True)
 
     def print_ticket(self, ticket: TicketPrint) -> None:
-        buf = render_ticket(ticket, self.profile, self.style)  # raises before anything is sent
+        self._send(render_ticket(ticket, self.profile, self.style), ticket.label)
+
+    def print_notice(self, notice: NoticePrint) -> None:
+        self._send(render_notice(notice, self.profile), "notice")
+
+    def _send(self, buf: bytes, what: str) -> None:
+        # Rendered whole before this: a layout error never prints half a ticket.
         with self._lock:
             try:
                 self._ensure_open()._raw(buf)
             except Exception as exc:
                 self._drop()
-                raise HardwareError(f"printer {self.name}: ticket not printed: {exc}") from exc
+                raise HardwareError(f"printer {self.name}: {what} not printed: {exc}") from exc
             if not self._keep_open:
                 self._drop()
 
@@ -155,7 +167,10 @@ class EscposPrinter:
 
     def _ask(self, device: Any, query: bytes) -> bytes:
         device._raw(query)
-        return bytes(_read_reply(device, self.status_timeout) or b"")
+        try:
+            return bytes(_read_reply(device, self.status_timeout) or b"")
+        except TimeoutError:  # a printer that knows one query but not the other
+            return b""
 
     def close(self) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from node.hardware.errors import HardwareError, missing_driver
-from node.hardware.printer import TicketPrint
+from node.hardware.printer import NoticePrint, TicketPrint
 from node.hardware.settings import setting
 from node.hardware.ticket_text import fold_text, readable
 
@@ -255,11 +255,50 @@ def _render(Dummy: type, ticket: TicketPrint, profile: str | None, style: Ticket
     complaints = text["complaints"] if style.complaints is None else style.complaints
     if complaints:
         line(complaints)
+    _finish(p)
+    return p.output
+
+
+def render_notice(notice: NoticePrint, profile: str | None = None) -> bytes:
+    """A short slip (no number, no QR): the MPP, the service, why, the time; then cut/feed."""
+    try:
+        from escpos.printer import Dummy
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise missing_driver("escpos", "pip install 'python-escpos[usb,serial]'") from exc
+    try:
+        p = Dummy(profile=profile)
+        columns = p.profile.get_columns("a")
+
+        def line(s: str) -> None:
+            for part in _wrap(fold_text(s), columns) or [""]:
+                p._raw(part.encode("ascii") + b"\n")
+
+        p._raw(INIT + ALIGN_CENTER + BOLD_ON)
+        line(notice.mpp_name)
+        p._raw(BOLD_OFF)
+        line(notice.title)
+        p._raw(b"\n" + SIZE_DOUBLE + BOLD_ON)
+        for text in notice.lines[:1]:
+            line(text)
+        p._raw(BOLD_OFF + SIZE_NORMAL)
+        for text in notice.lines[1:]:
+            line(text)
+        p._raw(b"\n")
+        line(notice.printed_at)
+        if notice.footer:
+            line(notice.footer)
+        _finish(p)
+        return p.output
+    except Exception as exc:
+        raise HardwareError(f"cannot lay out the notice {notice.title!r}: {exc!r}") from exc
+
+
+def _finish(p: Any) -> None:
+    features = p.profile.features
     if features.get("paperFullCut") or features.get("paperPartCut"):
         p.cut()
     else:
         p.print_and_feed(4)  # no cutter: feed past the tear bar
-    return p.output
 
 
 def _prefix(ticket: TicketPrint) -> str:

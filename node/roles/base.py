@@ -217,8 +217,13 @@ class Role(SyncListener):
     def on_button(self, name: str, kind: str = "press") -> None:
         """A button press or hold, or a simulated key."""
 
+    tick_s: float | None = None  # seconds of quiet between ticks; None: never ticked
+
     def maintain(self) -> None:
         """Periodic housekeeping on the worker thread (lease top-ups...)."""
+
+    def tick(self) -> None:
+        """Called on the worker thread after ``tick_s`` of quiet (the kiosk polls its printer)."""
 
     def status(self) -> dict:
         return {}

@@ -13,7 +13,11 @@ import pytest
 
 from node.hardware.errors import HardwareError
 from node.hardware.printer import TicketPrint, make_printer
-from node.hardware.printer_escpos import PAPER_STATUS_QUERY, paper_status_from_reply
+from node.hardware.printer_escpos import (
+    OFFLINE_CAUSE_QUERY,
+    PAPER_STATUS_QUERY,
+    paper_status_from_reply,
+)
 from node.hardware.ticket_layout import render_ticket
 
 TICKET = TicketPrint(
@@ -30,10 +34,12 @@ TICKET = TicketPrint(
 
 
 class FakeNetworkPrinter:
-    """A TCP thread that records what it receives and answers DLE EOT 4 with ``reply``."""
+    """A TCP thread that records what it receives and answers DLE EOT 4 with ``reply`` and
+    DLE EOT 2 with ``cause`` (None: silent); tests change both while it runs."""
 
-    def __init__(self, reply: bytes | None) -> None:
+    def __init__(self, reply: bytes | None, cause: bytes | None = b"\x12") -> None:
         self.reply = reply
+        self.cause = cause
         self.received = bytearray()
         self._got = threading.Condition()
         self.connections = 0
@@ -67,8 +73,10 @@ class FakeNetworkPrinter:
                     with self._got:
                         self.received += chunk
                         self._got.notify_all()
-                    if PAPER_STATUS_QUERY in chunk and self.reply is not None:
-                        conn.sendall(self.reply)
+                    for query in split_queries(chunk):
+                        answer = self.reply if query == PAPER_STATUS_QUERY else self.cause
+                        if answer is not None:
+                            conn.sendall(answer)
 
     def wait_received(self, n: int) -> bytes:
         """What arrived once ``n`` bytes did (or the deadline passed on a stalled machine)."""
@@ -80,6 +88,16 @@ class FakeNetworkPrinter:
         self._stop.set()
         self._thread.join(timeout=30)
         self._server.close()
+
+
+def split_queries(chunk: bytes) -> list[bytes]:
+    """The DLE EOT n real-time queries in what arrived, in order."""
+    out = []
+    at = chunk.find(b"\x10\x04")
+    while at != -1 and at + 2 < len(chunk):
+        out.append(chunk[at : at + 3])
+        at = chunk.find(b"\x10\x04", at + 3)
+    return out
 
 
 @pytest.fixture
@@ -120,9 +138,28 @@ def test_network_paper_status(network_printer: FakeNetworkPrinter, expected: str
     printer = make_printer(network_section(network_printer.port))
     # Generous for a loaded CI machine; only the "never answers" case waits it out.
     printer.status_timeout = 2 if network_printer.reply is not None else 0.2
-    assert printer.status() == expected
+    assert printer.status()[0] == expected
     printer.close()
-    assert network_printer.wait_received(3) == PAPER_STATUS_QUERY
+    assert network_printer.wait_received(6) == OFFLINE_CAUSE_QUERY + PAPER_STATUS_QUERY
+
+
+@pytest.mark.parametrize(
+    ("cause", "expected"),
+    [(b"\x16", "cover_open"), (b"\x52", "fault"), (b"\x12", "ok"), (None, "ok")],
+)
+def test_network_cover_and_error_status(cause: bytes | None, expected: str) -> None:
+    server = FakeNetworkPrinter(b"\x12", cause)
+    try:
+        printer = make_printer(network_section(server.port))
+        printer.status_timeout = 2 if cause is not None else 0.2
+        status, detail = printer.status()
+        assert status == expected
+        assert detail == {"cover_open": "cover open", "fault": "printer reports an error"}.get(
+            expected, ""
+        )
+        printer.close()
+    finally:
+        server.stop()
 
 
 def free_port() -> int:
@@ -133,8 +170,8 @@ def free_port() -> int:
 
 def test_refused_connection_is_offline_and_print_raises() -> None:
     printer = make_printer(network_section(free_port()))
-    assert printer.status() == "offline"
-    with pytest.raises(HardwareError, match="ticket not printed"):
+    assert printer.status()[0] == "offline"
+    with pytest.raises(HardwareError, match="A-007 not printed"):
         printer.print_ticket(TICKET)
     printer.close()
 
@@ -175,17 +212,26 @@ def test_serial_printer_on_a_pty(pty_pair: tuple[int, str]) -> None:
     printer.print_ticket(TICKET)
     expected = render_ticket(TICKET, "POS-5890")
     assert read_exactly(master, len(expected)) == expected
-    os.write(master, b"\x1e")  # the answer waits in the line until the query is read
-    assert printer.status() == "low"
-    assert read_exactly(master, 3) == PAPER_STATUS_QUERY
+    answers = {OFFLINE_CAUSE_QUERY: b"\x12", PAPER_STATUS_QUERY: b"\x1e"}
+
+    def answer_each_query() -> None:
+        for _ in answers:
+            os.write(master, answers[read_exactly(master, 3)])
+
+    responder = threading.Thread(target=answer_each_query)
+    responder.start()
+    # pyserial's read waits out the timeout for more bytes: each query costs it whole.
+    printer.status_timeout = 1
+    assert printer.status()[0] == "low"
+    responder.join(10)
     printer.status_timeout = 0.2
-    assert printer.status() == "unknown"  # a printer that never answers
+    assert printer.status()[0] == "unknown"  # a printer that never answers
     printer.close()
 
 
 def test_missing_serial_device_is_offline(tmp_path: os.PathLike) -> None:
     printer = make_printer({"backend": "serial", "device": f"{tmp_path}/ttyUSB9"})
-    assert printer.status() == "offline"
+    assert printer.status()[0] == "offline"
     with pytest.raises(HardwareError, match="ttyUSB9"):
         printer.print_ticket(TICKET)
 
@@ -194,7 +240,7 @@ def test_file_backend_writes_the_ticket_and_reports_unknown(tmp_path: os.PathLik
     path = f"{tmp_path}/lp0"
     printer = make_printer({"backend": "file", "path": path, "profile": "TM-T20II"})
     printer.print_ticket(TICKET)
-    assert printer.status() == "unknown"  # a device file cannot answer
+    assert printer.status()[0] == "unknown"  # a device file cannot answer
     printer.close()
     with open(path, "rb") as f:
         assert f.read() == render_ticket(TICKET, "TM-T20II")
@@ -215,7 +261,7 @@ def test_paper_status_decoding(reply: bytes, expected: str) -> None:
 
 def test_usb_printer_that_is_not_plugged_in() -> None:
     printer = make_printer({"backend": "usb", "vendor_id": "0x0416", "product_id": 0x5011})
-    assert printer.status() == "offline"
+    assert printer.status()[0] == "offline"
     with pytest.raises(HardwareError, match="libusb"):  # the message says what to check
         printer.print_ticket(TICKET)
     printer.close()
