@@ -28,7 +28,7 @@ def create_app(
     ``store`` (a :class:`hub.store.Store`) and ``settings`` (Flask config overrides such as
     ``LOKET_SSE_HEARTBEAT_S``) are for tests; by default the store lives in ``hub.data_dir``.
     """
-    from hub import api, auth, catalogue_api, control, errors, sse, sync_api
+    from hub import api, auth, catalogue_api, control, device_health, errors, sse, sync_api
     from hub.authority import Authority
     from hub.ratelimit import RateLimiter
     from hub.sessions import LoginThrottle, SessionBook
@@ -65,11 +65,14 @@ def create_app(
     app.extensions["loket_limits"] = RateLimiter(
         int(getattr(hub_cfg, "issue_per_min", 30)), authority.clock.mono_ms
     )
+    # Where visitors' phones reach /t/<id> (the QR code); "" = no QR on tickets.
+    app.config["LOKET_PUBLIC_URL"] = getattr(hub_cfg, "public_url", "") or ""
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
     app.register_blueprint(catalogue_api.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(device_health.bp)
     sse.register(app)
     # The stream is public and read-only like the board it feeds (hub.sse registers it).
     auth.public(app.view_functions["stream"])

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 
 from hub import auth, board, csrf, kpi, reports, roles, sessions, ui
 from hub.auth import require_role
+from hub.device_health import device_rows
 from hub.errors import Refused
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -230,6 +231,7 @@ def node_rows() -> list[dict[str, Any]]:
         rows.append(
             {
                 **n,
+                **device_rows(n["id"]),
                 # Nodes long-poll every 25 s, so silence for longer than ONLINE_MS means trouble.
                 "online": bool(seen and now is not None and now - seen <= ONLINE_MS),
                 "last_seen": _clock(seen),

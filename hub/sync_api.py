@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from hub.api import throttle
 from hub.auth import optional_caller, public, require_device
+from hub.device_health import device_rows
 from hub.errors import field, invalid, json_body
 from hub.identity import DEVICE_ROLES
 
@@ -91,7 +92,7 @@ def nodes() -> Response:
         {
             "hub_epoch": authority.epoch,
             "barrier": authority.barrier(),
-            "nodes": authority.node_status(),
+            "nodes": [{**n, **device_rows(n["id"])} for n in authority.node_status()],
         }
     )
 
@@ -111,7 +112,7 @@ def state() -> Response:
     snap = _authority().snapshot()
     if optional_caller() is None:
         snap = without_public_ids(snap)
-    return jsonify(snap)
+    return jsonify({**snap, "public_url": current_app.config.get("LOKET_PUBLIC_URL") or None})
 
 
 def without_public_ids(snap: dict) -> dict:

@@ -382,15 +382,24 @@ class KioskRole(TicketContent, Role):
 
     def _print_twice(self, ticket) -> bool:
         """Print, and once more if that failed; False (and the printer's new state told to
-        the hub) when both failed."""
+        the hub) when both failed. A network printer takes the bytes even without paper:
+        a printer that says "out" right after the job did not print it whole."""
         printer = self.ctx.devices.printer
         for attempt in (1, 2):
+            if attempt == 2 and not self.can_print(self.check_printer()):
+                break  # no point sending it again into an empty printer
             try:
                 printer.print_ticket(ticket)
-                return True
             except Exception as err:
                 self.last_error = f"print failed: {err}"
                 log.warning("printing %s failed (try %d): %s", ticket.label, attempt, err)
+                continue
+            after = self.check_printer()
+            if after[0] in ("out", "cover_open", "fault"):
+                self.last_error = f"print failed: printer {after[0]} after the job"
+                log.warning("printing %s failed (try %d): %s", ticket.label, attempt, after)
+                continue
+            return True
         state = self.check_printer()
         if self.can_print(state):
             self._printer_is(("fault", self.last_error or "print failed"))
