@@ -285,6 +285,10 @@ def build_node(
 
             devices.buttons = make_kiosk_buttons(config.buttons, on_event=node.press)
             role.attach_buttons(devices.buttons)
+    if hardware is None and role_name == "kiosk" and getattr(config, "screen", None) is not None:
+        from node.kiosk_ui.app import make_kiosk_ui
+
+        devices.screen = make_kiosk_ui(config.screen, role, node.submit)
     return node
 
 

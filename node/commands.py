@@ -50,9 +50,12 @@ def run(args: Any) -> int:
         # Keys go through the same debounce/hold path as real buttons.
         panel = node.ctx.devices.buttons = FakeButtonPanel(on_event=node.press)
     node.start()
+    screen = node.ctx.devices.screen
     try:
         if simulate:
             _keyboard_loop(node, role, sys.stdin, sys.stdout, panel)
+        elif role == "kiosk" and hasattr(screen, "run"):
+            screen.run(threading.Event())  # the touchscreen's loop owns the main thread
         else:
             threading.Event().wait()
     except KeyboardInterrupt:

@@ -339,7 +339,7 @@ class KioskRole(TicketContent, Role):
     ) -> Outcome:
         ctx = self.ctx
         body = event["body"]
-        ticket = self.ticket_print(event, answer, offline=offline, now_ms=now_ms)
+        ticket = self.ticket_print(event, answer, offline=offline, now_ms=now_ms, category=category)
         self.last_ticket = {"label": body["label"], "mode": body["mode"], "offline": offline}
         self._last_print = (ticket, event)
         done = Outcome(

@@ -21,7 +21,13 @@ class TicketContent:
     the catalogue; needs ``self.ctx``, ``self._tz()`` and ``self._now_ms()``."""
 
     def ticket_print(
-        self, event: dict, answer: dict | None, *, offline: bool, now_ms: int | None = None
+        self,
+        event: dict,
+        answer: dict | None,
+        *,
+        offline: bool,
+        now_ms: int | None = None,
+        category: str | None = None,
     ):
         """The ``TicketPrint`` of a ``ticket.issued`` event (and the hub's answer, online)."""
         from node.hardware.printer import TicketPrint
@@ -53,7 +59,8 @@ class TicketContent:
             offline=offline,
             lang=lang,
             counters=self.counter_numbers(body["service"]),
-            category=self.category_name(body.get("category"), lang),
+            # The hub's body carries it once it reads categories (C3); until then, the asked one.
+            category=self.category_name(body.get("category") or category, lang),
         )
 
     def public_url(self, answer: dict | None = None) -> str | None:
