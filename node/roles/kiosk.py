@@ -141,6 +141,11 @@ class KioskRole(TicketContent, Role):
                 log.exception("kiosk outcome listener failed")
         return outcome
 
+    def start(self) -> None:
+        """Ask the printer once at boot, so the LEDs light (the hub hears at the first idle
+        poll: boot stays free of hub calls)."""
+        self.check_printer(report=False)
+
     def attach_buttons(self, buttons) -> None:
         """Service buttons with LEDs: tell visitors through them (``kiosk_feedback``)."""
         from node.roles.kiosk_feedback import ButtonFeedback

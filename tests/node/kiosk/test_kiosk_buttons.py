@@ -142,3 +142,60 @@ def test_the_staff_hold_reprints_the_last_ticket(kiosk, hub, tmp_path):
     label = issued(hub)[0]["label"].encode()
     wait_for(lambda: (tmp_path / "lp0").read_bytes().count(label) == 2, kiosk, "reprint")
     assert len(issued(hub)) == 1  # the same number again, no new one
+
+
+@pytest.fixture
+def strict_hub(tmp_path):
+    """A hub that lets a kiosk take one number a minute: the second press is refused."""
+    from hub import create_app
+    from hub.auth import pair_node
+
+    app = create_app(
+        banyumas_hub(tmp_path / "hub2", issue_per_min=1),
+        clock=FakeClock(wall_ms=T0, mono_ms=5_000, boot_id="hub"),
+    )
+    app.config["TESTING"] = True
+    token = pair_node(app.extensions["loket"].store, "K2")
+    yield app, token
+    app.extensions["loket"].store.close()
+
+
+@pytest.mark.parametrize("refusal", ["slip", "flash"])
+def test_a_refusal_on_a_button_kiosk_prints_a_slip_or_flashes(tmp_path, strict_hub, refusal):
+    app, token = strict_hub
+    config = kiosk_profile(
+        "kiosk-usb-buttons.toml",
+        tmp_path,
+        printer={"backend": "fake", "profile": "TM-T20II"},
+    )
+    config = type(config)(
+        **{
+            **config.__dict__,
+            "buttons": type(config.buttons)(
+                config.buttons.backend, {**config.buttons.options, "refusal": refusal}
+            ),
+        }
+    )
+    node = build_node(config, transport=Transport(app, token), clock=FakeClock(wall_ms=T0))
+    node.start(threads=False)
+    try:
+        buttons = node.ctx.devices.buttons
+        node.role.request("ST")
+        outcome = node.role.request("SK")
+        assert (outcome.kind, outcome.code) == ("refused", "too_many_tickets")
+        printer = node.ctx.devices.printer
+        if refusal == "slip":
+            assert len(printer.notices) == 1
+            assert printer.notices[0].lines[0] == "Mohon tunggu sebentar, lalu coba lagi"
+            assert b"Mohon tunggu sebentar" in printer.jobs[-1]
+        else:
+            assert printer.notices == []
+            led = buttons.pin_factory.pin(19)  # SK's LED
+            deadline = time.monotonic() + 10
+            while len(led.states) < 4 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            levels = [s.state for s in led.states]
+            assert levels[:4] == [False, True, False, True], levels  # blinking
+        assert len(printer.tickets) == 1  # only the first press took a number
+    finally:
+        node.stop()
