@@ -131,7 +131,7 @@ def json_routes(app) -> list[tuple[str, dict]]:
         access = access_of(app.view_functions[rule.endpoint])
         if "POST" not in rule.methods or access is None or access.kind not in ("device", "control"):
             continue
-        values = {"counter_id": "C1", "action": "next"}
+        values = {"counter_id": "C1", "action": "next", "node_id": "K1"}  # K1: its own id
         url = rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
         out.append((url, access))
     return out
