@@ -5,7 +5,7 @@ device list the moment it changes (a kiosk out of paper is seen before a visitor
 screen?, buttons?: {status, detail}}, ...}`` (device token, only as itself). The hub keeps
 the latest report per node in RAM (a restart forgets it; the next heartbeat brings it back)
 and ``device_rows`` gives it to ``GET /api/v1/nodes`` and the admin device page. Other C4
-fields (version, uptime...) are accepted when well-formed and kept as sent.
+fields (version, uptime...) are #14's to check and keep; here they are ignored.
 """
 
 from __future__ import annotations
