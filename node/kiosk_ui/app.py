@@ -10,6 +10,11 @@ handled too), and a USB barcode/QR scanner that types like a keyboard: a line of
 by Enter goes to ``on_scan(text)`` (booking check-in hooks in there; by default the screen
 only says the code was read).
 
+What the screens show of the catalogue (services by agency, names, priority categories) is
+read on the worker too (``refresh``, every ``REFRESH_S`` and after each outcome) and kept as a
+snapshot: the drawing thread never reads the node's view while the worker changes it. A frame
+is drawn only when something changed (or once a second, for the offline note).
+
 ``backend = "fake"`` draws onto an offscreen surface of ``width`` x ``height``: the same
 screens, for tests and a headless demo; ``click(x, y)`` stands in for a finger.
 """
@@ -25,14 +30,7 @@ from typing import Any
 from node.kiosk_ui import screens
 from node.kiosk_ui.draw import Canvas
 from node.kiosk_ui.layout import frame, service_pages
-from node.kiosk_ui.words import (
-    LANGS,
-    categories,
-    printer_text,
-    refusal_text,
-    reopens_text,
-    words,
-)
+from node.kiosk_ui.words import LANGS, categories, printer_text, refusal_text, reopens_text, words
 from node.roles.kiosk_outcome import Outcome
 
 log = logging.getLogger(__name__)
@@ -41,6 +39,8 @@ DEFAULT_SIZE = (1024, 600)
 RESULT_S = 10.0  # a result stays this long, then the first page again
 DEFAULT_IDLE_S = 20.0
 FPS = 20
+REFRESH_S = 10.0
+REDRAW_S = 1.0
 
 
 class KioskUI:
@@ -96,12 +96,41 @@ class KioskUI:
         self._typed = ""
         self.canvas = Canvas(self.surface)
         self.frames = 0
+        self._view: dict = {"groups": [], "names": {}, "categories": {}, "online": True}
+        self._refreshed = -REFRESH_S
+        self._drawn: tuple | None = None
+        self._drawn_at = 0.0
         role.listeners.append(self._got_outcome)
         role.printer_listeners.append(self._got_printer)
+        self.refresh()  # built on the caller's thread, before the worker runs: safe here
+
+    def refresh(self) -> None:
+        """Snapshot what the screens need of the catalogue (run on the node's worker)."""
+        role, ctx = self.role, self.role.ctx
+        names: dict[str, str] = {}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for sid in role.services:
+            info = ctx.service_info(sid)
+            names[sid] = info.get("name") or sid
+            groups.setdefault(ctx.agency_name(info.get("agency")) or "", []).append(
+                (sid, names[sid])
+            )
+        catalogue = ctx.catalogue()
+        view = {
+            "groups": list(groups.items()),
+            "names": names,
+            "categories": {lang: categories(catalogue, lang) for lang in LANGS},
+            "online": ctx.sync.online is not False,
+            "now_ms": role.now_ms() if hasattr(role, "now_ms") else 0,
+            "tz": role.timezone() if hasattr(role, "timezone") else None,
+        }
+        with self._lock:
+            self._view = view
 
     # -- from the worker thread --------------------------------------------------------------
 
     def _got_outcome(self, outcome: Outcome) -> None:
+        self.refresh()  # on the worker: online/offline and the catalogue may have changed
         with self._lock:
             self._incoming.append(outcome)
 
@@ -171,7 +200,11 @@ class KioskUI:
         for outcome in incoming:
             self.outcome, self.state = outcome, "result"
             self._since = self._clock()
-        quiet = self._clock() - self._since
+        now = self._clock()
+        if now - self._refreshed >= REFRESH_S:
+            self._refreshed = now
+            self.submit(self.refresh)
+        quiet = now - self._since
         if self.state == "result" and quiet >= RESULT_S:
             self.home()
         elif (
@@ -228,7 +261,8 @@ class KioskUI:
         self.canvas = Canvas(self.surface, self.canvas.fonts)
         c, t = self.canvas, words(self.lang)
         state = self.current()
-        offline = self.role.ctx.sync.online is False
+        view = self._view
+        offline = not view["online"]
         if state == "fault":
             status = self.role.printer_state[0]
             screens.message(
@@ -241,7 +275,7 @@ class KioskUI:
             if self.note:
                 c.text(self.note, f.header, f.text_px, colour=(255, 255, 255), max_lines=1)
         elif state == "priority":
-            cats = categories(self.role.ctx.catalogue(), self.lang)
+            cats = view["categories"].get(self.lang) or []
             screens.priority(c, f, t, self.service_name(self.service), cats)
         elif state == "printing":
             screens.printing(c, f, t, self.service_name(self.service))
@@ -266,7 +300,12 @@ class KioskUI:
             screens.message(c, f, t, name, [printer_text(o.code, self.lang), t["call_staff"]])
         else:
             lines = [refusal_text(o.code, self.lang)]
-            when = reopens_text(o.reopens_ms, self.role.now_ms(), self.role.timezone(), self.lang)
+            when = reopens_text(
+                o.reopens_ms,
+                self._view.get("now_ms") or o.reopens_ms or 0,
+                self.role.timezone(),
+                self.lang,
+            )
             if when:
                 lines.append(when)
             screens.message(c, f, t, name, lines)
@@ -276,17 +315,11 @@ class KioskUI:
     def service_name(self, service: str | None) -> str:
         if not service:
             return words(self.lang)["title"]
-        return self.role.ctx.service_info(service).get("name") or service
+        return self._view["names"].get(service) or service
 
     def groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """This kiosk's services grouped by agency, agencies in the order first offered."""
-        ctx = self.role.ctx
-        out: dict[str, list[tuple[str, str]]] = {}
-        for sid in self.role.services:
-            info = ctx.service_info(sid)
-            agency = ctx.agency_name(info.get("agency")) or ""
-            out.setdefault(agency, []).append((sid, info.get("name") or sid))
-        return list(out.items())
+        return self._view["groups"]
 
     def screenshot(self, path: str) -> None:
         import pygame

@@ -51,6 +51,7 @@ def kiosk(request, tmp_path, hub, monkeypatch):
     node.transport = transport
     node.start(threads=False)
     node.step()  # the catalogue: K1's 30 services
+    node.ctx.devices.screen.refresh()  # what the worker does every few seconds
     yield node
     node.stop()
 
