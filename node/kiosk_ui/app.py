@@ -62,7 +62,8 @@ class KioskUI:
 
         from node.hardware.settings import setting
 
-        pygame.display.init()
+        if not offscreen:  # an offscreen surface needs no video driver at all
+            pygame.display.init()
         pygame.font.init()
         size = (
             int(setting(section, "width", DEFAULT_SIZE[0])),

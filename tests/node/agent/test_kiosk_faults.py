@@ -6,8 +6,6 @@ status queries (tests/netprinter.py); the hub is the real app (conftest's Flask 
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from netprinter import COVER_OPEN, PAPER_OK, PAPER_OUT, FakeNetworkPrinter
 
@@ -22,12 +20,25 @@ def net_printer():
     server.stop()
 
 
-def kiosk_on(make_node, server, *, screen=None):
+def kiosk_on(make_node, server, *, screen: bool = False):
     printer = make_printer(
         {"backend": "network", "host": "127.0.0.1", "port": server.port, "timeout": 2}
     )
     printer.status_timeout = 2  # generous on a loaded machine; the fake always answers
-    return make_node("K1", "kiosk", devices=Devices(printer=printer, screen=screen))
+    node = make_node("K1", "kiosk", devices=Devices(printer=printer))
+    if screen:  # the touchscreen, drawn offscreen: what a visitor would read
+        from node.kiosk_ui.app import KioskUI
+
+        node.ctx.devices.screen = KioskUI(
+            node.role, node.submit, {"width": 1024, "height": 600}, offscreen=True
+        )
+    return node
+
+
+def on_screen(node) -> str:
+    ui = node.ctx.devices.screen
+    ui.step()
+    return " ".join(" ".join(t for t, _d, _b in ui.canvas.texts).split())
 
 
 def device_list(hub) -> dict:
@@ -41,13 +52,14 @@ def device_list(hub) -> dict:
 def test_paper_out_before_a_press_takes_no_number_and_the_hub_shows_the_fault(
     hub, make_node, net_printer
 ):
-    kiosk = kiosk_on(make_node, net_printer)
+    kiosk = kiosk_on(make_node, net_printer, screen=True)
     net_printer.reply = PAPER_OUT
     kiosk.press("a")
     kiosk.step()
     assert hub.events("ticket.issued") == []  # no number taken
     outcome = kiosk.role.last_outcome
     assert (outcome.kind, outcome.code) == ("printer", "out")
+    assert "Kertas tiket habis Mohon hubungi petugas. Nomor tidak diambil." in on_screen(kiosk)
     assert net_printer.jobs == 0
     row = device_list(hub)["K1"]
     assert row["devices"]["printer"] == {"status": "out", "detail": "paper out"}
@@ -73,13 +85,14 @@ def test_cover_open_is_its_own_fault(hub, make_node, net_printer):
 def test_paper_out_mid_print_keeps_the_number_on_screen_and_reprints_it(
     hub, make_node, net_printer
 ):
-    screen = SimpleNamespace(shows_numbers=True)
-    kiosk = kiosk_on(make_node, net_printer, screen=screen)
+    kiosk = kiosk_on(make_node, net_printer, screen=True)
     net_printer.run_out_during_next_job = True
     kiosk.press("a")
     kiosk.step()
     outcome = kiosk.role.last_outcome
     assert (outcome.kind, outcome.label) == ("print_failed", "A-001")
+    text = on_screen(kiosk)
+    assert "A-001" in text and "Tiket gagal dicetak" in text and "Cetak ulang" in text
     assert net_printer.jobs == 1  # not sent again into an empty printer
     # The number stays in the queue (the visitor holds it, on screen) and the hub knows why.
     waiting = hub.authority.snapshot()["state"]["waiting"]["A"]
