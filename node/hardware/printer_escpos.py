@@ -145,7 +145,7 @@ class EscposPrinter:
         try:
             device = self._ensure_open()
         except Exception as exc:  # noqa: BLE001 - any failure to open means "offline"
-            log.info("printer %s offline: %s", self.name, exc)
+            log.debug("printer %s offline: %s", self.name, exc)  # polled: the role logs changes
             self._drop()
             return PrinterStatus.OFFLINE, f"{self.name}: {exc}"
         if not self._can_read:
