@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from kiosk_profiles import T0, banyumas_hub, kiosk_profile
 from test_kiosk_buttons import Transport
+from test_ticket_content import decode_qr, rasters
 
 from core.clock import FakeClock
 from node.app import build_node
@@ -41,7 +42,7 @@ def kiosk(request, tmp_path, hub, monkeypatch):
     config = kiosk_profile(
         "kiosk-network-touch.toml",
         tmp_path,
-        printer={"backend": "fake", "profile": "TM-T20II"},
+        printer={"backend": "fake", "profile": "POS-5890"},  # 58 mm: the QR is printed dots
         fullscreen=False,
         width=w,
         height=h,
@@ -109,8 +110,16 @@ def test_click_a_service_and_a_priority_prints_that_ticket(kiosk, tmp_path):
     ticket = printer.tickets[-1]
     assert ticket.service_name == "KTP-el: Perekaman dan Pencetakan"
     assert ticket.category.startswith("Lansia")  # the catalogue's own name
-    assert ticket.status_url.startswith("http://10.10.0.1:8080/t/")
     assert ticket.label.encode() in printer.jobs[-1]
+    # The QR on the paper, read back by zxing-cpp: the hub's public_url + the ticket's page.
+    public = next(
+        e["body"]["public"]
+        for e in reversed(kiosk.ctx.outbox.events())
+        if e["type"] == "ticket.issued"
+    )
+    assert [decode_qr(img) for img in rasters(printer.jobs[-1])] == [
+        [f"http://10.10.0.1:8080/t/{public}"]
+    ]
     assert b"Prioritas: Lansia" in printer.jobs[-1]
     assert_says(ui, "Nomor antrian Anda", ticket.label, "Silakan ambil tiket Anda")
     assert_nothing_clipped(ui)
