@@ -5,6 +5,23 @@ from __future__ import annotations
 from hub.auth import issue_operator_token, pair_node
 
 
+def beat(printer: str, detail: str) -> dict:
+    """A whole C4 heartbeat of a kiosk whose printer says ``printer``."""
+    return {
+        "version": "0.1.0",
+        "uptime_s": 30,
+        "address": "10.0.0.21",
+        "role": "kiosk",
+        "backlog": 0,
+        "last_sync_ms": None,
+        "clock_offset_ms": 0,
+        "disk_free_mb": 900,
+        "cpu_temp_c": None,
+        "undervoltage": None,
+        "devices": {"printer": {"status": printer, "detail": detail}},
+    }
+
+
 def test_a_printer_fault_shows_on_the_device_page(admin, client, authority) -> None:
     tokens = {
         "K1": pair_node(authority.store, "K1", catalogue=authority.catalogue()),
@@ -16,7 +33,7 @@ def test_a_printer_fault_shows_on_the_device_page(admin, client, authority) -> N
 
     resp = client.post(
         "/api/v1/nodes/K1/heartbeat",
-        json={"role": "kiosk", "devices": {"printer": {"status": "out", "detail": "paper out"}}},
+        json=beat("out", "paper out"),
         headers=auth("K1"),
     )
     assert resp.status_code == 200
@@ -28,7 +45,7 @@ def test_a_printer_fault_shows_on_the_device_page(admin, client, authority) -> N
 
     client.post(
         "/api/v1/nodes/K1/heartbeat",
-        json={"devices": {"printer": {"status": "ok", "detail": ""}}},
+        json=beat("ok", ""),
         headers=auth("K1"),
     )
     assert "gangguan" not in admin.get("/admin/nodes").get_data(as_text=True)
