@@ -55,7 +55,8 @@ def _user() -> dict[str, Any]:
     return {
         "current_user": sessions.current_user,
         "can": can,
-        "words": ui.text(None),
+        "words": ui.text(ui.page_lang()),
+        "lang": ui.page_lang(),
         "clock": lambda ms: ui.clock_text(ms, "%Y-%m-%d %H:%M:%S"),
     }
 
@@ -66,7 +67,7 @@ def login() -> str | Response | tuple[str, int]:
     next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("admin_login.html", next=next_url, error=None)
-    words = ui.text(None)
+    words = ui.text(ui.page_lang())
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")[:256]
     throttle = current_app.extensions["loket_logins"]

@@ -34,7 +34,7 @@ def page() -> str:
 @require_role(NEEDED)
 def make_code() -> str | Response | tuple[str, int]:
     """Make a code for the chosen node and show it once."""
-    words = ui.text(None)
+    words = ui.text(ui.page_lang())
     node_id = request.form.get("node", "").strip()[:64]
     minutes_text = request.form.get("minutes", "").strip()
     try:
@@ -60,7 +60,7 @@ def make_code() -> str | Response | tuple[str, int]:
 @bp.post("/revoke")
 @require_role(NEEDED)
 def revoke() -> Response:
-    words = ui.text(None)
+    words = ui.text(ui.page_lang())
     target = request.form.get("target", "").strip()[:256]
     authority = ui.authority()
     try:
