@@ -57,6 +57,7 @@ def _user() -> dict[str, Any]:
         "can": can,
         "words": ui.text(ui.page_lang()),
         "lang": ui.page_lang(),
+        "authority": ui.authority,
         "clock": lambda ms: ui.clock_text(ms, "%Y-%m-%d %H:%M:%S"),
     }
 
@@ -114,7 +115,7 @@ def dashboard() -> str:
 def lift_barrier() -> Response:
     """End the recovery barrier early (Authority.lift_barrier), e.g. for a dead kiosk."""
     ui.authority().lift_barrier(by=g.caller.id)
-    flash("Penghalang pemulihan dicabut: nomor online diterbitkan lagi.")
+    flash(ui.text(ui.page_lang())["dash_barrier_lifted"])
     return redirect(url_for("admin.dashboard"))
 
 
@@ -124,13 +125,14 @@ def cancel_ticket() -> Response:
     """Cancel a waiting or called ticket (the visitor left): it leaves every queue and board."""
     label = request.form.get("ticket", "").strip()[:80]
     reason = request.form.get("reason", "").strip()[:64] or "left"
+    words = ui.text(ui.page_lang())
     try:
         ui.authority().cancel_ticket(label, by=g.caller.id, reason=reason)
     except Refused as exc:
-        flash(f"Tidak dibatalkan: {exc.message}")
+        flash(words["dash_not_cancelled"].format(reason=ui.error_words(exc.code, words)))
     else:
-        flash(f"Tiket {label.upper()} dibatalkan.")
-    return redirect(url_for("admin.dashboard"))
+        flash(words["dash_cancelled"].format(ticket=label.upper()))
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.get("/nodes")

@@ -157,9 +157,7 @@ def _command(op: str, kind: str, entity_id: str, value: Any, done: str, shown: s
     try:
         ui.authority().change_catalogue(op, kind, entity_id, value, by=g.caller.id)
     except ConfigError as exc:
-        reasons = "; ".join(
-            f"{forms.path_words(p.path, words)}: {p.message}" for p in exc.problems
-        )
+        reasons = "; ".join(f"{forms.path_words(p.path, words)}: {p.message}" for p in exc.problems)
         flash(words["cat_refused"].format(reason=reasons))
     except Refused as exc:
         flash(words["cat_refused"].format(reason=ui.error_words(exc.code, words)))
