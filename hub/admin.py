@@ -24,7 +24,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from hub import auth, board, csrf, kpi, reports, roles, sessions, ui
+from hub import auth, board, csrf, identity, kpi, reports, roles, sessions, ui
 from hub.auth import require_role
 from hub.errors import Refused
 
@@ -158,7 +158,15 @@ def pair() -> str | Response:
     try:
         token = auth.issue_token(authority.store, node_id, role, catalogue=authority.catalogue())
     except ValueError as exc:
-        flash(str(exc))
+        # hub.auth refuses with ValueError only; its English message stays in the log.
+        current_app.logger.info("pairing %r refused: %s", node_id, exc)
+        known = identity.role_of(authority.catalogue(), node_id) or role
+        words = ui.text(ui.page_lang())
+        flash(
+            words["pairing_refused"].format(
+                reason=words["err_unknown_device" if not known else "err_invalid_field"]
+            )
+        )
         return redirect(url_for("admin.nodes"))
     return render_template(
         "admin_nodes.html",

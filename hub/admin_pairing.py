@@ -52,7 +52,7 @@ def make_code() -> str | Response | tuple[str, int]:
             by=g.caller.id,
         )
     except pairing.PairingRefused as exc:
-        flash(words["pairing_refused"].format(reason=exc.message))
+        flash(words["pairing_refused"].format(reason=ui.error_words(exc.code, words)))
         return redirect(url_for("admin_pairing.page"))
     return _render(made=made)
 
@@ -66,7 +66,7 @@ def revoke() -> Response:
     try:
         done = pairing.revoke(authority.store, target, now_ms=authority.now_ms())
     except pairing.PairingRefused as exc:
-        flash(words["token_not_revoked"].format(reason=exc.message))
+        flash(words["token_not_revoked"].format(reason=ui.error_words(exc.code, words)))
     else:
         flash(words["token_revoked_flash"].format(id=done["id"]))
     return redirect(url_for("admin_pairing.page"))
