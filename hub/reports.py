@@ -63,7 +63,7 @@ def report_csv() -> Response:
     table = request.args.get("table", "services")
     if table not in TABLES:
         abort(404)
-    rows = csv_rows(range_report(date_from, date_to), table)
+    rows = ui.csv_words(csv_rows(range_report(date_from, date_to), table), ui.text(ui.page_lang()))
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
     name = f"loket-{table}-{date_from}_{date_to}.csv"

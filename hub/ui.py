@@ -260,6 +260,18 @@ def error_words(code: str, words: Mapping[str, str]) -> str:
     return words.get(f"err_{code}") or words["err_generic"]
 
 
+def csv_words(rows: list[list[Any]], words: Mapping[str, str]) -> list[list[Any]]:
+    """A report table with its header row (and, for a metric/value table, its metric names)
+    in the page's words; values stay as they are."""
+    if not rows:
+        return rows
+    head = [words.get(f"csv_{h}", h) for h in rows[0]]
+    body = rows[1:]
+    if rows[0][:1] == ["metric"]:
+        body = [[words.get(f"csv_{r[0]}", r[0]), *r[1:]] for r in body]
+    return [head, *body]
+
+
 def authority() -> Any:
     """The app's Authority (contract: app.extensions['loket'])."""
     return current_app.extensions["loket"]

@@ -116,3 +116,17 @@ def test_json_routes_keep_json_errors(client):
     assert r.status_code == 404 and r.json["error"] == "not_found"
     r = client.get("/t/no-such-ticket-at-all.json")
     assert r.status_code == 404 and r.is_json
+
+
+def test_csv_headers_follow_the_language(admin):
+    import csv
+    import io
+
+    def head(url: str) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(admin.get(url).get_data(as_text=True))))
+
+    summary = head("/admin/reports.csv?table=summary")
+    assert summary[0] == ["ukuran", "nilai"] and summary[3][0] == "diambil"
+    assert head("/admin/reports.csv?table=counters")[0][:3] == ["loket", "nomor", "nama"]
+    english = head("/admin/reports.csv?table=summary&lang=en")
+    assert english[0] == ["metric", "value"] and english[3][0] == "issued"
