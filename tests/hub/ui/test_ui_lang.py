@@ -130,3 +130,18 @@ def test_csv_headers_follow_the_language(admin):
     assert head("/admin/reports.csv?table=counters")[0][:3] == ["loket", "nomor", "nama"]
     english = head("/admin/reports.csv?table=summary&lang=en")
     assert english[0] == ["metric", "value"] and english[3][0] == "issued"
+
+
+def test_a_page_that_breaks_answers_with_the_error_page_and_the_api_with_json(app):
+    def broken():
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/admin/broken-for-test", "broken_page", broken)
+    app.add_url_rule("/api/v1/broken-for-test", "broken_api", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the handler answers
+    client = app.test_client()
+    page = client.get("/admin/broken-for-test?lang=en")
+    assert page.status_code == 500 and "Something went wrong" in page.get_data(as_text=True)
+    assert "a bug" not in page.get_data(as_text=True)
+    api = client.get("/api/v1/broken-for-test")
+    assert api.status_code == 500 and api.json["error"] == "internal_error"
