@@ -91,3 +91,88 @@ def test_a_viewer_reads_but_may_not_edit(client, authority, csrf):
         "/admin/catalogue/service/A/retire", data={"csrf_token": csrf("/admin/catalogue/")}
     )
     assert r.status_code == 403 and authority.last_hseq == before
+
+
+def test_the_mall_hours_a_holiday_a_closure_and_a_counter_from_their_forms(admin, authority, csrf):
+    token = csrf("/admin/catalogue/")
+    mall = admin.get("/admin/catalogue/mpp/mpp").get_data(as_text=True)
+    assert 'value="MPP Kota Contoh"' in mall
+    r = admin.post(
+        "/admin/catalogue/mpp",
+        data={
+            "csrf_token": token,
+            "name": "MPP Kota Contoh",
+            "timezone": "Asia/Jakarta",
+            "lang": "id",
+            "hours": "mon: 08:00-15:00\nfri: 08:00-11:30 13:30-15:00",
+        },
+    )
+    assert r.status_code == 302
+    cat = authority.catalogue()
+    assert cat.mpp.hours.to_json() == {
+        "mon": ["08:00-15:00"],
+        "fri": ["08:00-11:30", "13:30-15:00"],
+    }
+    assert cat.mpp.priority.categories  # not on the form, carried over
+    r = admin.post(
+        "/admin/catalogue/holiday",
+        data={
+            "csrf_token": token,
+            "creating": "1",
+            "entity_id": "2026-10-10",
+            "name": "Ulang tahun kota",
+            "kind": "local",
+        },
+    )
+    assert (
+        r.status_code == 302
+        and authority.catalogue().get("holiday", "2026-10-10").name == "Ulang tahun kota"
+    )
+    again = admin.post(
+        "/admin/catalogue/holiday",
+        data={"csrf_token": token, "creating": "1", "entity_id": "2026-10-10", "name": "Lagi"},
+    )
+    assert again.status_code == 422 and "Kode 2026-10-10 sudah dipakai." in again.get_data(
+        as_text=True
+    )
+    form = {"csrf_token": token, "creating": "1", "entity_id": "renovasi", "date": "2026-12-01"}
+    r = admin.post(
+        "/admin/catalogue/closure", data={**form, "agency": "bpjs", "reason": "Renovasi"}
+    )
+    assert (
+        r.status_code == 302 and authority.catalogue().get("closure", "renovasi").agency == "bpjs"
+    )
+    r = admin.post(
+        "/admin/catalogue/counter",
+        data={
+            "csrf_token": token,
+            "entity_id": "C2",
+            "name": "Loket 2",
+            "number": "2",
+            "services": "A, B",
+            "display": "matrix",
+            "zone": "lantai2",
+        },
+    )
+    assert r.status_code == 302
+    c2 = authority.catalogue().counters["C2"]
+    assert c2.services == ("A", "B") and c2.display == "matrix" and c2.zone == "lantai2"
+    # The live roster follows the configured services (C1's roster.updated, by the admin).
+    roster = [
+        r["event"]
+        for r in authority.records_since(0, 10_000)
+        if r["event"]["type"] == "roster.updated"
+    ]
+    assert roster[-1]["body"] == {
+        "counter": "C2",
+        "services": ["A", "B"],
+        "open": True,
+        "by": "manajer",
+    }
+    # A counter number is required: the form says so and nothing changes.
+    r = admin.post(
+        "/admin/catalogue/counter", data={"csrf_token": token, "entity_id": "C2", "services": "B"}
+    )
+    assert r.status_code == 422 and "Loket C2, kolom Nomor loket" in r.get_data(as_text=True)
+    assert admin.post("/admin/catalogue/nope", data={"csrf_token": token}).status_code == 404
+    assert admin.get("/admin/catalogue/service/ZZ").status_code == 404
