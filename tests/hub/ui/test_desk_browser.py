@@ -95,6 +95,18 @@ def submit_form(page, url: str, values: dict[str, str], landing: str) -> str:
     return page.js("location.pathname")
 
 
+VIEW_FETCHED = """performance.getEntriesByType('resource')
+  .some(e => e.name.includes('/board/view.json') && e.responseEnd > 0)"""
+RENAME_FROM_BOARD = """(async () => {
+  const page = await (await fetch('/admin/catalogue/service/P')).text();
+  const form = new DOMParser().parseFromString(page, 'text/html').querySelector('form.entity');
+  const data = new FormData(form);
+  data.set('name', 'Paspor dan Visa');
+  const answer = await fetch(form.action, {method: 'POST', body: data});
+  return new URL(answer.url).pathname;
+})()"""
+
+
 def test_a_service_added_in_the_admin_reaches_board_and_kiosk(
     served, browser, kiosk, authority, admin_user, tmp_path
 ):
@@ -123,12 +135,20 @@ def test_a_service_added_in_the_admin_reaches_board_and_kiosk(
 
     browser.open(f"{served}/board")
     assert "Paspor Elektronik" in browser.js("document.body.innerText")
+    # With the board open, the admin's same form renames the service (sent from this tab,
+    # which shares the admin's session): the open board follows without a reload.
+    assert browser.wait_js("document.getElementById('conn').dataset.state", "online")
+    assert browser.wait_js(VIEW_FETCHED, True)  # the refresh after the stream's hello is done
+    assert browser.js(RENAME_FROM_BOARD) == "/admin/catalogue/"
+    name = "document.querySelector('#queues li[data-service=P] .q-name').textContent"
+    assert browser.wait_js(name, "Paspor dan Visa", timeout=5) == "Paspor dan Visa"
+    assert browser.js("performance.getEntriesByType('navigation').length") == 1
     kiosk.step()  # the feed brings both events; the node was never restarted
     assert kiosk.role.services == ["A", "B", "P"]
     kiosk.press("c")  # the keypad's third button is the new service
     kiosk.step()
     ticket = kiosk.ctx.devices.printer.tickets[-1]
-    assert ticket.label.startswith("P-") and ticket.service_name == "Paspor Elektronik"
+    assert ticket.label.startswith("P-") and ticket.service_name == "Paspor dan Visa"
 
     # An invalid edit: the validator's message at its key path in words, the typed text kept.
     before = authority.last_hseq
