@@ -86,3 +86,42 @@ def test_a_viewer_watches_and_a_supervisor_may_cancel(client, admin, authority):
     assert "Tiket A-001 dibatalkan." in admin.get("/admin/supervisor/").get_data(as_text=True)
     again = admin.post("/admin/tickets/cancel", data=form, follow_redirects=True)
     assert "Tidak dibatalkan: tiket tidak dapat dibatalkan lagi" in again.get_data(as_text=True)
+
+
+def test_faults_and_out_of_order_calls_are_read_defensively():
+    """Their producers (the technician's ``device.status``, counter-actions'
+    ``audit.out_of_order``) are other branches': whatever shape arrives, the view shows what
+    it can and never fails."""
+    from types import SimpleNamespace
+
+    from hub.admin_supervisor import device_faults, out_of_order
+
+    state = SimpleNamespace(
+        devices={
+            "K1": {"ok": False, "faults": ["paper_out"]},
+            "C1": {"ok": True},
+            "D1": {"fault": "no_sound"},
+            "K2": "garbage",
+        }
+    )
+    assert device_faults(state) == [
+        {"node": "D1", "faults": ["no_sound"]},
+        {"node": "K1", "faults": ["paper_out"]},
+    ]
+    assert device_faults(SimpleNamespace()) == [] and device_faults(None) == []
+    records = [
+        {"hseq": 1, "recv_ms": 0, "event": {"type": "ticket.called", "body": {}}},
+        {
+            "hseq": 2,
+            "recv_ms": 0,
+            "event": {
+                "type": "audit.out_of_order",
+                "ticket": "2026-11-28/B-007",
+                "body": {"counter": "C2", "by": "spv", "reason": "lansia"},
+            },
+        },
+        {"hseq": 3, "recv_ms": 0, "event": {"type": "audit.out_of_order", "body": "odd"}},
+    ]
+    rows = out_of_order(records)
+    assert [r["ticket"] for r in rows] == ["", "B-007"]
+    assert rows[1]["counter"] == "C2" and rows[1]["reason"] == "lansia"
