@@ -93,7 +93,12 @@ def save(kind: str) -> str | Response | tuple[str, int]:
         events = ui.authority().change_catalogue("set", kind, entity_id, value, by=g.caller.id)
     except ConfigError as exc:
         problems = [
-            {"where": forms.path_words(p.path, words), "path": p.path, "message": p.message}
+            {
+                "where": forms.path_words(p.path, words),
+                "kind": forms.problem_kind(p.message, words),
+                "path": p.path,
+                "message": p.message,
+            }
             for p in exc.problems
         ]
         form_id = None if creating else entity_id

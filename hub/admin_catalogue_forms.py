@@ -188,3 +188,24 @@ def path_words(path: str, words: Mapping[str, str]) -> str:
 
 
 _KIND_OF = {table: kind for kind, table in TABLES.items()}
+
+
+# The validator's messages start with one of these (core.config_schema); the form says which
+# in the page's language and shows the validator's own sentence beside it.
+_PROBLEM_KINDS = (
+    ("unknown key", "unknown_key"),
+    ("wrong type", "wrong_type"),
+    ("missing", "missing"),
+    ("must not be empty", "empty"),
+    ("is out of range", "out_of_range"),
+    ("is not allowed", "not_allowed"),
+    ("is not valid", "not_valid"),
+)
+
+
+def problem_kind(message: str, words: Mapping[str, str]) -> str:
+    """What kind of problem a validator message reports, in the page's words."""
+    for marker, kind in _PROBLEM_KINDS:
+        if marker in message.split(";")[0]:
+            return words[f"problem_{kind}"]
+    return words["problem_other"]

@@ -51,7 +51,8 @@ def test_an_invalid_edit_shows_the_message_and_keeps_what_was_typed(admin, autho
     html = r.get_data(as_text=True)
     assert r.status_code == 422
     assert 'data-path="services.A.avg_service_min"' in html
-    assert "Layanan A, kolom Rata-rata waktu layanan (menit)" in html
+    assert "Layanan A, kolom Rata-rata waktu layanan (menit)</strong>: jenis isian salah" in html
+    assert "wrong type: got string &#39;enam&#39;" in html  # the checker's own sentence
     assert 'value="Dukcapil KTP baru"' in html and 'value="enam"' in html
     assert authority.last_hseq == before  # nothing written
     assert authority.catalogue().service("A").name == "Dukcapil KTP"
