@@ -6,9 +6,9 @@ again after each record, so what a supervisor sees is never older than the last 
 the figures are computed in one place, on the hub. Viewers may watch; cancelling needs a
 supervisor (``POST /admin/tickets/cancel``, with a confirmation box).
 
-Device faults (``state.devices``, from ``device.status`` events) and out-of-order calls
-(``audit.out_of_order``) are read defensively: the branches that produce them may not have
-landed, and then the sections say there is nothing.
+Device faults are the dashboard's device alerts (``hub.admin_devices``: heartbeats and
+``device.status``). Out-of-order calls (``audit.out_of_order``) are read defensively: the
+branch that produces them has not landed yet, and until then the section says there is none.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def floor() -> dict[str, Any]:
         "queues": queues,
         "alerts": [q for q in queues if q["alert"]],
         "counters": counter_rows(snap, recent, now),
-        "faults": device_faults(getattr(auth, "state", None)),
+        "faults": device_faults(),
         "out_of_order": out_of_order(recent),
     }
 
@@ -113,18 +113,15 @@ def counter_rows(snap: Mapping, recent: list[dict], now: int) -> list[dict[str, 
     return rows
 
 
-def device_faults(state: Any) -> list[dict[str, Any]]:
-    devices = getattr(state, "devices", None)
-    if not isinstance(devices, Mapping):
-        return []
+def device_faults() -> list[dict[str, Any]]:
+    """Devices with a fault or gone silent (``hub.admin_devices.alerts``, from heartbeats and
+    ``device.status`` events), each with its faulty parts in the page's words."""
+    from hub import admin_devices
+
     rows = []
-    for node, status in sorted(devices.items()):
-        d = status if isinstance(status, Mapping) else getattr(status, "__dict__", {})
-        faults = d.get("faults") or d.get("fault") or d.get("errors")
-        if isinstance(faults, str):
-            faults = [faults]
-        if faults or d.get("ok") is False:
-            rows.append({"node": str(node), "faults": [str(f) for f in (faults or ["?"])]})
+    for r in admin_devices.alerts():
+        parts = [f"{d['name']} {d['status_text']}" for d in r["devices"] if d["status"] != "ok"]
+        rows.append({"node": r["id"], "state": r["state_text"], "faults": parts})
     return rows
 
 

@@ -56,7 +56,7 @@ def threads_for(config: Any) -> int:
     """waitress worker threads: ``hub.threads`` if set, else one per long-poll/stream + headroom.
 
     Every node holds one thread in its changes long-poll, every hall board one in its stream
-    (notes/hardware.md "Web push"); pushes and commands need a few more.
+    (docs/hardware.md "Web push"); pushes and commands need a few more.
     """
     configured = getattr(config.hub, "threads", None)
     if configured:
@@ -120,11 +120,15 @@ def serve(args: Any) -> int:
     # systemd stops with SIGTERM: leave like Ctrl-C (close the store, drop the control file).
     signal.signal(signal.SIGTERM, _stop)
     print(f"Loket hub serving on {url}/ ({threads} threads)", flush=True)
+    from core import sdnotify
+
+    watchdog = sdnotify.ready()  # Type=notify units: started once the port is bound
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        watchdog.stop()
         control.remove_file(config.hub.data_dir)
         server.close()
         store.close()

@@ -6,7 +6,7 @@ push answer carries back; a rejected event never enters the log.
 
 **The carry rule.** A node writes as itself: ``origin`` must be the pushing node. The one
 exception is a *carry*: after a hub restore, nodes re-push every primary event they hold,
-also hub events and other nodes' events they pulled (notes/sync.md §5.4), because the restored
+also hub events and other nodes' events they pulled (docs/sync.md §5.4), because the restored
 hub lost them. Such a foreign event is accepted only with this hub's receipt
 (``hub.receipts``): proof that this hub logged exactly this event before. An event the hub
 already holds is a no-op whoever pushes it (the caller checks that first). A current-epoch

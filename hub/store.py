@@ -259,7 +259,7 @@ def restore_from(backup_dir: str | os.PathLike[str], data_dir: str | os.PathLike
     """Replace ``data_dir`` with a backup and start a new hub epoch; returns the new epoch.
 
     The hub must be stopped. The old data folder is kept next to it (``<name>.before-restore-N``).
-    A new epoch makes nodes re-push every primary event and re-pull from 0 (notes/sync.md §5.4);
+    A new epoch makes nodes re-push every primary event and re-pull from 0 (docs/sync.md §5.4);
     the ``restored`` flag raises the recovery barrier (§3): no new numbers until every kiosk has
     pushed in the new epoch or an admin lifts it.
     """

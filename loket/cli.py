@@ -14,6 +14,7 @@
     loket provision --hub URL --code CODE [--template NAME] [--out FILE] [--list]   # on a Pi
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
+    loket selftest [--non-interactive] [--profile node.toml]   # on a node, agent stopped
     loket demo [--port N] [--profile hub.toml] [--data DIR]
     loket config check FILE                        # hub or node profile, told apart by content
 
@@ -82,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"loket {version()}")
     groups = parser.add_subparsers(
-        dest="group", required=True, metavar="{hub,node,provision,demo,config}"
+        dest="group", required=True, metavar="{hub,node,provision,selftest,demo,config}"
     )
 
     hub = groups.add_parser("hub", help="run and administer the hub").add_subparsers(
@@ -175,6 +176,20 @@ def build_parser() -> argparse.ArgumentParser:
     provision.add_argument("--data", type=Path, metavar="DIR", help="[node] data_dir to write")
     provision.add_argument("--force", action="store_true", help="replace an existing profile")
     provision.add_argument("--list", action="store_true", help="list the hardware templates")
+    selftest = groups.add_parser("selftest", help="test this node's hardware, hub and clock")
+    selftest.add_argument(
+        "--profile",
+        dest="config",
+        type=Path,
+        default=Path("/etc/loket/node.toml"),  # node.selftest.DEFAULT_PROFILE
+        metavar="FILE",
+        help="node profile (default: /etc/loket/node.toml)",
+    )
+    selftest.add_argument(
+        "--non-interactive",
+        action="store_true",
+        help="ask nobody: machine checks only (mock pins are driven by the test itself)",
+    )
 
     demo = groups.add_parser("demo", help="a whole demo MPP on this machine (fake devices)")
     demo.add_argument("--port", type=_port, default=8080, help="hub port (default 8080)")
@@ -238,7 +253,9 @@ def _validate(args: argparse.Namespace) -> None:
         from core.config import load_hub_config
 
         load_hub_config(args.config)
-    elif args.group == "node" and not (args.command == "status" and args.data):
+    elif args.group == "selftest" or (
+        args.group == "node" and not (args.command == "status" and args.data)
+    ):
         from core.config import load_node_config
 
         load_node_config(args.config)
@@ -254,8 +271,10 @@ def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         "node": "node.commands",
         "demo": "loket.demo",
         "provision": "loket.provision",
+        "selftest": "node.selftest",
     }[args.group]
-    name = "run" if args.group in ("demo", "provision") else args.command.replace("-", "_")
+    runs = ("demo", "provision", "selftest")
+    name = "run" if args.group in runs else args.command.replace("-", "_")
     return getattr(importlib.import_module(module), name)
 
 

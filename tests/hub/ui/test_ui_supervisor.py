@@ -88,27 +88,44 @@ def test_a_viewer_watches_and_a_supervisor_may_cancel(client, admin, authority):
     assert "Tidak dibatalkan: tiket tidak dapat dibatalkan lagi" in again.get_data(as_text=True)
 
 
-def test_faults_and_out_of_order_calls_are_read_defensively():
-    """Their producers (the technician's ``device.status``, counter-actions'
-    ``audit.out_of_order``) are other branches': whatever shape arrives, the view shows what
-    it can and never fails."""
-    from types import SimpleNamespace
+def test_a_device_fault_from_a_heartbeat_shows_in_the_live_view(admin, authority):
+    """The kiosk's heartbeat (``POST /api/v1/nodes/K1/heartbeat``, C4) says its printer is out
+    of paper: the live view lists it among the device faults, in the page's words."""
+    from hub.auth import pair_node
 
-    from hub.admin_supervisor import device_faults, out_of_order
-
-    state = SimpleNamespace(
-        devices={
-            "K1": {"ok": False, "faults": ["paper_out"]},
-            "C1": {"ok": True},
-            "D1": {"fault": "no_sound"},
-            "K2": "garbage",
-        }
+    token = pair_node(authority.store, "K1", catalogue=authority.catalogue())
+    beat = {
+        "version": "0.1.0",
+        "uptime_s": 30,
+        "address": "10.0.0.21",
+        "role": "kiosk",
+        "backlog": 0,
+        "last_sync_ms": None,
+        "clock_offset_ms": 15,
+        "disk_free_mb": 900,
+        "cpu_temp_c": None,
+        "undervoltage": None,
+        "devices": {"printer": {"status": "out", "detail": ""}},
+    }
+    assert "Tidak ada gangguan perangkat" in admin.get("/admin/supervisor/live").get_data(
+        as_text=True
     )
-    assert device_faults(state) == [
-        {"node": "D1", "faults": ["no_sound"]},
-        {"node": "K1", "faults": ["paper_out"]},
-    ]
-    assert device_faults(SimpleNamespace()) == [] and device_faults(None) == []
+    r = admin.post(
+        "/api/v1/nodes/K1/heartbeat", json=beat, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 200, r.get_json()
+    page = admin.get("/admin/supervisor/live").get_data(as_text=True)
+    fault = re.search(r'<li data-node="K1">(.*?)</li>', page, re.S).group(1)
+    assert "Printer kertas habis" in fault
+    english = admin.get("/admin/supervisor/live?lang=en").get_data(as_text=True)
+    assert "Printer" in english and "kertas habis" not in english
+
+
+def test_out_of_order_calls_are_read_defensively():
+    """Their producer (counter-actions' ``audit.out_of_order``) is another branch's: whatever
+    shape arrives, the view shows what it can and never fails."""
+    from hub.admin_supervisor import out_of_order
+
     records = [
         {"hseq": 1, "recv_ms": 0, "event": {"type": "ticket.called", "body": {}}},
         {
