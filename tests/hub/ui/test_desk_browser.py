@@ -197,6 +197,7 @@ PHONE_PAGES = (
     "/admin/catalogue/service/A",
     "/admin/catalogue/changes",
     "/admin/nodes",
+    "/admin/devices",
     "/admin/reports",
 )
 
