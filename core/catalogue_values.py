@@ -90,6 +90,7 @@ class Service(model.Service):
     capacity_stop: bool = True  # stop issuing when the wait would run past closing
     transfer_to: tuple[str, ...] = ()
     zone: str | None = None
+    sla_wait_min: int | None = None  # longest wait before the supervisor is alerted
 
 
 @dataclass(frozen=True)

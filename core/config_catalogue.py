@@ -70,6 +70,8 @@ SERVICE_KEYS = (
     Key("capacity_stop", "bool", default=True),
     Key("transfer_to", "str_list", default=[]),
     ZONE,
+    # The supervisor's view raises an alert when the longest wait passes this (issue 11).
+    Key("sla_wait_min", "int", min=1, max=600),
 )
 COUNTER_KEYS = (ZONE, Key("transfer_to", "str_list", default=[]))
 KIOSK_KEYS = (ZONE,)

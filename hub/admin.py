@@ -24,7 +24,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from hub import auth, board, csrf, kpi, reports, roles, sessions, ui
+from hub import auth, board, csrf, identity, kpi, reports, roles, sessions, ui
 from hub.auth import require_role
 from hub.errors import Refused
 from hub.health import device_rows
@@ -56,7 +56,9 @@ def _user() -> dict[str, Any]:
     return {
         "current_user": sessions.current_user,
         "can": can,
-        "words": ui.text(None),
+        "words": ui.text(ui.page_lang()),
+        "lang": ui.page_lang(),
+        "authority": ui.authority,
         "clock": lambda ms: ui.clock_text(ms, "%Y-%m-%d %H:%M:%S"),
     }
 
@@ -67,7 +69,7 @@ def login() -> str | Response | tuple[str, int]:
     next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("admin_login.html", next=next_url, error=None)
-    words = ui.text(None)
+    words = ui.text(ui.page_lang())
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")[:256]
     throttle = current_app.extensions["loket_logins"]
@@ -114,7 +116,7 @@ def dashboard() -> str:
 def lift_barrier() -> Response:
     """End the recovery barrier early (Authority.lift_barrier), e.g. for a dead kiosk."""
     ui.authority().lift_barrier(by=g.caller.id)
-    flash("Penghalang pemulihan dicabut: nomor online diterbitkan lagi.")
+    flash(ui.text(ui.page_lang())["dash_barrier_lifted"])
     return redirect(url_for("admin.dashboard"))
 
 
@@ -124,13 +126,14 @@ def cancel_ticket() -> Response:
     """Cancel a waiting or called ticket (the visitor left): it leaves every queue and board."""
     label = request.form.get("ticket", "").strip()[:80]
     reason = request.form.get("reason", "").strip()[:64] or "left"
+    words = ui.text(ui.page_lang())
     try:
         ui.authority().cancel_ticket(label, by=g.caller.id, reason=reason)
     except Refused as exc:
-        flash(f"Tidak dibatalkan: {exc.message}")
+        flash(words["dash_not_cancelled"].format(reason=ui.error_words(exc.code, words)))
     else:
-        flash(f"Tiket {label.upper()} dibatalkan.")
-    return redirect(url_for("admin.dashboard"))
+        flash(words["dash_cancelled"].format(ticket=label.upper()))
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.get("/nodes")
@@ -156,7 +159,15 @@ def pair() -> str | Response:
     try:
         token = auth.issue_token(authority.store, node_id, role, catalogue=authority.catalogue())
     except ValueError as exc:
-        flash(str(exc))
+        # hub.auth refuses with ValueError only; its English message stays in the log.
+        current_app.logger.info("pairing %r refused: %s", node_id, exc)
+        known = identity.role_of(authority.catalogue(), node_id) or role
+        words = ui.text(ui.page_lang())
+        flash(
+            words["pairing_refused"].format(
+                reason=words["err_unknown_device" if not known else "err_invalid_field"]
+            )
+        )
         return redirect(url_for("admin.nodes"))
     return render_template(
         "admin_nodes.html",

@@ -48,7 +48,7 @@ def _alerts() -> dict[str, Any]:
 
 def device_row(node: dict) -> dict[str, Any]:
     """What the table shows for one device node (words already chosen: C6)."""
-    words = ui.text(None)
+    words = ui.text(ui.page_lang())
     h = node.get("health") or {}
     beat = h.get("beat") or {}
     state = h.get("state") or "never"

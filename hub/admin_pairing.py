@@ -34,7 +34,7 @@ def page() -> str:
 @require_role(NEEDED)
 def make_code() -> str | Response | tuple[str, int]:
     """Make a code for the chosen node and show it once."""
-    words = ui.text(None)
+    words = ui.text(ui.page_lang())
     node_id = request.form.get("node", "").strip()[:64]
     minutes_text = request.form.get("minutes", "").strip()
     try:
@@ -52,7 +52,7 @@ def make_code() -> str | Response | tuple[str, int]:
             by=g.caller.id,
         )
     except pairing.PairingRefused as exc:
-        flash(words["pairing_refused"].format(reason=exc.message))
+        flash(words["pairing_refused"].format(reason=ui.error_words(exc.code, words)))
         return redirect(url_for("admin_pairing.page"))
     return _render(made=made)
 
@@ -60,13 +60,13 @@ def make_code() -> str | Response | tuple[str, int]:
 @bp.post("/revoke")
 @require_role(NEEDED)
 def revoke() -> Response:
-    words = ui.text(None)
+    words = ui.text(ui.page_lang())
     target = request.form.get("target", "").strip()[:256]
     authority = ui.authority()
     try:
         done = pairing.revoke(authority.store, target, now_ms=authority.now_ms())
     except pairing.PairingRefused as exc:
-        flash(words["token_not_revoked"].format(reason=exc.message))
+        flash(words["token_not_revoked"].format(reason=ui.error_words(exc.code, words)))
     else:
         flash(words["token_revoked_flash"].format(id=done["id"]))
     return redirect(url_for("admin_pairing.page"))

@@ -225,7 +225,8 @@ def service_day(hub_ms: int | None) -> str | None:
 
 
 def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "id"
+    # ?lang=, else the one the browser chose before, else the mall's mpp.lang (hub.ui).
+    return ui.page_lang()
 
 
 def _max_age_s() -> float:

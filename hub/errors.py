@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.errors import CommandRejected, ConfigError, JournalError
 from hub import strictjson
@@ -132,14 +132,40 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
-        # API callers get JSON for 404/405/413...; pages keep Werkzeug's HTML answer.
-        if not request.path.startswith(("/api/", "/control/")):
-            return exc
+        # API callers get JSON for 404/405/413...; people get a page in their language.
+        if not _wants_json():
+            return _page(app, exc)
         code = _HTTP_CODES.get(exc.code or 500, "http_error")
         return jsonify(error_body(code, exc.description or exc.name)), exc.code
+
+    @app.errorhandler(500)
+    def _broken(exc: Any) -> Any:
+        if _wants_json():
+            return jsonify(error_body("internal_error", "the hub hit an error")), 500
+        return _page(app, InternalServerError())
 
     @app.errorhandler(JournalError)
     def _journal(exc: JournalError) -> tuple[Response, int]:
         # Nothing was acknowledged: the client retries with the same req.
         app.logger.error("journal failure: %s", exc)
         return jsonify(error_body("storage_error", str(exc))), 503
+
+
+PAGE_CODES = (400, 403, 404, 405, 500)
+
+
+def _wants_json() -> bool:
+    # The API, the control route and a page script's ``.json`` fetches keep JSON answers.
+    return request.path.startswith(("/api/", "/control/")) or request.path.endswith(".json")
+
+
+def _page(app: Flask, exc: HTTPException) -> Any:
+    """A 4xx/5xx answer for a person: the error page in the page's language (the hub's own
+    words, never Werkzeug's English), or Werkzeug's page when no UI is registered."""
+    code = exc.code or 500
+    if code < 400 or not app.config.get("LOKET_UI", True):
+        return exc
+    from flask import render_template
+
+    shown = code if code in PAGE_CODES else (500 if code >= 500 else 400)
+    return render_template("admin_error.html", code=shown), code

@@ -31,15 +31,18 @@ def report() -> str:
     date_from, date_to = date_range()
     rep = range_report(date_from, date_to)
     names = {sid: ui.field(s, "name", sid) for sid, s in ui.services(retired=True).items()}
+    words = ui.text(ui.page_lang())
     charts = {
         "hours": column_chart(
-            [(f"{h:02d}", n) for h, n in rep.arrivals_by_hour.items()], "Kedatangan per jam"
+            [(f"{h:02d}", n) for h, n in rep.arrivals_by_hour.items()], words["rep_chart_hours"]
         ),
         "waits": bar_chart(
             [(names.get(sid, sid), _min(r.wait.mean) or 0) for sid, r in rep.by_service.items()],
-            "Rata-rata waktu tunggu (menit)",
+            words["rep_chart_waits"],
         ),
-        "skm": bar_chart([(SKM_LABELS[s], n) for s, n in rep.ikm.counts.items()], "Jawaban SKM"),
+        "skm": bar_chart(
+            [(words[f"skm_{s}"], n) for s, n in rep.ikm.counts.items()], words["rep_chart_skm"]
+        ),
     }
     agency_names = {aid: ui.field(a, "name", aid) for aid, a in ui.agencies(retired=True).items()}
     return render_template(
@@ -60,7 +63,7 @@ def report_csv() -> Response:
     table = request.args.get("table", "services")
     if table not in TABLES:
         abort(404)
-    rows = csv_rows(range_report(date_from, date_to), table)
+    rows = ui.csv_words(csv_rows(range_report(date_from, date_to), table), ui.text(ui.page_lang()))
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
     name = f"loket-{table}-{date_from}_{date_to}.csv"

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template
 
 from hub import ui
 from hub.auth import public
@@ -24,7 +24,7 @@ _PUBLIC_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 @bp.get("/t/<public>")
 @public
 def status(public: str) -> str:
-    lang = "en" if request.args.get("lang") == "en" else "id"
+    lang = ui.page_lang()
     info = ticket_status(public)
     return render_template("status.html", info=info, t=ui.text(lang), lang=lang)
 

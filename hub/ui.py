@@ -14,7 +14,9 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
+
+from hub import ui_words
 
 # Words shown on the hall board and status page; the board takes ?lang=en.
 TEXT = {
@@ -243,20 +245,36 @@ TEXT = {
 }
 
 
+for _lang, _words in (("id", ui_words.ID), ("en", ui_words.EN)):
+    TEXT[_lang].update(_words)
+
+
 def register(app: Flask) -> None:
     """Attach all UI blueprints to the hub app."""
     # Imported here so importing hub.ui stays cheap and cycle-free for create_app.
-    from hub import admin, admin_devices, admin_pairing, board, reports, status_page
+    from hub import (
+        admin,
+        admin_catalogue,
+        admin_catalogue_log,
+        admin_devices,
+        admin_pairing,
+        admin_supervisor,
+        board,
+        reports,
+        status_page,
+    )
 
-    blueprints = (
+    for bp in (
         board.bp,
         status_page.bp,
         admin.bp,
         admin_devices.bp,
         reports.bp,
         admin_pairing.bp,
-    )
-    for bp in blueprints:
+        admin_catalogue.bp,
+        admin_catalogue_log.bp,
+        admin_supervisor.bp,
+    ):
         app.register_blueprint(bp)
     # On the app, not the blueprints: blueprints are module globals shared by every app.
     app.after_request(_page_headers)
@@ -270,8 +288,17 @@ def register(app: Flask) -> None:
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 
 
-_UI_BLUEPRINTS = {"board", "status_page", "admin", "reports", "admin_pairing"}
-_UI_BLUEPRINTS = {"board", "status_page", "admin", "admin_devices", "reports"}
+_UI_BLUEPRINTS = {
+    "board",
+    "status_page",
+    "admin",
+    "admin_devices",
+    "reports",
+    "admin_pairing",
+    "admin_catalogue",
+    "admin_catalogue_log",
+    "admin_supervisor",
+}
 
 
 def _page_headers(resp: Response) -> Response:
@@ -289,6 +316,41 @@ def _page_headers(resp: Response) -> Response:
 def text(lang: str | None) -> dict[str, str]:
     """UI words in Indonesian unless English is asked for."""
     return TEXT["en"] if lang == "en" else TEXT["id"]
+
+
+def page_lang() -> str:
+    """The language of this page: ``?lang=`` (remembered in the session), else the one
+    remembered, else the mall's ``mpp.lang``, else Indonesian."""
+    asked = request.args.get("lang")
+    if asked in TEXT:
+        if session.get("lang") != asked:
+            session["lang"] = asked
+        return asked
+    remembered = session.get("lang")
+    if remembered in TEXT:
+        return remembered
+    try:
+        default = field(catalogue().mpp, "lang", "id")
+    except (KeyError, RuntimeError):  # an app without an Authority (error pages early on)
+        default = "id"
+    return default if default in TEXT else "id"
+
+
+def error_words(code: str, words: Mapping[str, str]) -> str:
+    """A hub error code (``unknown_ticket``) in the page's words, never the English message."""
+    return words.get(f"err_{code}") or words["err_generic"]
+
+
+def csv_words(rows: list[list[Any]], words: Mapping[str, str]) -> list[list[Any]]:
+    """A report table with its header row (and, for a metric/value table, its metric names)
+    in the page's words; values stay as they are."""
+    if not rows:
+        return rows
+    head = [words.get(f"csv_{h}", h) for h in rows[0]]
+    body = rows[1:]
+    if rows[0][:1] == ["metric"]:
+        body = [[words.get(f"csv_{r[0]}", r[0]), *r[1:]] for r in body]
+    return [head, *body]
 
 
 def authority() -> Any:

@@ -14,7 +14,9 @@
   var QUEUE_TYPES = {
     "ticket.issued": 1, "ticket.called": 1, "ticket.transferred": 1,
     "ticket.cancelled": 1, "ticket.skipped": 1, "ticket.done": 1,
-    "ticket.void_ghost": 1, "call.retracted": 1, "call.superseded": 1
+    "ticket.void_ghost": 1, "call.retracted": 1, "call.superseded": 1,
+    // An admin's catalogue edit (a new service, a rename) shows on an open board too.
+    "catalogue.set": 1, "catalogue.retired": 1, "roster.updated": 1
   };
 
   var data = JSON.parse(document.getElementById("board-data").textContent);

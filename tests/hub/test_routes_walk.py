@@ -32,7 +32,14 @@ DEVICES = {"kiosk": ("K1", "K2"), "counter": ("C1", "C2"), "display": ("D1", "D2
 ROLES = ("viewer", "supervisor", "admin")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # URL arguments the walk knows how to fill (the own id of a device is filled per caller).
-ARGS = {"counter_id": "C1", "action": "next", "public": "abcdefghijkl", "node_id": "C1"}
+ARGS = {
+    "counter_id": "C1",
+    "action": "next",
+    "public": "abcdefghijkl",
+    "node_id": "C1",
+    "kind": "service",
+    "entity_id": "A",
+}
 BODY = {"req": "walk", "service": "B", "inc": "w1", "events": [], "score": 4, "to": "A"}
 
 

@@ -118,7 +118,7 @@ def test_pair_node_shows_token_once_and_lists_node(admin, csrf, authority) -> No
 def test_pairing_refuses_an_id_the_profile_does_not_know(admin, csrf, authority) -> None:
     data = {"node": "C9", "csrf_token": csrf("/admin/nodes")}
     page = admin.post("/admin/nodes/pair", data=data, follow_redirects=True)
-    assert "C9&#39; is not a counter, kiosk or display" in page.get_data(as_text=True)
+    assert "bukan loket, kios atau layar di katalog" in page.get_data(as_text=True)
     assert authority.store.node("C9") is None
     data = {"node": "loket-tool", "role": "viewer", "csrf_token": csrf("/admin/nodes")}
     html = admin.post("/admin/nodes/pair", data=data).get_data(as_text=True)

@@ -28,7 +28,7 @@ def day(authority, clock) -> str:
 
 
 def rows(admin, day: str, table: str) -> list[list[str]]:
-    resp = admin.get(f"/admin/reports.csv?from={day}&to={day}&table={table}")
+    resp = admin.get(f"/admin/reports.csv?from={day}&to={day}&table={table}&lang=en")
     assert resp.status_code == 200
     assert resp.mimetype == "text/csv"
     assert f'filename="loket-{table}-{day}_{day}.csv"' in resp.headers["Content-Disposition"]
