@@ -36,6 +36,7 @@ CODES = (
     "full_today",
     "counters_paused",
     "unknown_service",
+    "offline_quota",  # an offline kiosk has no lease number left for a quota service
 )
 # How far ahead a reopening is looked for (a closure or holidays can close for weeks).
 LOOKAHEAD_DAYS = 62
@@ -215,16 +216,20 @@ def availability(
     return Availability(True, numbers=numbers)
 
 
-def check(state: Any, service_id: str, now_ms: int) -> Availability:
+def check(
+    state: Any, service_id: str, now_ms: int, *, count_numbers: bool = True
+) -> Availability:
     """``availability`` with the counts read from a folded ``QueueState``: how the hub and an
-    offline kiosk (over its local view) both ask, so they count the same way."""
+    offline kiosk (over its local view) both ask, so they count the same way.
+    ``count_numbers=False`` leaves the quota to the caller (an offline kiosk prints from its
+    leases, which the allocator already counted)."""
     catalogue = state.catalogue
     day = datetime.fromtimestamp(now_ms / 1000, tz_of(catalogue)).date().isoformat()
     return availability(
         catalogue,
         service_id,
         now_ms,
-        issued=state.next_number(day, service_id) - 1,
+        issued=state.next_number(day, service_id) - 1 if count_numbers else 0,
         waiting=sum(1 for _ in state.iter_waiting((service_id,), day)),
         open_counters=state.open_counters(service_id),
         service_min=state.service_minutes(service_id),
@@ -258,6 +263,8 @@ WORDS = {
         "full_today": "Antrian hari ini sudah penuh.",
         "counters_paused": "Semua loket layanan ini sedang istirahat.",
         "unknown_service": "Layanan tidak tersedia.",
+        "offline_quota": "Nomor antrian layanan ini sementara hanya dapat diambil di kios lain "
+        "atau setelah kios tersambung kembali.",
         "reopens": "Layanan dibuka kembali {when}.",
         "today": "hari ini",
         "tomorrow": "besok",
@@ -277,6 +284,8 @@ WORDS = {
         "full_today": "The queue is full for today.",
         "counters_paused": "Every counter of this service is on a break.",
         "unknown_service": "This service is not available.",
+        "offline_quota": "Numbers for this service can be taken at another kiosk for now, or "
+        "here once this kiosk is connected again.",
         "reopens": "Service reopens {when}.",
         "today": "today",
         "tomorrow": "tomorrow",

@@ -212,7 +212,12 @@ def _devices(node_id: str, role: str, out: TextIO, label: str = ""):
 
         return Devices(display=ConsoleDisplay(8, label=f"{node_id} ", write=write))
     if role == "kiosk":
-        return Devices(printer=ConsolePrinter(FakePrinter(), label=label))
+
+        def notice(text: str) -> None:
+            out.write(f"[kiosk{' ' + label if label else ''}] {text}\n")
+            out.flush()
+
+        return Devices(printer=ConsolePrinter(FakePrinter(), label=label), notices=notice)
     return Devices(
         announcer=ConsoleAnnouncer(FakeAnnouncer(), label=label),
         screen=ConsoleScreen(FakeScreen(), label=label),
