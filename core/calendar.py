@@ -19,6 +19,7 @@ Capacity counts open minutes only (a break serves nobody) and is skipped on a da
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -251,6 +252,22 @@ def _closure_reason(catalogue: Any, service: Any, day: str) -> str:
     return ""
 
 
+def open_around_the_clock(catalogue: Mapping[str, Any]) -> dict[str, Any]:
+    """A catalogue dict (``Catalogue.to_dict`` / ``HubConfig.catalogue`` shape) without its
+    calendar: open every day around the clock, no holidays, closures or cut-off (quotas and
+    the priority lane stay). For ``loket demo --open-all-day`` and for tests that run a
+    shipped profile on the real clock, so they pass at 03:00 on a public holiday too."""
+    out = dict(catalogue)
+    if out.get("mpp") is not None:
+        out["mpp"] = {**out["mpp"], "hours": dict(ALWAYS_OPEN)}
+    out["agencies"] = [{**a, "hours": None} for a in out.get("agencies") or ()]
+    out["services"] = [
+        {**s, "hours": None, "cutoff_min": 0} for s in out.get("services") or ()
+    ]
+    out["holidays"], out["closures"] = [], []
+    return out
+
+
 # -- words for visitors ------------------------------------------------------------------------
 
 WORDS = {
@@ -342,6 +359,7 @@ __all__ = [
     "describe_reopening",
     "hours_of",
     "next_opening",
+    "open_around_the_clock",
     "open_spans",
     "tz_of",
 ]

@@ -144,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="hub profile of the mall to run (default: the shipped Belitung demo; e.g. "
         "firmware_config/hub/mpp-banyumas.toml, a full-size MPP)",
     )
+    demo.add_argument(
+        "--open-all-day",
+        action="store_true",
+        help="seed a new demo folder without the profile's opening hours, holidays and "
+        "closures, so numbers are issued at any hour (quotas and priority stay)",
+    )
     _data_option(
         demo,
         "data folder (default: ./var/demo, or ./var/demo-<profile name> with --profile; "
