@@ -155,13 +155,16 @@ def availability(
     waiting: int = 0,
     open_counters: int | None = None,
     service_min: float | None = None,
+    work_min: float | None = None,
 ) -> Availability:
     """May ``service_id`` issue one more number at ``now_ms``?
 
     ``issued``: the highest number issued or leased today (the allocator's ``next_number``
     minus one); ``waiting``: people waiting in the service now; ``open_counters``: open
     counters serving it (None: unknown, the counter and capacity rules are skipped);
-    ``service_min``: the recent mean service time (None: the service's ``avg_service_min``).
+    ``service_min``: the recent mean service time (None: the service's ``avg_service_min``);
+    ``work_min``: the minutes of service waiting at the counters that serve it, other
+    services they also serve included (None: ``waiting`` x ``service_min``).
     """
     service = catalogue.services.get(service_id)
     if service is None:
@@ -205,27 +208,41 @@ def availability(
         return Availability(False, "quota_reached", reopens, f"{numbers.describe()} used up")
     if service.capacity_stop and open_counters and closing < DAY_MINUTES:
         per_visit = service_min if service_min else service.avg_service_min
-        wait = waiting * per_visit / open_counters
+        work = work_min if work_min is not None else waiting * per_visit
+        wait = work / open_counters
         left = sum(max(0, b - max(a, minute)) for a, b in spans)
         if wait >= left:
             return refuse(
                 "full_today",
-                f"{waiting} waiting x {per_visit:.1f} min / {open_counters} counters = "
+                f"{work:.0f} min of service waiting / {open_counters} counters = "
                 f"{wait:.0f} min, {left} open min left",
                 after_today=True,
             )
     return Availability(True, numbers=numbers)
 
 
-def check(
-    state: Any, service_id: str, now_ms: int, *, count_numbers: bool = True
-) -> Availability:
+def check(state: Any, service_id: str, now_ms: int, *, count_numbers: bool = True) -> Availability:
     """``availability`` with the counts read from a folded ``QueueState``: how the hub and an
     offline kiosk (over its local view) both ask, so they count the same way.
     ``count_numbers=False`` leaves the quota to the caller (an offline kiosk prints from its
     leases, which the allocator already counted)."""
     catalogue = state.catalogue
     day = datetime.fromtimestamp(now_ms / 1000, tz_of(catalogue)).date().isoformat()
+    # Counters serving this service may serve others too: the work queued for all of them
+    # is what the next visitor waits behind (an estimate that errs toward "full").
+    shared = {
+        s
+        for cs in state.counters.values()
+        if cs.open and service_id in cs.services
+        for s in cs.services
+    }
+    work = 0.0
+    for sid in shared | {service_id}:
+        n = sum(1 for _ in state.iter_waiting((sid,), day))
+        if n:
+            svc = catalogue.services.get(sid)
+            recent = state.service_minutes(sid)
+            work += n * (recent or (svc.avg_service_min if svc is not None else 10.0))
     return availability(
         catalogue,
         service_id,
@@ -234,6 +251,7 @@ def check(
         waiting=sum(1 for _ in state.iter_waiting((service_id,), day)),
         open_counters=state.open_counters(service_id),
         service_min=state.service_minutes(service_id),
+        work_min=work,
     )
 
 
@@ -261,9 +279,7 @@ def open_around_the_clock(catalogue: Mapping[str, Any]) -> dict[str, Any]:
     if out.get("mpp") is not None:
         out["mpp"] = {**out["mpp"], "hours": dict(ALWAYS_OPEN)}
     out["agencies"] = [{**a, "hours": None} for a in out.get("agencies") or ()]
-    out["services"] = [
-        {**s, "hours": None, "cutoff_min": 0} for s in out.get("services") or ()
-    ]
+    out["services"] = [{**s, "hours": None, "cutoff_min": 0} for s in out.get("services") or ()]
     out["holidays"], out["closures"] = [], []
     return out
 
