@@ -75,6 +75,12 @@ def tz_of(catalogue: Any) -> ZoneInfo:
     return ZoneInfo(catalogue.timezone or "Asia/Jakarta")
 
 
+def local_minute(catalogue: Any, now_ms: int) -> tuple[date, int]:
+    """The mall's local date and minute of the day at ``now_ms``."""
+    now = datetime.fromtimestamp(now_ms / 1000, tz_of(catalogue))
+    return now.date(), now.hour * 60 + now.minute
+
+
 def _closures(catalogue: Any, service: Any, day: str) -> list[tuple[int, int]]:
     """The spans of ``day`` an ad-hoc closure takes away from this service."""
     out = []
@@ -170,8 +176,7 @@ def availability(
     if service is None:
         return Availability(False, "unknown_service", None, f"no service {service_id!r}")
     tz = tz_of(catalogue)
-    now = datetime.fromtimestamp(now_ms / 1000, tz)
-    today, minute = now.date(), now.hour * 60 + now.minute
+    today, minute = local_minute(catalogue, now_ms)
     iso = today.isoformat()
 
     def refuse(code: str, detail: str, *, after_today: bool = False) -> Availability:
@@ -374,6 +379,7 @@ __all__ = [
     "describe",
     "describe_reopening",
     "hours_of",
+    "local_minute",
     "next_opening",
     "open_around_the_clock",
     "open_spans",

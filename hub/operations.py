@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core import calendar, quota
@@ -269,11 +268,6 @@ def _answer(auth: Authority, event: dict) -> dict:
 # -- lease blocks ------------------------------------------------------------------------------
 
 
-def _minute_of_day(auth: Authority) -> int:
-    now = datetime.fromtimestamp(auth.clock.wall_ms() / 1000, auth.tz)
-    return now.hour * 60 + now.minute
-
-
 def grant_lease(auth: Authority, req: str, kiosk: str, service: str) -> dict:
     """A standby block of ``lease_size`` numbers from the one allocator (notes/sync.md §3)."""
     earlier = _repeat(auth, req, "lease.granted")
@@ -290,7 +284,8 @@ def grant_lease(auth: Authority, req: str, kiosk: str, service: str) -> dict:
     issued = auth.state.next_number(day, svc.id) - 1
     # A standby block may be taken while the service is closed (kiosks top up before
     # opening), but never past the quota of the session it is taken in (core.quota).
-    numbers = quota.current_range(svc, _minute_of_day(auth))
+    _, minute = calendar.local_minute(auth.state.catalogue, auth.clock.wall_ms())
+    numbers = quota.current_range(svc, minute)
     lo = numbers.next_after(issued) if numbers is not None else issued + 1
     if lo is None:
         raise Refused("quota_reached", f"service {svc.id}: {numbers.describe()} used up", 409)

@@ -339,11 +339,11 @@ class KioskRole(Role):
                 log.info("no lease for %s: %s", service, body.get("error"))
 
     def _numbers_now(self, service: str, now_ms: int) -> quota.Range | None:
-        svc = self.ctx.catalogue().services.get(service)
+        catalogue = self.ctx.catalogue()
+        svc = catalogue.services.get(service)
         if svc is None:
             return None
-        moment = datetime.fromtimestamp(now_ms / 1000, calendar.tz_of(self.ctx.catalogue()))
-        return quota.current_range(svc, moment.hour * 60 + moment.minute)
+        return quota.current_range(svc, calendar.local_minute(catalogue, now_ms)[1])
 
     def _latest_lease(self, service: str) -> dict | None:
         latest = None
