@@ -25,7 +25,7 @@ def hub_profile(data_dir: Path, port: int, threads: int = 48) -> str:
         'host = "127.0.0.1"',
         f"port = {port}",
         f'data_dir = "{data_dir}"',
-        # Long-polls and SSE streams each hold a waitress thread (notes/hardware.md).
+        # Long-polls and SSE streams each hold a waitress thread (docs/hardware.md).
         f"threads = {threads}",
         f'secret_key_file = "{data_dir / "secret_key"}"',
         # Throughput runs issue thousands of tickets a minute from one kiosk token: the

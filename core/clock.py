@@ -3,7 +3,7 @@
 A Raspberry Pi without an RTC can boot into the past (or 1970), so events carry the boot id
 and the boot-time clock (unaffected by clock steps) for the hub to anchor, plus a hybrid
 logical clock (Kulkarni et al.) that never runs backwards, not even across a restart.
-Trust is asymmetric (notes/sync.md §4, §8.4 bug 11): a node always merges the hub's time;
+Trust is asymmetric (docs/sync.md §4, §8.4 bug 11): a node always merges the hub's time;
 the hub refuses node time more than five minutes ahead of its own and reports the skew.
 """
 

@@ -3,7 +3,7 @@
 An event that fails validation raises ``EventError`` whose message starts with the field path
 (``"body.counter: required"``), so a push rejection tells the node exactly what is wrong.
 Derived events (``hub:comp:<cause>:<kind>``) are notifications the hub appends next to their
-cause; they are never fold inputs (notes/sync.md §4, §8.4 bug 1).
+cause; they are never fold inputs (docs/sync.md §4, §8.4 bug 1).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import EventError
+from core.health import STATUSES as DEVICE_STATUSES
 
 _NULL = type(None)
 
@@ -113,6 +114,14 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     # writes it; by = the user who changed it ("profile" for the seed).
     "catalogue.set": {"kind": _KIND, "id": _STR, "value": _f(dict), "by": _STR},
     "catalogue.retired": {"kind": _KIND, "id": _STR, "by": _STR},
+    # A device's status changed (contract C4; core.health has the words). The hub writes it
+    # from a heartbeat, only on a change, so a fault is audited and reaches every SSE page.
+    "device.status": {
+        "node": _STR,
+        "device": _STR,
+        "status": _f(str, choices=DEVICE_STATUSES),
+        "detail": _STR,
+    },
 }
 _NO_TICKET = {
     "lease.granted",
@@ -122,10 +131,13 @@ _NO_TICKET = {
     "clock.skew",
     "catalogue.set",
     "catalogue.retired",
+    "device.status",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
-HUB_ONLY_TYPES = frozenset({"catalogue.set", "catalogue.retired", "roster.updated"})
+HUB_ONLY_TYPES = frozenset(
+    {"catalogue.set", "catalogue.retired", "roster.updated", "device.status"}
+)
 
 _DERIVED: dict[str, dict[str, BodyField]] = {
     "call.superseded": {

@@ -1,6 +1,6 @@
 """The fold's rules: the one transition table and one handler per primary event type.
 
-Every rule is notes/sync.md §4 / §5.6 applied to one event in hub order. Handlers never raise
+Every rule is docs/sync.md §4 / §5.6 applied to one event in hub order. Handlers never raise
 for an illegal transition: they leave the ticket as it is, record a notice in
 ``state.rejections`` and, where the protocol defines one, emit a derived event so that no
 outcome is silent. Derived events get deterministic ids, so a hub that re-derives them at
@@ -406,6 +406,18 @@ def on_catalogue_retired(st: QueueState, step: Step) -> None:
         st.counters[b["id"]] = replace(st.counters[b["id"]], services=(), open=False)
 
 
+def on_device_status(st: QueueState, step: Step) -> None:
+    """The latest status of each node's devices (contract C4), for pages that follow the
+    log: the supervisor sees "counter C3: display fault" without asking the hub's RAM."""
+    b = step.event.body
+    st.devices.setdefault(b["node"], {})[b["device"]] = {
+        "status": b["status"],
+        "detail": b["detail"],
+        "hseq": step.hseq,
+        "at_ms": step.est_ms,
+    }
+
+
 HANDLERS = {
     "ticket.issued": on_issued,
     "ticket.called": on_called,
@@ -421,4 +433,5 @@ HANDLERS = {
     "node.hello": on_hello,
     "catalogue.set": on_catalogue_set,
     "catalogue.retired": on_catalogue_retired,
+    "device.status": on_device_status,
 }

@@ -1,6 +1,6 @@
 """Append-only, fsync'd JSON-lines journal with torn-tail repair.
 
-The hub's event log and each node's own log live here (DESIGN.md "Storage", notes/sync.md §5.5).
+The hub's event log and each node's own log live here (DESIGN.md "Storage", docs/sync.md §5.5).
 One record a line, ``f"{crc32:08x} {json}\\n"``, appended with a single ``write()`` and then
 ``fsync`` *before* the caller acknowledges, prints or lights anything. ``append`` does both;
 a group-committing writer calls ``write`` per batch and ``sync`` once for all batches written
@@ -570,7 +570,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, fs: FileLayer | N
     """Replace ``path`` with ``data`` atomically and durably (checkpoints, small state files).
 
     Temp file in the same directory, fsync, rename over the old file, fsync the directory: the
-    rename alone is atomic but not durable (notes/sync.md §5.5).
+    rename alone is atomic but not durable (docs/sync.md §5.5).
     """
     fs = fs or OsFiles()
     path = Path(path)

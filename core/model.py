@@ -67,7 +67,7 @@ class Ticket:
     ``order`` is the queue placement key ``(priority, est_ms, hseq)``: it is set at issue and
     survives transfers, so a transferred visitor keeps the place they arrived at.
     ``callers`` holds every counter that ever called it, accepted or not, because a ``done``
-    from any of them is evidence that beats a mere call (notes/sync.md §4).
+    from any of them is evidence that beats a mere call (docs/sync.md §4).
     ``ghost`` marks a hub-issued ticket whose kiosk printed another number for the same
     request; it is voided as soon as it would (re-)enter a queue.
     ``called_ms`` is the latest accepted call (start of service at a counter);
@@ -138,7 +138,7 @@ class Ticket:
 class CounterState:
     """What a counter is doing according to the fold: the LED shows ``label``.
 
-    Counter displays are derived from this and nothing else (notes/sync.md §8.4 bug 9).
+    Counter displays are derived from this and nothing else (docs/sync.md §8.4 bug 9).
     ``last_done`` is the ticket it served last, the one an SKM rating button refers to.
     """
 

@@ -2,7 +2,7 @@
 
 Hub, counter nodes and hall displays all run this same code over the same records in ``hseq``
 order, so they compute the same state; a counter's LED is ``counter_view()`` and nothing else
-(notes/sync.md §8.4 bug 9). The rules themselves live in ``core.fold_rules``.
+(docs/sync.md §8.4 bug 9). The rules themselves live in ``core.fold_rules``.
 
 A node applies its own not-yet-acknowledged events on top of the hub log with ``hseq=None``:
 they get a tentative placement after every hub-ordered event (see ``TENTATIVE_HSEQ``).
@@ -60,6 +60,8 @@ class QueueState:
         self.rejections: list[dict[str, Any]] = []
         self.recent_calls: list[dict[str, Any]] = []
         self.leases: dict[str, dict[str, Any]] = {}
+        # node id -> device -> {status, detail, hseq, at_ms}: the last device.status of each
+        self.devices: dict[str, dict[str, dict[str, Any]]] = {}
         self.last_hseq = 0
         # counter -> (lane of its last call, calls in a row): the priority rule's memory.
         self.lanes: dict[str, priority.Run] = {}
@@ -126,6 +128,7 @@ class QueueState:
         other.rejections = list(self.rejections)
         other.recent_calls = list(self.recent_calls)
         other.leases = {k: dict(v) for k, v in self.leases.items()}
+        other.devices = {k: dict(v) for k, v in self.devices.items()}
         other.last_hseq = self.last_hseq
         other.lanes = dict(self.lanes)
         other.service_times = {k: list(v) for k, v in self.service_times.items()}
@@ -297,7 +300,7 @@ def residues(state: QueueState, counter_id: str) -> dict[str, tuple[int, int]]:
     """Per service of the counter: (my index, n) among the open counters serving it.
 
     Offline counters call only their residue class, which made offline calls disjoint in the
-    simulated outage (notes/sync.md §8.3). The roster comes from ``roster.updated`` events, so
+    simulated outage (docs/sync.md §8.3). The roster comes from ``roster.updated`` events, so
     all counters compute the same classes while their rosters agree.
     """
     me = state.counter_view(counter_id)

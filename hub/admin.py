@@ -31,7 +31,7 @@ from hub.errors import Refused
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 csrf.protect(bp)
 
-# Derived notices a supervisor must see (notes/sync.md §4): none of them is silent.
+# Derived notices a supervisor must see (docs/sync.md §4): none of them is silent.
 NOTICE_TYPES = (
     "anomaly.double_service",
     "call.superseded",
@@ -231,7 +231,9 @@ def node_rows() -> list[dict[str, Any]]:
             {
                 **n,
                 # Nodes long-poll every 25 s, so silence for longer than ONLINE_MS means trouble.
-                "online": bool(seen and now is not None and now - seen <= ONLINE_MS),
+                "online": None
+                if n.get("kind") == "operator"
+                else bool(seen and now is not None and now - seen <= ONLINE_MS),
                 "last_seen": _clock(seen),
                 "last_push": _clock(n.get("last_push_ms")),
                 "epoch_ok": n.get("hub_epoch_seen") in (None, auth.epoch),

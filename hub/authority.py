@@ -1,4 +1,4 @@
-"""The Authority: the hub's single writer of the queue (DESIGN.md "Sync", notes/sync.md §5).
+"""The Authority: the hub's single writer of the queue (DESIGN.md "Sync", docs/sync.md §5).
 
 Every change goes through :meth:`Authority._commit` under the store's one lock: fold the new
 primary events into the live state, collect the derived events the fold (and the clock check)
@@ -19,7 +19,7 @@ Everything the hub knows is rebuilt from the journal at startup: the fold, the r
 counter ``n`` of ``hub:<epoch>:<n>`` (derived from the log, so no TinyDB write per event).
 Derived events are committed with their cause, but a log restored from a backup or written
 by an older fold may lack some: they are re-derived and appended at startup, and their
-deterministic ids make that idempotent (notes/sync.md §5.5, §8.4 bug 10).
+deterministic ids make that idempotent (docs/sync.md §5.5, §8.4 bug 10).
 """
 
 from __future__ import annotations
@@ -819,6 +819,14 @@ class Authority:
             out.append(
                 {
                     "id": node_id,
+                    # An operator/API token is no device: pages must not show it "offline".
+                    "kind": doc.get("kind")
+                    or (
+                        "device"
+                        if identity.is_device(self.state.catalogue, node_id)
+                        else "operator"
+                    ),
+                    "role": doc.get("role") or identity.device_role(self.state.catalogue, node_id),
                     "paired": node_id in paired,
                     "paired_ms": doc.get("paired_ms"),
                     "kiosk": node_id in kiosks,

@@ -1,4 +1,4 @@
-"""Estimated event times and clock-skew notices for events from nodes (notes/sync.md §4).
+"""Estimated event times and clock-skew notices for events from nodes (docs/sync.md §4).
 
 A Pi has no RTC and may boot into the past, so a node's ``wall_ms`` is only a hint. What a
 node does know is ``mono_ms`` (CLOCK_BOOTTIME), which never jumps within one boot. For every

@@ -5,7 +5,7 @@ state (refusing with a slug and an HTTP status), makes ONE hub event and commits
 with whatever the fold derives from it, through the Authority's public command surface
 (``hub_event``, ``commit``, ``event_for_req``, ``issue_id``, ``last_call_id``). Every command
 is idempotent by ``req``: a repeat returns the answer for the event that ``req`` already
-produced and appends nothing (notes/sync.md §5.3). Answers carry the *logged* event dict, with
+produced and appends nothing (docs/sync.md §5.3). Answers carry the *logged* event dict, with
 the hub's receipt (``hub.receipts``), which the node keeps in case it must carry it later.
 What the catalogue says about kiosks and services comes from ``hub.identity``.
 """
@@ -269,7 +269,7 @@ def _answer(auth: Authority, event: dict) -> dict:
 
 
 def grant_lease(auth: Authority, req: str, kiosk: str, service: str) -> dict:
-    """A standby block of ``lease_size`` numbers from the one allocator (notes/sync.md §3)."""
+    """A standby block of ``lease_size`` numbers from the one allocator (docs/sync.md §3)."""
     earlier = _repeat(auth, req, "lease.granted")
     if earlier is not None:
         return {"event": earlier}

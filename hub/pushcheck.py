@@ -6,7 +6,7 @@ push answer carries back; a rejected event never enters the log.
 
 **The carry rule.** A node writes as itself: ``origin`` must be the pushing node. The one
 exception is a *carry*: after a hub restore, nodes re-push every primary event they hold,
-also hub events and other nodes' events they pulled (notes/sync.md §5.4), because the restored
+also hub events and other nodes' events they pulled (docs/sync.md §5.4), because the restored
 hub lost them. Such a foreign event is accepted only with this hub's receipt
 (``hub.receipts``): proof that this hub logged exactly this event before. An event the hub
 already holds is a no-op whoever pushes it (the caller checks that first). A current-epoch
@@ -94,7 +94,8 @@ def hub_only(raw: Any) -> str | None:
     the catalogue and the live roster) under any origin but the hub's, refused before it is
     parsed; the hub's own, carried after a restore, go on to the receipt check."""
     etype = raw.get("type") if isinstance(raw, dict) else None
-    if etype in HUB_ONLY_TYPES and raw.get("origin") != "hub":
+    # a type that is not a string (a fuzzed {} or []) is not hashable: parsing refuses it
+    if isinstance(etype, str) and etype in HUB_ONLY_TYPES and raw.get("origin") != "hub":
         return f"hub_only: {etype} is written by the hub only; a node never pushes it"
     return None
 

@@ -1,4 +1,4 @@
-"""Which pushed events may enter the hub log now (notes/sync.md §5.3, §8.4 bug 4).
+"""Which pushed events may enter the hub log now (docs/sync.md §5.3, §8.4 bug 4).
 
 Causal delivery: an event is appended only when every id in its ``deps`` is already in the
 log, and a *node's* event ``(origin, inc, seq)`` only right after its predecessor ``seq - 1``
@@ -13,7 +13,7 @@ forever (a printed ticket lost, its number issued again). Causality does not nee
 a node keeps every event its own events depend on (its replica is a prefix of the hub log and
 RPC answers are logged), and the hub's events name what they act on in ``deps`` (a call its
 ticket's issue, a finish its call), so ``deps`` gating alone still holds a call back until the
-ticket it calls is in (bug 4 of notes/sync.md §8.4).
+ticket it calls is in (bug 4 of docs/sync.md §8.4).
 
 A node's own event the hub *rejects* (``hub.pushcheck``) still used up its ``seq``: the gate
 marks it void, and the per-node FIFO moves past it, or one refused event would hold every

@@ -1,7 +1,7 @@
 """The hub's receipt on every primary event it logs: the proof that lets a node carry it.
 
 After a restore from a backup the hub has lost what happened after the backup, and nodes
-re-push every primary event they hold (notes/sync.md §5.4): their own, but also hub events and
+re-push every primary event they hold (docs/sync.md §5.4): their own, but also hub events and
 other nodes' events they pulled. A node may only write as itself, so a *foreign* event is
 accepted only with proof that this hub logged it before: ``receipt`` =
 HMAC-SHA256(``receipt_key``, canonical event text), 128 bits in hex, set by the hub in the

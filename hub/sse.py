@@ -5,7 +5,7 @@ Frames: first ``retry: 2000`` and ``event: hello`` ``{hub_epoch, last_hseq, hub_
 (header, or ``?last_event_id=`` for a first connect), and ``: heartbeat`` when nothing happened
 for ``LOKET_SSE_HEARTBEAT_S`` seconds, so a dead client is noticed at the next write.
 
-Each open stream holds one waitress thread for its lifetime (notes/hardware.md "Web push"), so
+Each open stream holds one waitress thread for its lifetime (docs/hardware.md "Web push"), so
 streams are capped per client address (``LOKET_SSE_MAX_PER_IP``; 429 above it).
 """
 

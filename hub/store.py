@@ -168,6 +168,22 @@ class Store:
                 [(fields, q.id == node_id) for node_id, fields in seen.items()]
             )
 
+    # -- one-time pairing codes (hub.pairing) ----------------------------------------------
+
+    def pairing_codes(self) -> list[dict]:
+        with self.lock:
+            return list(self.db.table("pairing_codes").all())
+
+    def put_pairing_code(self, doc: dict) -> None:
+        with self.lock:
+            self.db.table("pairing_codes").upsert(doc, Query().hash == doc["hash"])
+
+    def drop_pairing_codes(self, hashes: Iterable[str]) -> None:
+        hashes = set(hashes)
+        if hashes:
+            with self.lock:
+                self.db.table("pairing_codes").remove(Query().hash.one_of(sorted(hashes)))
+
     # -- users --------------------------------------------------------------------------------
 
     def user(self, username: str) -> dict | None:
@@ -243,7 +259,7 @@ def restore_from(backup_dir: str | os.PathLike[str], data_dir: str | os.PathLike
     """Replace ``data_dir`` with a backup and start a new hub epoch; returns the new epoch.
 
     The hub must be stopped. The old data folder is kept next to it (``<name>.before-restore-N``).
-    A new epoch makes nodes re-push every primary event and re-pull from 0 (notes/sync.md §5.4);
+    A new epoch makes nodes re-push every primary event and re-pull from 0 (docs/sync.md §5.4);
     the ``restored`` flag raises the recovery barrier (§3): no new numbers until every kiosk has
     pushed in the new epoch or an admin lifts it.
     """

@@ -1,4 +1,4 @@
-"""Sync endpoints nodes use (notes/sync.md §5.3) and the small public read-only ones.
+"""Sync endpoints nodes use (docs/sync.md §5.3) and the small public read-only ones.
 
 Push is for devices only (and each pushes only as itself; what it pushes is checked by
 ``hub.pushcheck``), leases for kiosks (for themselves), the changes feed for devices and
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from hub import health
 from hub.api import throttle
 from hub.auth import optional_caller, public, require_device
 from hub.errors import field, invalid, json_body
@@ -91,7 +92,7 @@ def nodes() -> Response:
         {
             "hub_epoch": authority.epoch,
             "barrier": authority.barrier(),
-            "nodes": authority.node_status(),
+            "nodes": health.with_health(authority.node_status()),
         }
     )
 

@@ -1,7 +1,7 @@
 """A TinyDB storage that never leaves a half-written file behind.
 
 TinyDB 4.9's ``JSONStorage.write`` seeks to 0 and rewrites the file in place, so a crash in
-the middle leaves JSON that cannot be loaded (TinyDB issues #467, #301; notes/hardware.md
+the middle leaves JSON that cannot be loaded (TinyDB issues #467, #301; docs/hardware.md
 "TinyDB 4.9"). Here every write goes to a temp file that is fsync'd and renamed over the old
 one (``core.journal.write_atomic``), so a reader sees either the old or the new document set.
 

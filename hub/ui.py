@@ -55,6 +55,79 @@ TEXT = {
         "rejected_reason": "Alasan",
         "operator_role": "Peran (hanya untuk token operator/API)",
         "device_token": "— token perangkat —",
+        # hub.admin_pairing
+        "pairing_nav": "Pemasangan",
+        "pairing_title": "Pasangkan perangkat dengan kode",
+        "pairing_intro": "Pilih perangkat dari katalog; kode berlaku sekali dan kedaluwarsa. "
+        "Di Raspberry Pi jalankan perintah di bawah ini.",
+        "pairing_device": "Perangkat",
+        "pairing_minutes": "Berlaku (menit)",
+        "pairing_make": "Buat kode",
+        "pairing_code_for": "Kode pemasangan untuk {node} ({role}), berlaku sampai {until}, "
+        "hanya sekali:",
+        "pairing_on_pi": "Di Raspberry Pi:",
+        "pairing_pending": "Kode yang masih berlaku",
+        "pairing_pending_none": "Tidak ada kode yang masih berlaku.",
+        "pairing_expires": "Kedaluwarsa",
+        "pairing_made_by": "Dibuat oleh",
+        "pairing_no_device": "Katalog belum punya loket, kios atau layar.",
+        "tokens_title": "Token",
+        "tokens_none": "Belum ada token.",
+        "token_id": "ID",
+        "token_kind": "Jenis",
+        "token_role": "Peran",
+        "token_start": "Awal token",
+        "token_issued": "Diterbitkan",
+        "token_seen": "Terakhir terlihat",
+        "token_revoked": "Dicabut",
+        "token_active": "aktif",
+        "token_revoke": "Cabut",
+        "token_revoked_flash": "Token {id} dicabut: permintaan berikutnya ditolak.",
+        "token_not_revoked": "Tidak dicabut: {reason}",
+        "kind_device": "perangkat",
+        "kind_operator": "operator",
+        "node_role_counter": "loket",
+        "node_role_kiosk": "kios",
+        "node_role_display": "layar",
+        "pairing_refused": "Kode tidak dibuat: {reason}",
+        "health_title": "Kesehatan perangkat",
+        "health_intro": "Setiap perangkat mengirim laporan tiap 30 detik dan segera saat ada "
+        "perubahan. Tanpa laporan selama 90 detik, perangkat dianggap tidak melapor.",
+        "health_device": "Perangkat",
+        "health_state": "Keadaan",
+        "health_last_beat": "Laporan terakhir",
+        "health_parts": "Komponen",
+        "health_backlog": "Antrean kirim",
+        "health_clock": "Selisih jam",
+        "health_disk": "Disk kosong",
+        "health_cpu": "Suhu CPU",
+        "health_power": "Daya",
+        "health_power_ok": "baik",
+        "health_undervoltage": "tegangan kurang",
+        "health_version": "Versi",
+        "health_ago": "{s} detik lalu",
+        "health_none": "Belum ada perangkat.",
+        "health_operators": "Token operator/API",
+        "health_operators_intro": "Token ini bukan perangkat: tidak mengirim laporan dan tidak "
+        "pernah dianggap offline.",
+        "health_ok": "Baik",
+        "health_warning": "Perlu perhatian",
+        "health_fault": "Rusak",
+        "health_stale": "Tidak melapor",
+        "health_never": "Belum pernah melapor",
+        "device_printer": "Printer",
+        "device_display": "Layar nomor",
+        "device_speaker": "Pengeras suara",
+        "device_screen": "Layar aula",
+        "device_buttons": "Tombol",
+        "device_status_ok": "baik",
+        "device_status_low": "kertas hampir habis",
+        "device_status_out": "kertas habis",
+        "device_status_cover_open": "tutup terbuka",
+        "device_status_offline": "tidak terhubung",
+        "device_status_fault": "rusak",
+        "device_status_unknown": "tidak diketahui",
+        "nav_devices": "Kesehatan perangkat",
     },
     "en": {
         "title": "Queue Number",
@@ -92,6 +165,78 @@ TEXT = {
         "rejected_reason": "Reason",
         "operator_role": "Role (operator/API tokens only)",
         "device_token": "— device token —",
+        # hub.admin_pairing
+        "pairing_nav": "Pairing",
+        "pairing_title": "Pair a device with a code",
+        "pairing_intro": "Pick a device of the catalogue; the code works once and expires. "
+        "On the Raspberry Pi run the command below.",
+        "pairing_device": "Device",
+        "pairing_minutes": "Valid for (minutes)",
+        "pairing_make": "Make a code",
+        "pairing_code_for": "Pairing code for {node} ({role}), valid until {until}, once only:",
+        "pairing_on_pi": "On the Raspberry Pi:",
+        "pairing_pending": "Codes still valid",
+        "pairing_pending_none": "No code is valid now.",
+        "pairing_expires": "Expires",
+        "pairing_made_by": "Made by",
+        "pairing_no_device": "The catalogue has no counter, kiosk or display yet.",
+        "tokens_title": "Tokens",
+        "tokens_none": "No token yet.",
+        "token_id": "ID",
+        "token_kind": "Kind",
+        "token_role": "Role",
+        "token_start": "Token starts",
+        "token_issued": "Issued",
+        "token_seen": "Last seen",
+        "token_revoked": "Revoked",
+        "token_active": "active",
+        "token_revoke": "Revoke",
+        "token_revoked_flash": "Token {id} revoked: its next request is refused.",
+        "token_not_revoked": "Not revoked: {reason}",
+        "kind_device": "device",
+        "kind_operator": "operator",
+        "node_role_counter": "counter",
+        "node_role_kiosk": "kiosk",
+        "node_role_display": "display",
+        "pairing_refused": "No code made: {reason}",
+        "health_title": "Device health",
+        "health_intro": "Every device reports every 30 seconds and at once when something "
+        "changes. After 90 seconds without a report a device counts as silent.",
+        "health_device": "Device",
+        "health_state": "State",
+        "health_last_beat": "Last report",
+        "health_parts": "Parts",
+        "health_backlog": "Send backlog",
+        "health_clock": "Clock offset",
+        "health_disk": "Free disk",
+        "health_cpu": "CPU temperature",
+        "health_power": "Power",
+        "health_power_ok": "good",
+        "health_undervoltage": "under-voltage",
+        "health_version": "Version",
+        "health_ago": "{s} s ago",
+        "health_none": "No devices yet.",
+        "health_operators": "Operator/API tokens",
+        "health_operators_intro": "These tokens are not devices: they send no reports and "
+        "are never offline.",
+        "health_ok": "Good",
+        "health_warning": "Needs attention",
+        "health_fault": "Fault",
+        "health_stale": "Silent",
+        "health_never": "Never reported",
+        "device_printer": "Printer",
+        "device_display": "Number display",
+        "device_speaker": "Speaker",
+        "device_screen": "Hall screen",
+        "device_buttons": "Buttons",
+        "device_status_ok": "good",
+        "device_status_low": "paper low",
+        "device_status_out": "out of paper",
+        "device_status_cover_open": "cover open",
+        "device_status_offline": "not connected",
+        "device_status_fault": "fault",
+        "device_status_unknown": "unknown",
+        "nav_devices": "Device health",
     },
 }
 
@@ -99,9 +244,17 @@ TEXT = {
 def register(app: Flask) -> None:
     """Attach all UI blueprints to the hub app."""
     # Imported here so importing hub.ui stays cheap and cycle-free for create_app.
-    from hub import admin, board, reports, status_page
+    from hub import admin, admin_devices, admin_pairing, board, reports, status_page
 
-    for bp in (board.bp, status_page.bp, admin.bp, reports.bp):
+    blueprints = (
+        board.bp,
+        status_page.bp,
+        admin.bp,
+        admin_devices.bp,
+        reports.bp,
+        admin_pairing.bp,
+    )
+    for bp in blueprints:
         app.register_blueprint(bp)
     # On the app, not the blueprints: blueprints are module globals shared by every app.
     app.after_request(_page_headers)
@@ -115,7 +268,8 @@ def register(app: Flask) -> None:
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 
 
-_UI_BLUEPRINTS = {"board", "status_page", "admin", "reports"}
+_UI_BLUEPRINTS = {"board", "status_page", "admin", "reports", "admin_pairing"}
+_UI_BLUEPRINTS = {"board", "status_page", "admin", "admin_devices", "reports"}
 
 
 def _page_headers(resp: Response) -> Response:

@@ -93,7 +93,7 @@ def start(
     from core.calendar import open_around_the_clock
     from core.config import load_hub_config, override_hub
     from hub import create_app
-    from hub.auth import add_user, issue_operator_token, pair_node
+    from hub.auth import add_user, issue_operator_token, pair_node, token_doc
     from hub.commands import threads_for
 
     data.mkdir(parents=True, exist_ok=True)
@@ -122,11 +122,18 @@ def start(
         password_file.write_text(password + "\n", encoding="utf-8")
         password_file.chmod(0o600)
 
+    # A token of its own for the curl lines, so they never impersonate a device: an operator
+    # token with role supervisor (issue tickets, press any counter's buttons). Kept in the
+    # data folder like the password: yesterday's pasted curl lines still work after a restart.
+    token_file = data / "api-token.txt"
+    api_token = token_file.read_text("utf-8").strip() if token_file.exists() else ""
+    if not api_token or token_doc(store, api_token) is None:
+        api_token = issue_operator_token(store, "api", "supervisor")
+        token_file.write_text(api_token + "\n", encoding="utf-8")
+        token_file.chmod(0o600)
     demo = Demo(
         base_url=base_url,
-        # A token of its own for the curl lines, so they never impersonate a device: an
-        # operator token with role supervisor (issue tickets, press any counter's buttons).
-        api_token=issue_operator_token(store, "api", "supervisor"),
+        api_token=api_token,
         admin_password=password,
         app=app,
         server=server,
@@ -209,7 +216,7 @@ def _start_node(
 
 def _devices(node_id: str, role: str, out: TextIO, label: str = ""):
     """Shipped fakes that also tell the terminal what a person would see or hear."""
-    from node.hardware.console import ConsoleAnnouncer, ConsolePrinter, ConsoleScreen
+    from node.hardware.console import ConsoleAnnouncer, ConsolePrinter, ConsoleScreen, say
     from node.hardware.display import ConsoleDisplay
     from node.hardware.printer import FakePrinter
     from node.hardware.screen import FakeScreen
@@ -219,8 +226,7 @@ def _devices(node_id: str, role: str, out: TextIO, label: str = ""):
     if role == "counter":
 
         def write(line: str) -> None:
-            out.write(f"[LED] {line}\n")
-            out.flush()
+            say(f"[LED] {line}", out)
 
         return Devices(display=ConsoleDisplay(8, label=f"{node_id} ", write=write))
     if role == "kiosk":
@@ -294,11 +300,13 @@ Press the simulated buttons here, then Enter:
                  "{n}d" = DONE, "{n}4" = the visitor at loket {n} rates 4
   ?              this help       {status} = node status       {quit_} = quit
 
-Or through the API:
+Or through the API (each paste makes a fresh "req" from the clock; the same req sent twice
+returns the same answer, so a retried request never takes a second number):
   curl -s -X POST {url}/api/v1/tickets -H 'Authorization: Bearer {token}' \\
-       -H 'Content-Type: application/json' -d '{{"req": "curl-1", "service": "{service_id}"}}'
+       -H 'Content-Type: application/json' \\
+       -d '{{"req": "curl-'"$(date +%s%N)"'", "service": "{service_id}"}}'
   curl -s -X POST {url}/api/v1/counters/{counter_id}/next -H 'Authorization: Bearer {token}' \\
-       -H 'Content-Type: application/json' -d '{{"req": "curl-2"}}'
+       -H 'Content-Type: application/json' -d '{{"req": "curl-'"$(date +%s%N)"'"}}'
 """
 
 

@@ -3,7 +3,7 @@
 One node = one data folder (own log + replica + checkpoint), one sync client, one role
 (kiosk, counter or hall display) and its devices. Threading model: button callbacks and
 sync listeners never do work on their own threads; they put a closure on the node's work
-queue and a single worker thread runs it (notes/hardware.md: "Callbacks run on library
+queue and a single worker thread runs it (docs/hardware.md: "Callbacks run on library
 threads: queue work"). So the roles need no locks and tests can drive everything without
 threads: ``node.start(threads=False)``, ``node.press(...)``, ``node.step()``.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import Clock, SystemClock
+from node.heartbeat import Heartbeat
 from node.outbox import Outbox
 from node.replica import Replica
 from node.roles.base import Context, Devices, Role, config_value
@@ -61,6 +62,7 @@ class Node:
         self._worker: threading.Thread | None = None
         self._threaded = False
         self._booted = False
+        self.heartbeat = Heartbeat(ctx, role_name)  # its own thread: see node.heartbeat
         ctx.sync.add_listener(_Relay(self))
         ctx.sync.status_extra = self._status_extra
 
@@ -95,6 +97,7 @@ class Node:
         self._threaded = True
         self._stop.clear()
         self.ctx.sync.start()
+        self.heartbeat.start()
         self._worker = threading.Thread(target=self._run, name="loket-node", daemon=True)
         self._worker.start()
 
@@ -107,10 +110,15 @@ class Node:
         else:
             self.drain()
         if self._threaded:
+            self.heartbeat.stop()
             self.ctx.sync.stop()
         self.ctx.devices.close()
         self.ctx.outbox.close()
         self.ctx.sync.replica.close()
+
+    def alive(self) -> bool:
+        """The worker still runs (the systemd watchdog pings only while it does)."""
+        return self._worker is not None and self._worker.is_alive()
 
     # -- work queue ----------------------------------------------------------------------
 

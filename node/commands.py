@@ -16,9 +16,10 @@ import logging
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from node.outbox import INC_FILE, LOG_DIR, LOG_PREFIX
 from node.replica import CHECKPOINT_FILE, read_json
@@ -50,6 +51,11 @@ def run(args: Any) -> int:
         # Keys go through the same debounce/hold path as real buttons.
         panel = node.ctx.devices.buttons = FakeButtonPanel(on_event=node.press)
     node.start()
+    from core import sdnotify
+
+    # READY once the role has booted; the pings stop if the worker thread dies, and
+    # systemd (WatchdogSec) restarts the agent.
+    watchdog = sdnotify.ready(node.alive)
     try:
         if simulate:
             _keyboard_loop(node, role, sys.stdin, sys.stdout, panel)
@@ -58,6 +64,7 @@ def run(args: Any) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        watchdog.stop()
         node.stop()
     return 0
 
@@ -120,10 +127,27 @@ def _data_dir(args: Any) -> Path:
     return Path(_load_config(args).node.data_dir)
 
 
-def _when(ms: int | None, now_ms: int) -> str:
+def _timezone(data_dir: Path) -> tzinfo:
+    """The MPP's timezone, from the catalogue the node cached (WIB before it ever had one):
+    a technician reads local times, like every other screen of the mall."""
+    from node import hub_info
+    from node.roles.base import DEFAULT_TZ
+
+    try:
+        name = hub_info.catalogue_of(hub_info.load(data_dir)).timezone
+    except Exception:  # noqa: BLE001 - an unreadable cache must not hide the status
+        name = None
+    try:
+        return ZoneInfo(name or DEFAULT_TZ)
+    except (KeyError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)
+
+
+def _when(ms: int | None, now_ms: int, tz: tzinfo | None = None) -> str:
     if not ms:
         return "never"
-    stamp = datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    tz = tz or ZoneInfo("Asia/Jakarta")
+    stamp = datetime.fromtimestamp(ms / 1000, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
     ago = max(0, (now_ms - ms) // 1000)
     return f"{stamp} ({ago} s ago)"
 
@@ -161,14 +185,15 @@ def status(args: Any, out: TextIO | None = None) -> int:
     last_seq = last_own_seq(data_dir)
     acked = int(cp.get("acked_through") or 0)
     backlog = st.get("backlog", "?") if last_seq is None else max(0, last_seq - acked)
+    tz = _timezone(data_dir)
     lines = [
         ("node", f"{st.get('node', '?')} ({st.get('role', '?')})"),
         ("online", {True: "yes", False: "NO (working offline)", None: "unknown"}[online]),
         ("backlog", f"{backlog} event(s) not yet acknowledged by the hub"),
-        ("last sync", _when(st.get("last_sync_ms"), now_ms)),
+        ("last sync", _when(st.get("last_sync_ms"), now_ms, tz)),
         ("hub epoch", cp.get("hub_epoch") or st.get("hub_epoch") or "never contacted"),
         ("since", str(cp.get("since", st.get("since", 0)))),
-        ("status written", _when(st.get("updated_ms"), now_ms)),
+        ("status written", _when(st.get("updated_ms"), now_ms, tz)),
     ]
     keys = ("printer", "showing", "lease_remaining", "last_error", "last_rejected")
     for key in (*keys, "config_problems"):

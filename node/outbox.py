@@ -1,6 +1,6 @@
 """The node's own log: every event this node created, plus hub events it acted on.
 
-This log *is* the outbox (notes/sync.md §2, "outbox pattern"): nothing else is written when a
+This log *is* the outbox (docs/sync.md §2, "outbox pattern"): nothing else is written when a
 button is pressed or a ticket printed. Rules it enforces:
 
 * ids are ``<node>:<inc>:<seq>`` with a gapless ``seq`` from 1, derived from the log at open,
@@ -14,7 +14,7 @@ button is pressed or a ticket printed. Rules it enforces:
   print, light or acknowledge after that (DESIGN.md "Storage").
 
 Hub events received as RPC results (a ticket the hub issued, a call it made, a lease it
-granted) are kept here too: after a hub restore they are re-pushed (notes/sync.md §5.4, 5.5).
+granted) are kept here too: after a hub restore they are re-pushed (docs/sync.md §5.4, 5.5).
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ class Outbox:
     # -- time ----------------------------------------------------------------------------
 
     def merge_hlc(self, remote: str) -> None:
-        """Merge a hub timestamp: nodes always trust the hub (notes/sync.md §4, bug 11)."""
+        """Merge a hub timestamp: nodes always trust the hub (docs/sync.md §4, bug 11)."""
         with self._lock:
             self.hlc.merge(remote, trusted=True)
 

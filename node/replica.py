@@ -5,7 +5,7 @@ journal of their own, one folder per ``hub_epoch`` (a restored hub restarts its 
 records of two epochs must never mix). The checkpoint (``checkpoint.json``) holds
 ``hub_epoch``, ``since`` (last hseq applied) and ``acked_through`` (the hub's answer to our
 pushes); it is written with ``write_atomic`` and only *after* the records it covers are
-fsync'd: the PouchDB #1240 failure is a checkpoint ahead of its data (notes/sync.md §1, §5.4).
+fsync'd: the PouchDB #1240 failure is a checkpoint ahead of its data (docs/sync.md §1, §5.4).
 If the process dies between the two writes, the replica is ahead of the checkpoint; records at
 or below the replica's own last hseq are skipped on the next pull, so nothing is doubled.
 
@@ -13,7 +13,7 @@ The **carry set** (``carry.json``) outlives an epoch change: the other nodes' an
 primary events this node re-pushed to a restored hub. The restored hub may hold one back
 (its deps are not in yet) in RAM only, so the node keeps them durably until the new replica
 holds each of them, and :class:`node.sync.SyncClient` re-pushes what is still missing
-(notes/sync.md §5.4 step 4). Own events need no carrying: the outbox keeps them and
+(docs/sync.md §5.4 step 4). Own events need no carrying: the outbox keeps them and
 ``acked_through`` says what the hub has.
 """
 
@@ -155,7 +155,7 @@ class Replica:
         except JournalCorruptError as err:
             # A bad record followed by good ones: never skip it silently. The replica is
             # only a copy of the hub log, so set the folder aside and pull it again from 0
-            # (notes/sync.md §5.5); the node's own log gets no such treatment.
+            # (docs/sync.md §5.5); the node's own log gets no such treatment.
             n = 1
             while (aside := folder.with_name(f"{folder.name}.corrupt-{n}")).exists():
                 n += 1

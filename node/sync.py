@@ -1,6 +1,6 @@
 """Keeps a node and the hub in step: push the outbox, pull the changes feed.
 
-The protocol is notes/sync.md §5.4:
+The protocol is docs/sync.md §5.4:
 
 * **push** ``outbox[acked_through:]`` to ``POST /api/v1/sync/push`` in batches; the hub answers
   ``acked_through`` after it committed, which is stored in the checkpoint. Held events (waiting

@@ -1,7 +1,7 @@
 """What this node believes the queue looks like right now.
 
 Local view = fold(replica in hub order) + this node's events the replica does not hold yet,
-applied on top (notes/sync.md §5.4 step 5: the rebase Replicache does). It is the *same*
+applied on top (docs/sync.md §5.4 step 5: the rebase Replicache does). It is the *same*
 ``core.queue`` fold the hub runs, never ad-hoc scanning of the log: bug 9 in §8.4 was an LED
 derived by scanning that disagreed with the hub after two restores.
 

@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
+from core.health import DeviceStatus
 from node.hardware.debounce import Debouncer
 from node.hardware.errors import HardwareError
 from node.hardware.settings import setting
@@ -157,6 +158,17 @@ class ButtonPanelBase:
     def tick(self) -> None:
         """Poll every debouncer (the worker does this; tests with a fake clock call it)."""
         self._poll_at(self._clock())
+
+    def status(self) -> DeviceStatus:
+        """``offline`` once closed (or its worker died), else ``ok`` with the buttons known.
+        A button that never closes its contact cannot be seen from here: ``loket selftest``
+        asks for each press."""
+        if self._stop.is_set():
+            return DeviceStatus("offline", "button panel closed")
+        worker = self._worker
+        if worker is not None and worker.ident is not None and not worker.is_alive():
+            return DeviceStatus("offline", "the button thread died")
+        return DeviceStatus("ok", ", ".join(self.names))
 
     def close(self) -> None:
         self._stop.set()
@@ -338,6 +350,11 @@ def make_buttons(config: Any, on_event: OnEvent | None = None, **kwargs: Any) ->
     if backend == "fake":
         return FakeButtonPanel(config, on_event, **kwargs)
     raise HardwareError(f"unknown buttons backend {backend!r}; expected 'gpio' or 'fake'")
+
+
+def pin_map(config: Any) -> dict[str, int | str]:
+    """Button name -> configured pin (``pins`` and ``rating_pins``), e.g. for the self-test."""
+    return _pin_map(config)
 
 
 def _pin_map(config: Any) -> dict[str, int | str]:

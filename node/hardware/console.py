@@ -4,7 +4,20 @@ also say on the terminal what a person would see or hear (``loket node run --sim
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+import threading
+from typing import Any, TextIO
+
+_OUT = threading.Lock()
+
+
+def say(line: str, out: TextIO | None = None) -> None:
+    """One whole line to the terminal: several simulated devices talk from their own threads,
+    and ``print`` writes the text and the newline separately, so lines could interleave."""
+    out = out or sys.stdout
+    with _OUT:
+        out.write(line + "\n")
+        out.flush()
 
 
 def _tag(device: str, label: str) -> str:
@@ -22,9 +35,9 @@ class ConsolePrinter:
     def print_ticket(self, ticket: Any) -> None:
         self.inner.print_ticket(ticket)
         mark = " (OFFLINE)" if ticket.offline else ""
-        print(f"{self.tag} {ticket.label} {ticket.service_name}{mark}", flush=True)
+        say(f"{self.tag} {ticket.label} {ticket.service_name}{mark}")
 
-    def status(self) -> str:
+    def status(self) -> Any:
         return self.inner.status()
 
     def close(self) -> None:
@@ -42,8 +55,11 @@ class ConsoleAnnouncer:
         outcome = self.inner.announce(clips, age_ms=age_ms, label=label)
         # Only what the hall will hear: a collapsed repeat or a stale call says nothing.
         if outcome == "queued":
-            print(f"{self.tag} {' '.join(clips)}", flush=True)
+            say(f"{self.tag} {' '.join(clips)}")
         return outcome
+
+    def status(self) -> Any:
+        return self.inner.status()
 
     def close(self) -> None:
         self.inner.close()
@@ -55,15 +71,22 @@ class ConsoleScreen:
     def __init__(self, inner: Any, label: str = ""):
         self.inner = inner
         self.tag = _tag("screen", label)
+        self._said: str | None = None
 
     def render(self, view: dict) -> None:
         self.inner.render(view)
         now = view.get("now")
-        if now:
-            print(f"{self.tag} {now['label']} -> loket {now['counter']}", flush=True)
+        line = f"{self.tag} {now['label']} -> loket {now['counter']}" if now else None
+        # The board re-renders for every waiting count; the terminal hears of a new call only.
+        if line and line != self._said:
+            say(line)
+        self._said = line or self._said
+
+    def status(self) -> Any:
+        return self.inner.status()
 
     def close(self) -> None:
         self.inner.close()
 
 
-__all__ = ["ConsoleAnnouncer", "ConsolePrinter", "ConsoleScreen"]
+__all__ = ["ConsoleAnnouncer", "ConsolePrinter", "ConsoleScreen", "say"]

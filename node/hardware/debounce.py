@@ -1,7 +1,7 @@
 """Software debounce and press/hold detection for one push button, on an injected clock.
 
 Why our own: gpiozero's MockPin ignores ``bounce_time`` and each real pin backend treats it
-differently (notes/hardware.md), so the behaviour we test would not be the one on the Pi.
+differently (docs/hardware.md), so the behaviour we test would not be the one on the Pi.
 
 Rules (all times in milliseconds on a monotonic clock):
 

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from core.glyphs import encode_7seg
+from core.health import DeviceStatus
 from core.numbering import fit_label
 from node.hardware.errors import HardwareError
 from node.hardware.settings import setting
@@ -49,6 +50,7 @@ class NumberDisplay(Protocol):
     def show_closed(self) -> None: ...
     def flash(self, text: str, seconds: float) -> None: ...
     def set_offline(self, offline: bool) -> None: ...
+    def status(self) -> DeviceStatus: ...
     def close(self) -> None: ...
 
 
@@ -103,6 +105,7 @@ class BaseDisplay:
         self._offline_since = 0.0
         self._last: tuple[Frame, bool] | None = None
         self._closed = False
+        self._fault: str | None = None  # the last drawing error, until a frame goes out
         self._ticker_stop = threading.Event()
         self._ticker: threading.Thread | None = None
         if ticker:
@@ -144,6 +147,16 @@ class BaseDisplay:
             if not self._closed:
                 self._closed = True
                 self._shutdown()
+
+    def status(self) -> DeviceStatus:
+        """``fault`` while the last frame could not be sent (SPI, pins or the serial link
+        refused it), ``offline`` once closed, else ``ok``."""
+        with self._lock:
+            if self._closed:
+                return DeviceStatus("offline", "display closed")
+            if self._fault is not None:
+                return DeviceStatus("fault", self._fault)
+            return DeviceStatus("ok")  # no "showing ...": the hub logs every change of words
 
     def __enter__(self) -> BaseDisplay:
         return self
@@ -191,7 +204,12 @@ class BaseDisplay:
             self._blink_s <= 0 or int((now - self._offline_since) / self._blink_s) % 2 == 0
         )
         if (frame, dot) != self._last:
-            self._present(frame, dot)
+            try:
+                self._present(frame, dot)
+            except Exception as exc:
+                self._fault = f"{type(exc).__name__}: {exc}"[:200]
+                raise
+            self._fault = None
             self._last = (frame, dot)
 
     def _run(self) -> None:
@@ -225,8 +243,10 @@ class FakeDisplay(BaseDisplay):
 class ConsoleDisplay(BaseDisplay):
     """The LED digits in a terminal for ``loket node run --simulate``: ``[   A-001 .]``.
 
-    The last cell is the offline dot (blinking while offline).  ``style="segments"`` draws
-    three-line seven-segment art from the same font as the TM1637 instead.
+    The last cell is the offline dot, steady while offline: a terminal is a log, and a
+    blinking dot would print a line per blink. A line is written only when what it shows
+    changed. ``style="segments"`` draws three-line seven-segment art from the same font as
+    the TM1637 instead.
     """
 
     def __init__(
@@ -240,7 +260,9 @@ class ConsoleDisplay(BaseDisplay):
     ) -> None:
         if style not in ("brackets", "segments"):
             raise HardwareError(f"unknown console style {style!r}; expected brackets|segments")
-        self._write = write or (lambda s: print(s, flush=True))
+        if write is None:
+            from node.hardware.console import say as write
+        self._write = write
         self._style = style
         self._label = label
         self.lines: list[str] = []
@@ -253,9 +275,10 @@ class ConsoleDisplay(BaseDisplay):
         return f"{self._label}[{text} {'.' if dot else ' '}]"
 
     def _present(self, frame: Frame, dot: bool) -> None:
-        out = self.render(frame, dot)
-        self.lines.append(out)
-        self._write(out)
+        out = self.render(frame, frame.offline)
+        if not self.lines or self.lines[-1] != out:
+            self.lines.append(out)
+            self._write(out)
 
 
 def segment_art(text: str, dot: bool = False) -> str:

@@ -5,7 +5,7 @@ show "8-012" for ticket B-012.  We map :mod:`core.glyphs` (the same font as the 
 config validation) to the MAX7219's no-decode bit order, DP a b c d e f g (bit 7 .. bit 0).
 
 ``gpio=noop()`` is always passed to luma's ``spi``: otherwise luma imports RPi.GPIO, which
-fails on a Raspberry Pi 5 (notes/hardware.md).  luma draws left-aligned; we right-align.
+fails on a Raspberry Pi 5 (docs/hardware.md).  luma draws left-aligned; we right-align.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """TM1637 4-digit display, bit-banged on two gpiozero output lines (CLK and DIO).
 
 Why not the ``raspberrypi-tm1637`` package: it imports RPi.GPIO at import time, which fails on
-CI and on a Raspberry Pi 5 (notes/hardware.md).  Two gpiozero lines work with every pin
+CI and on a Raspberry Pi 5 (docs/hardware.md).  Two gpiozero lines work with every pin
 factory (lgpio on a Pi 5, MockFactory in tests).
 
 The protocol (a two-wire bus that is *not* I2C: no address, bytes go LSB first):

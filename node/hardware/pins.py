@@ -8,7 +8,7 @@ from typing import Any
 
 from node.hardware.errors import HardwareError
 
-# What to install when a named factory cannot load (notes/hardware.md: Pi 5 needs lgpio).
+# What to install when a named factory cannot load (docs/hardware.md: Pi 5 needs lgpio).
 _INSTALL = {
     "lgpio": "lgpio (pip install 'lgpio>=0.2.2' on aarch64, or apt install python3-lgpio)",
     "rpigpio": "RPi.GPIO (apt install python3-rpi.gpio; does not work on a Pi 5)",

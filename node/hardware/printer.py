@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from core.health import DeviceStatus
 from node.hardware.errors import HardwareError
 from node.hardware.settings import setting
 
@@ -45,13 +46,32 @@ class PrinterStatus(StrEnum):
     OFFLINE = "offline"  # the device cannot be opened / connected
 
 
+# The technician's line for each status, when the backend has nothing more precise.
+DETAIL = {
+    PrinterStatus.OK: "",
+    PrinterStatus.LOW: "paper near end",
+    PrinterStatus.OUT: "out of paper",
+    PrinterStatus.UNKNOWN: "the printer does not answer status queries",
+    PrinterStatus.OFFLINE: "the printer cannot be reached",
+}
+
+
+def printer_status(status: str, detail: str | None = None) -> DeviceStatus:
+    """``(status, detail)`` for a printer; ``detail`` defaults to the words above."""
+    status = PrinterStatus(status)
+    return DeviceStatus(status, DETAIL[status] if detail is None else detail)
+
+
 @runtime_checkable
 class TicketPrinter(Protocol):
     """A ticket printer. ``print_ticket`` raises ``HardwareError`` if nothing was printed."""
 
     def print_ticket(self, ticket: TicketPrint) -> None: ...
 
-    def status(self) -> str: ...
+    def status(self) -> DeviceStatus:
+        """``(status, detail)``: status in ``PrinterStatus``; a kiosk asks before it takes
+        a number, the heartbeat carries it to the hub (contract C4)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -82,8 +102,8 @@ class FakePrinter:
         self.jobs.append(buf)
         self.tickets.append(ticket)
 
-    def status(self) -> str:
-        return PrinterStatus(self.paper)
+    def status(self) -> DeviceStatus:
+        return printer_status(self.paper)
 
     def close(self) -> None:
         self.closed = True

@@ -17,8 +17,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from core.health import DeviceStatus
 from node.hardware.errors import HardwareError, missing_driver
-from node.hardware.printer import PrinterStatus, TicketPrint
+from node.hardware.printer import PrinterStatus, TicketPrint, printer_status
 from node.hardware.settings import setting
 from node.hardware.ticket_layout import render_ticket
 
@@ -95,7 +96,7 @@ class EscposPrinter:
             if not self._keep_open:
                 self._drop()
 
-    def status(self) -> str:
+    def status(self) -> DeviceStatus:
         with self._lock:
             try:
                 return self._status()
@@ -103,27 +104,27 @@ class EscposPrinter:
                 if not self._keep_open:
                     self._drop()
 
-    def _status(self) -> str:
+    def _status(self) -> DeviceStatus:
         try:
             device = self._ensure_open()
         except Exception as exc:  # noqa: BLE001 - any failure to open means "offline"
             log.info("printer %s offline: %s", self.name, exc)
             self._drop()
-            return PrinterStatus.OFFLINE
+            return printer_status(PrinterStatus.OFFLINE, f"{self.name}: {exc}")
         if not self._can_read:
-            return PrinterStatus.UNKNOWN
+            return printer_status(PrinterStatus.UNKNOWN, f"{self.name} cannot answer queries")
         try:
             device._raw(PAPER_STATUS_QUERY)
             reply = _read_reply(device, self.status_timeout)
         except TimeoutError:
-            return PrinterStatus.UNKNOWN
+            return printer_status(PrinterStatus.UNKNOWN)
         except Exception as exc:  # noqa: BLE001 - a write failure: the link is gone
             if "Timeout" in type(exc).__name__:  # pyusb's USBTimeoutError: no reply
-                return PrinterStatus.UNKNOWN
+                return printer_status(PrinterStatus.UNKNOWN)
             log.info("printer %s status query failed: %s", self.name, exc)
             self._drop()
-            return PrinterStatus.OFFLINE
-        return paper_status_from_reply(bytes(reply or b""))
+            return printer_status(PrinterStatus.OFFLINE, f"{self.name}: {exc}")
+        return printer_status(paper_status_from_reply(bytes(reply or b"")))
 
     def close(self) -> None:
         with self._lock:
@@ -198,7 +199,7 @@ def _open_usb(ids: dict[str, int], timeout: float, profile: str | None) -> Any:
     try:
         printer.open()
     except Exception as exc:
-        # The usual causes, in the words a technician needs (notes/hardware.md).
+        # The usual causes, in the words a technician needs (docs/hardware.md).
         raise HardwareError(
             f"{exc} (check: libusb installed - apt install libusb-1.0-0; a udev rule giving the "
             "service user access to this vendor/product id; 'Resource busy' means usblp, CUPS "

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
+from core.health import DeviceStatus
 from node.hardware.errors import HardwareError, missing_driver
 from node.hardware.screen_draw import (  # noqa: F401 - colours re-exported for tests and docs
     BACKGROUND,
@@ -73,6 +74,9 @@ class FakeScreen:
     @property
     def last(self) -> dict | None:
         return self.frames[-1] if self.frames else None
+
+    def status(self) -> DeviceStatus:
+        return DeviceStatus("offline", "closed") if self.closed else DeviceStatus("ok")
 
     def close(self) -> None:
         self.closed = True
@@ -194,6 +198,13 @@ class PygameScreen:
         """Block until the latest ``render``ed view is on the screen (tests, shutdown)."""
         with self._cond:
             return self._cond.wait_for(lambda: self._drawn >= self._submitted, timeout)
+
+    def status(self) -> DeviceStatus:
+        """``offline`` once the drawing thread is gone (closed, or SDL failed), else ``ok``."""
+        if self._stop or not self._thread.is_alive():
+            return DeviceStatus("offline", "the drawing thread is not running")
+        w, h = self.surface.get_size() if self.surface is not None else (0, 0)
+        return DeviceStatus("ok", f"{w}x{h}")
 
     def close(self) -> None:
         with self._cond:

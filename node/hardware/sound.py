@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from core.announce import all_clip_names
 from core.announce_queue import DEFAULT_MAX_AGE_S, Announcement, AnnounceQueue, Outcome
+from core.health import DeviceStatus
 from node.hardware.errors import HardwareError, missing_driver
 from node.hardware.settings import setting
 
@@ -115,6 +116,9 @@ class FakeAnnouncer:
         log_dropped(items, now, self._queue.max_age_ms)
         self.dropped += [list(i.clips) for i in items]
 
+    def status(self) -> DeviceStatus:
+        return DeviceStatus("offline", "closed") if self.closed else DeviceStatus("ok")
+
     def close(self) -> None:
         self.closed = True
 
@@ -192,6 +196,7 @@ class PygameAnnouncer:
         self._cond = threading.Condition()
         self._busy = False
         self._stop = False
+        self._fault: str | None = None  # the last playback error, until one plays again
         self._worker = threading.Thread(target=self._run, name="announcer", daemon=True)
         self._worker.start()
 
@@ -246,8 +251,10 @@ class PygameAnnouncer:
                 self._busy = True
             try:
                 self._play(call)
-            except Exception:  # noqa: BLE001 - one bad playback must not kill the hall's audio
+                self._fault = None
+            except Exception as exc:  # noqa: BLE001 - one bad playback must not kill the audio
                 log.exception("announcement %s failed", item.describe())
+                self._fault = f"playback failed: {exc}"[:200]
             with self._cond:
                 self.history.append(list(call))
                 self._busy = False
@@ -264,6 +271,15 @@ class PygameAnnouncer:
                 if self._cond.wait_for(lambda: self._stop, timeout=0.02):
                     channel.stop()
                     return
+
+    def status(self) -> DeviceStatus:
+        """``offline`` once closed or when the audio thread died, ``fault`` after a failed
+        playback (until the next one plays), else ``ok``."""
+        if self._stop or not self._worker.is_alive():
+            return DeviceStatus("offline", "the audio thread is not running")
+        if self._fault is not None:
+            return DeviceStatus("fault", self._fault)
+        return DeviceStatus("ok", f"{len(self._raw)} clips loaded")
 
     def close(self) -> None:
         with self._cond:

@@ -1,7 +1,7 @@
 """What every role shares: the context it works in, RPCs with the same req, hub metadata.
 
 Roles run on the node's single worker thread (node.app): button callbacks and sync listeners
-only enqueue work (notes/hardware.md, "Callbacks run on library threads: queue work"), so a
+only enqueue work (docs/hardware.md, "Callbacks run on library threads: queue work"), so a
 role never needs a lock of its own.
 """
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 HUB_INFO_FILE = cache.HUB_INFO_FILE
 DEFAULT_TZ = "Asia/Jakarta"  # node profiles carry no timezone; MPPs are in WIB by default
 RPC_TIMEOUT = 0.8
-RPC_ATTEMPTS = 3  # the first try + 2 retries, always with the same req (notes/sync.md §5.4)
+RPC_ATTEMPTS = 3  # the first try + 2 retries, always with the same req (docs/sync.md §5.4)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Online, every action is an RPC to ``/api/v1/counters/<id>/<action>`` with a req reused on
 retries; the hub's event is logged here before the LED changes. Offline (or reply lost) the
 counter decides from its local view and logs its own event with the *same* req, so a hub
-call whose reply was lost gets retracted (notes/sync.md §4). An offline NEXT only takes
+call whose reply was lost gets retracted (docs/sync.md §4). An offline NEXT only takes
 tickets of this counter's residue class (``core.queue.residues``), which removed every
 collision in the simulated outage (§8.3); when its class is empty it falls back to the head
 of the queue and lets the fold settle the rare conflict.

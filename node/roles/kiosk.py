@@ -1,6 +1,6 @@
 """Kiosk: a service button prints a ticket, online from the hub or offline from a lease.
 
-Online (notes/sync.md §5.8): ``POST /api/v1/tickets {req, service, kiosk, priority, public}``
+Online (docs/sync.md §5.8): ``POST /api/v1/tickets {req, service, kiosk, priority, public}``
 with retries that reuse the req; the hub's ``ticket.issued`` event is logged here *before* the
 ticket is printed, so after a hub restore it can be re-pushed (§5.5, last rule).
 Offline, or when the reply is lost: the next free number of a standby lease, taken from a
@@ -38,6 +38,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core import calendar, quota
+from core.health import as_status
 from core.numbering import LeaseBook, format_label, prefix_label, service_day, ticket_key
 from core.priority import priority_value
 from node.roles.base import Context, Role, config_value
@@ -360,7 +361,7 @@ class KioskRole(Role):
     def status(self) -> dict:
         printer = self.ctx.devices.printer
         try:
-            printer_status = str(printer.status()) if printer is not None else None
+            printer_status = as_status(printer.status()).status if printer is not None else None
         except Exception as err:
             printer_status = f"error: {err}"
         day = service_day(self._now_ms(), self._tz())

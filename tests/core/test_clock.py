@@ -1,4 +1,4 @@
-"""Clocks and the hybrid logical clock (notes/sync.md §4, §8.4 bug 11)."""
+"""Clocks and the hybrid logical clock (docs/sync.md §4, §8.4 bug 11)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Conflict rules of notes/sync.md §4 / §5.6 and the fold-level bugs of §8.4, as regressions."""
+"""Conflict rules of docs/sync.md §4 / §5.6 and the fold-level bugs of §8.4, as regressions."""
 
 from __future__ import annotations
 

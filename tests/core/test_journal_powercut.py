@@ -1,4 +1,4 @@
-"""Power cuts and process kills against the journal (notes/sync.md §7.2 item 5).
+"""Power cuts and process kills against the journal (docs/sync.md §7.2 item 5).
 
 The in-process test plays a disk that loses whatever was not fsync'd: at a random moment the
 "power" goes, and each file keeps its fsync'd prefix, a random part of the rest and maybe some

@@ -1,4 +1,4 @@
-"""Properties of the fold over random hub logs (notes/sync.md §7.1 invariants 3-7)."""
+"""Properties of the fold over random hub logs (docs/sync.md §7.1 invariants 3-7)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ COUNTERS = ("C1", "C2", "C3")
 SERVICES = ("A", "SK2")  # a multi-character prefix: labels SK2-001, SK2-K1-1
 NUMBERS = (1, 2, 3, 4, 5)
 REQS = (None, "r1", "r2", "r3")
-# Nightly runs raise this (notes/sync.md §8.4: some bugs needed 2 000 examples).
+# Nightly runs raise this (docs/sync.md §8.4: some bugs needed 2 000 examples).
 EXAMPLES = int(os.environ.get("LOKET_FOLD_EXAMPLES", "100"))
 OPS = ("issue", "call", "done", "skip", "recall", "transfer", "cancel", "rate", "roster", "copy")
 

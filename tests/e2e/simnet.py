@@ -12,7 +12,7 @@
 - :class:`SimNet` ties them together and records what the outside world saw: every printed
   ticket (from every printer the kiosk ever had) and every event the hub acknowledged, per hub
   epoch. :func:`check_continuous` and :func:`check_quiescent` are the invariants of
-  notes/sync.md §7.1.
+  docs/sync.md §7.1.
 
 Nothing here sleeps or threads: nodes run ``start(threads=False)`` and are stepped explicitly.
 """
@@ -450,7 +450,7 @@ class SimNet:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-# -- invariants (notes/sync.md §7.1) -------------------------------------------------------
+# -- invariants (docs/sync.md §7.1) -------------------------------------------------------
 
 
 def check_no_duplicate_printed(net: SimNet) -> None:

@@ -1,4 +1,4 @@
-"""Model-based test of sync against the REAL code (notes/sync.md §7.2 layers 2+3, issue 5).
+"""Model-based test of sync against the REAL code (docs/sync.md §7.2 layers 2+3, issue 5).
 
 A Hypothesis ``RuleBasedStateMachine`` drives the real hub app (Flask test client, data folder
 on tmp), real nodes (``build_node``: two kiosks, three counters, fake devices) through a

@@ -1,4 +1,4 @@
-"""One plain test per design bug of notes/sync.md §8.4, on the real hub app and real nodes.
+"""One plain test per design bug of docs/sync.md §8.4, on the real hub app and real nodes.
 
 Each test drives ``simnet`` (the harness of the state machine) through the shrunk scenario and
 then checks the §7.1 invariants at quiescence. Fold-only counterparts live in

@@ -131,7 +131,8 @@ def json_routes(app) -> list[tuple[str, dict]]:
         access = access_of(app.view_functions[rule.endpoint])
         if "POST" not in rule.methods or access is None or access.kind not in ("device", "control"):
             continue
-        values = {"counter_id": "C1", "action": "next"}
+        # node_id: the heartbeat's, called with K1's token (caller() picks the first role)
+        values = {"counter_id": "C1", "action": "next", "node_id": "K1"}
         url = rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
         out.append((url, access))
     return out
@@ -150,7 +151,8 @@ def test_the_fuzz_reaches_every_json_route(hub):
     app, _ = hub
     urls = {url for url, _ in json_routes(app)}
     assert {"/api/v1/tickets", "/api/v1/sync/push", "/api/v1/leases", "/api/v1/counters/C1/next",
-            "/api/v1/barrier/lift", "/control/pair", "/control/adduser"} <= urls  # fmt: skip
+            "/api/v1/barrier/lift", "/control/pair", "/control/adduser",
+            "/api/v1/nodes/K1/heartbeat"} <= urls  # fmt: skip
 
 
 @settings(

@@ -293,7 +293,7 @@ def test_listeners_see_each_commit_and_one_failure_does_not_stop_the_others(
 def test_old_epoch_hub_events_wait_for_their_deps_but_not_for_gaps(client, auth, authority):
     """A restored hub gets the old epoch's hub events back from the nodes, with gaps where an
     event nobody kept was (a ghost issue whose replies were all lost): they are gated on their
-    deps (notes/sync.md §8.4 bug 4), never on gapless seqs, or they would wait forever."""
+    deps (docs/sync.md §8.4 bug 4), never on gapless seqs, or they would wait forever."""
     # hub:old:1 (the ghost) is gone for good; K1 holds the issue 2, C1 the online call 3 of it.
     ticket = {**issued(2, 8, node="hub", inc="old", lease="x"), "req": "K1:k1a:r2", "deps": []}
     ticket["body"] = {**ticket["body"], "mode": "online", "kiosk": "K1", "lease": None}

@@ -218,3 +218,29 @@ def test_default_data_folder_is_per_profile():
     assert demo_mod.default_data(None) == Path("var/demo")
     assert demo_mod.default_data(demo_mod.demo_hub_profile()) == Path("var/demo")
     assert demo_mod.default_data(FULL) == Path("var/demo-mpp-banyumas")
+
+
+def test_the_api_token_survives_a_restart_and_each_curl_paste_is_a_new_ticket(tmp_path) -> None:
+    import re
+    import shutil
+    import subprocess
+
+    first = demo_mod.start(tmp_path / "d", 0, out=Out())
+    token = first.api_token
+    first.stop()
+    second = demo_mod.start(tmp_path / "d", 0, out=Out())
+    try:
+        assert second.api_token == token  # yesterday's pasted curl lines still work
+        text = demo_mod.banner(second)
+        line = re.search(r"(curl -s -X POST \S+/api/v1/tickets .*?\}')", text, re.S).group(1)
+        if shutil.which("curl") is None:
+            pytest.skip("no curl here")
+        command = line.replace("\\\n", " ")
+        labels = [
+            json.loads(subprocess.run(["sh", "-c", command], capture_output=True, text=True,
+                                      timeout=30, check=True).stdout)["ticket"]["label"]
+            for _ in range(2)
+        ]  # fmt: skip
+        assert labels[0] != labels[1]  # a fresh req each paste
+    finally:
+        second.stop()

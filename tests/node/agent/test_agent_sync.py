@@ -116,6 +116,9 @@ def test_status_file_and_command(hub, make_node, tmp_path):
     commands.status(SimpleNamespace(data_dir=str(data_dir), now_ms=None), out=out)
     assert re.search(r"online +yes", out.getvalue())
     assert re.search(r"backlog +0 event\(s\)", out.getvalue())
+    # times in the MPP's timezone (the cached catalogue's), as every other screen shows them
+    assert re.search(r"last sync +2026-11-28 09:00:00 WIB", out.getvalue()), out.getvalue()
+    assert "UTC" not in out.getvalue()
 
 
 def test_status_of_a_folder_without_node(tmp_path):

@@ -12,17 +12,16 @@ from node.hardware.buttons import FakeButtonPanel
 from node.hardware.display import ConsoleDisplay
 
 
-def test_counter_profile_builds_its_configured_devices(tmp_path: Path, monkeypatch) -> None:
+def test_counter_profile_builds_its_configured_devices(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)  # the profile's relative data_dir lands here
     config = load_node_config(firmware_config_dir() / "node" / "counter-fake.toml")
-    lines: list[str] = []
-    monkeypatch.setattr("builtins.print", lambda *a, **k: lines.append(" ".join(map(str, a))))
     node = build_node(config)
     try:
         assert isinstance(node.ctx.devices.display, ConsoleDisplay)
         assert isinstance(node.ctx.devices.buttons, FakeButtonPanel)
         node.boot()  # never reached its hub: no roster yet, so the LED says closed
         node.drain()
+        lines = capsys.readouterr().out.splitlines()  # whole lines (console.say)
         assert any("TUTUP" in line for line in lines), lines
     finally:
         node.stop()

@@ -62,7 +62,7 @@ def test_closed_text_on_a_narrow_display_fits(clock):
     assert narrow.text == "OFF"
 
 
-def test_console_blinks_the_offline_dot(clock):
+def test_console_shows_the_offline_dot_steady_and_never_repeats_a_line(clock):
     lines = []
     con = ConsoleDisplay(8, write=lines.append, clock=clock, blink_s=0.5)
     con.show("A-001")
@@ -71,7 +71,9 @@ def test_console_blinks_the_offline_dot(clock):
     con.tick()
     clock.advance(500)
     con.tick()
-    assert lines == ["[   A-001  ]", "[   A-001 .]", "[   A-001  ]", "[   A-001 .]"]
+    assert lines == ["[   A-001  ]", "[   A-001 .]"]
+    con.show("A-001")
+    assert len(lines) == 2
 
 
 def test_segment_art_draws_the_shared_font():

@@ -8,7 +8,7 @@ from core.glyphs import DP, SEGMENTS, UNDEFINED, encode_7seg, unrenderable
 
 
 def test_font_matches_tm1637_reference_bytes():
-    # notes/hardware.md: "A001" on a TM1637 is 0x77 0x3F 0x3F 0x06
+    # docs/hardware.md: "A001" on a TM1637 is 0x77 0x3F 0x3F 0x06
     assert encode_7seg("A001") == [0x77, 0x3F, 0x3F, 0x06]
 
 

@@ -120,7 +120,7 @@ def test_network_paper_status(network_printer: FakeNetworkPrinter, expected: str
     printer = make_printer(network_section(network_printer.port))
     # Generous for a loaded CI machine; only the "never answers" case waits it out.
     printer.status_timeout = 2 if network_printer.reply is not None else 0.2
-    assert printer.status() == expected
+    assert printer.status().status == expected
     printer.close()
     assert network_printer.wait_received(3) == PAPER_STATUS_QUERY
 
@@ -133,7 +133,7 @@ def free_port() -> int:
 
 def test_refused_connection_is_offline_and_print_raises() -> None:
     printer = make_printer(network_section(free_port()))
-    assert printer.status() == "offline"
+    assert printer.status().status == "offline"
     with pytest.raises(HardwareError, match="ticket not printed"):
         printer.print_ticket(TICKET)
     printer.close()
@@ -176,16 +176,16 @@ def test_serial_printer_on_a_pty(pty_pair: tuple[int, str]) -> None:
     expected = render_ticket(TICKET, "POS-5890")
     assert read_exactly(master, len(expected)) == expected
     os.write(master, b"\x1e")  # the answer waits in the line until the query is read
-    assert printer.status() == "low"
+    assert printer.status().status == "low"
     assert read_exactly(master, 3) == PAPER_STATUS_QUERY
     printer.status_timeout = 0.2
-    assert printer.status() == "unknown"  # a printer that never answers
+    assert printer.status().status == "unknown"  # a printer that never answers
     printer.close()
 
 
 def test_missing_serial_device_is_offline(tmp_path: os.PathLike) -> None:
     printer = make_printer({"backend": "serial", "device": f"{tmp_path}/ttyUSB9"})
-    assert printer.status() == "offline"
+    assert printer.status().status == "offline"
     with pytest.raises(HardwareError, match="ttyUSB9"):
         printer.print_ticket(TICKET)
 
@@ -194,7 +194,7 @@ def test_file_backend_writes_the_ticket_and_reports_unknown(tmp_path: os.PathLik
     path = f"{tmp_path}/lp0"
     printer = make_printer({"backend": "file", "path": path, "profile": "TM-T20II"})
     printer.print_ticket(TICKET)
-    assert printer.status() == "unknown"  # a device file cannot answer
+    assert printer.status().status == "unknown"  # a device file cannot answer
     printer.close()
     with open(path, "rb") as f:
         assert f.read() == render_ticket(TICKET, "TM-T20II")
@@ -215,7 +215,7 @@ def test_paper_status_decoding(reply: bytes, expected: str) -> None:
 
 def test_usb_printer_that_is_not_plugged_in() -> None:
     printer = make_printer({"backend": "usb", "vendor_id": "0x0416", "product_id": 0x5011})
-    assert printer.status() == "offline"
+    assert printer.status().status == "offline"
     with pytest.raises(HardwareError, match="libusb"):  # the message says what to check
         printer.print_ticket(TICKET)
     printer.close()

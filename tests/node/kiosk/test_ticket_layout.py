@@ -108,7 +108,7 @@ def test_fake_printer_keeps_the_rendered_bytes() -> None:
     printer = make_printer({"backend": "fake", "profile": "TM-T20II"})
     printer.print_ticket(ticket())
     assert printer.jobs == [render_ticket(ticket(), "TM-T20II")]
-    assert printer.status() == "ok"
+    assert printer.status().status == "ok"
 
 
 def test_fake_printer_failure_records_nothing() -> None:
@@ -120,7 +120,7 @@ def test_fake_printer_failure_records_nothing() -> None:
     printer.paper = "out"
     with pytest.raises(HardwareError, match="paper"):
         printer.print_ticket(ticket())
-    assert printer.jobs == [] and printer.status() == "out"
+    assert printer.jobs == [] and printer.status().status == "out"
 
 
 def test_unknown_backend_is_an_error_not_a_fake() -> None:
