@@ -225,10 +225,10 @@ def test_the_api_token_survives_a_restart_and_each_curl_paste_is_a_new_ticket(tm
     import shutil
     import subprocess
 
-    first = demo_mod.start(tmp_path / "d", 0, out=Out())
+    first = demo_mod.start(tmp_path / "d", 0, out=Out(), open_all_day=True)
     token = first.api_token
     first.stop()
-    second = demo_mod.start(tmp_path / "d", 0, out=Out())
+    second = demo_mod.start(tmp_path / "d", 0, out=Out(), open_all_day=True)
     try:
         assert second.api_token == token  # yesterday's pasted curl lines still work
         text = demo_mod.banner(second)
