@@ -48,13 +48,18 @@ class Priority:
         return next((c for c in self.categories if c.id == category_id), None)
 
 
+# An mpp value without hours (an older cache, a hand-made catalogue) means always open, as
+# a profile without [mpp.hours] does (C1), never "closed every day".
+_ALWAYS = Hours.from_json(ALWAYS_OPEN)
+
+
 @dataclass(frozen=True)
 class Mpp:
     """The mall: its name, timezone (the service day), default hours and page language."""
 
     name: str
     timezone: str = "Asia/Jakarta"
-    hours: Hours = Hours()
+    hours: Hours = _ALWAYS
     running_text: str = ""
     priority: Priority = Priority()
     lang: str = "id"

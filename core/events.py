@@ -86,6 +86,8 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
         "lease": _f(str, _NULL),
         # The kiosk makes it, so the ticket's status page works before the hub sees the ticket.
         "public": _f(str, _NULL, optional=True),
+        # The priority lane (C3): a catalogue category id; absent or null = normal.
+        "category": _f(str, _NULL, optional=True),
     },
     "ticket.called": {
         "counter": _STR,
@@ -315,6 +317,9 @@ def _check_consistency(event: Event) -> None:
             raise EventError(f"ticket: must be body.day/body.label ({expected!r})")
         if (body["number"] is None) != (body["mode"] == "prefix"):
             raise EventError("body.number: null exactly when mode is 'prefix'")
+        if body.get("category") is not None and body["priority"] >= 0:
+            # The order key lists the priority lane first by this number (core.priority).
+            raise EventError("body.priority: must be negative when body.category is set")
     elif event.type == "lease.granted" and body["lo"] > body["hi"]:
         raise EventError("body.hi: must be >= body.lo")
 

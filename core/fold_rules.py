@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from core import priority
 from core.events import Event, make_derived
 from core.model import CounterState, Ticket, TicketStatus
 
@@ -144,6 +145,7 @@ def on_issued(st: QueueState, step: Step) -> None:
         priority=b["priority"],
         issued_ms=step.est_ms,
         public=b.get("public"),
+        category=b.get("category"),
     )
     if e.req is not None:
         # Same req twice = one button press: the ticket the kiosk printed is real; a ticket the
@@ -216,6 +218,9 @@ def _accept_call(st: QueueState, step: Step, t: Ticket, counter: str, kind: str)
     )
     st.call_tickets[e.id] = t.key
     st.counters[counter] = replace(st.counter(counter), current=t.key, call_id=e.id, label=t.label)
+    if kind == "called":
+        # The priority rule counts the calls each counter made in each lane (core.priority).
+        st.lanes[counter] = priority.after_call(st.lanes.get(counter), priority.is_priority(t))
     _note_call(st, t, counter, step, kind)
 
 
@@ -305,6 +310,8 @@ def on_done(st: QueueState, step: Step) -> None:
     if cs.current == t.key:
         cs = replace(cs, current=None, call_id=None, label=None)
     st.counters[counter] = replace(cs, last_done=t.key)
+    if own_call and t.called_ms is not None:
+        st.note_service_time(t.service, step.est_ms - t.called_ms)
 
 
 def on_transferred(st: QueueState, step: Step) -> None:

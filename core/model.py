@@ -97,6 +97,8 @@ class Ticket:
     rating: int | None = None
     transfers: tuple[str, ...] = ()
     public: str | None = None
+    # The priority lane's category (C3: lansia, disabilitas, ...); None = the normal lane.
+    category: str | None = None
 
     @property
     def live(self) -> bool:
@@ -128,6 +130,7 @@ class Ticket:
             "rating": self.rating,
             "transfers": list(self.transfers),
             "public": self.public,
+            "category": self.category,
         }
 
 

@@ -15,8 +15,9 @@ from bisect import bisect_left, insort
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from core import fold_rules
+from core import fold_rules, priority
 from core.catalogue import Catalogue
+from core.catalogue_values import PriorityRule
 from core.errors import EventError
 from core.events import Event, parse_record
 from core.fold_rules import TRANSITIONS, Step
@@ -30,6 +31,9 @@ __all__ = [
     "fold",
     "residues",
 ]
+
+# How many of a service's latest service times the capacity estimate averages.
+RECENT_SERVICE_TIMES = 10
 
 # Tentative (not yet hub-sequenced) events sort after every real hseq but stay JSON-able ints.
 TENTATIVE_HSEQ = 10**15
@@ -59,6 +63,10 @@ class QueueState:
         # node id -> device -> {status, detail, hseq, at_ms}: the last device.status of each
         self.devices: dict[str, dict[str, dict[str, Any]]] = {}
         self.last_hseq = 0
+        # counter -> (lane of its last call, calls in a row): the priority rule's memory.
+        self.lanes: dict[str, priority.Run] = {}
+        # service -> the latest service times (ms, newest last): capacity estimates.
+        self.service_times: dict[str, list[int]] = {}
         # req -> ticket key of online (hub-issued) / printed (lease, prefix) tickets: ghosts.
         self.online_reqs: dict[str, str] = {}
         self.printed_reqs: dict[str, str] = {}
@@ -122,6 +130,8 @@ class QueueState:
         other.leases = {k: dict(v) for k, v in self.leases.items()}
         other.devices = {k: dict(v) for k, v in self.devices.items()}
         other.last_hseq = self.last_hseq
+        other.lanes = dict(self.lanes)
+        other.service_times = {k: list(v) for k, v in self.service_times.items()}
         other.online_reqs = dict(self.online_reqs)
         other.printed_reqs = dict(self.printed_reqs)
         other.online_calls = dict(self.online_calls)
@@ -175,7 +185,21 @@ class QueueState:
         key = (day, service)
         self._max_number[key] = max(self._max_number.get(key, 0), number)
 
+    def note_service_time(self, service: str, ms: int) -> None:
+        times = self.service_times.setdefault(service, [])
+        times.append(max(0, ms))
+        del times[:-RECENT_SERVICE_TIMES]
+
     # -- queries ----------------------------------------------------------------------------
+
+    def service_minutes(self, service: str) -> float | None:
+        """Mean of the service's latest service times in minutes (None: none served yet)."""
+        times = self.service_times.get(service)
+        return sum(times) / len(times) / 60_000 if times else None
+
+    def open_counters(self, service: str) -> int:
+        """Open counters serving ``service`` now (the roster's view)."""
+        return sum(1 for cs in self.counters.values() if cs.open and service in cs.services)
 
     def waiting(self, service: str | None = None, day: str | None = None) -> list[Ticket]:
         """Waiting tickets in queue order: ``(priority, est_ms, hseq)``, not by number.
@@ -304,19 +328,36 @@ def choose_next(
     residue: tuple[int, int] | Mapping[str, tuple[int, int]] | None = None,
     *,
     day: str | None = None,
+    rule: Any = None,
 ) -> Ticket | None:
     """The ticket this counter should call next, or None (closed counter or nothing waiting).
 
-    Across the counter's services the earliest order key wins. ``residue`` restricts the
-    choice to one residue class: a ``(index, n)`` for every service, or a mapping per service
-    as ``residues()`` returns; a service missing from the mapping is not restricted.
-    ``day`` (the current service day) keeps yesterday's leftovers from being called.
+    Across the counter's services the earliest order key wins within each lane; between the
+    priority lane and the normal one the priority ``rule`` decides (``core.priority``; None:
+    the catalogue's ``mpp.priority.rule``, else the default), from the calls this counter
+    made. ``residue`` restricts the choice to one residue class: a ``(index, n)`` for every
+    service, or a mapping per service as ``residues()`` returns; a service missing from the
+    mapping is not restricted. ``day`` (the current service day) keeps yesterday's leftovers
+    from being called.
     """
     cs = state.counter_view(counter_id)
     if not cs.open:
         return None
+    first_priority = None
     for t in state.iter_waiting(cs.services, day):
         r = residue.get(t.service) if isinstance(residue, Mapping) else residue
-        if r is None or _in_class(t, r):
-            return t
-    return None
+        if r is not None and not _in_class(t, r):
+            continue
+        if not priority.is_priority(t):
+            # Order keys list the priority lane first: the first normal ticket ends the scan.
+            return priority.pick(_rule(state, rule), state.lanes.get(counter_id), first_priority, t)
+        if first_priority is None:
+            first_priority = t
+    return first_priority
+
+
+def _rule(state: QueueState, rule: Any) -> Any:
+    if rule is not None:
+        return rule
+    mpp = state.catalogue.mpp
+    return mpp.priority.rule if mpp is not None else PriorityRule()

@@ -40,9 +40,11 @@ def issue_ticket() -> tuple[Response, int]:
     req = field(body, "req", str)
     service = field(body, "service", str)
     kiosk = field(body, "kiosk", str, required=False) or g.node_id
+    # The priority lane is a catalogue category (C3); the numeric priority is what clients
+    # before categories sent (0 normal, lower = earlier) and is still read.
+    category = field(body, "category", str, required=False)
     priority = field(body, "priority", int, required=False) or 0
     if not -9 <= priority <= 9:
-        # 0 normal; lower = called earlier (e.g. -1 for elderly and disabled visitors)
         raise invalid("priority", "an integer -9..9 (0 normal, lower = earlier)")
     public = field(body, "public", str, required=False)
     if public is not None and (
@@ -51,7 +53,7 @@ def issue_ticket() -> tuple[Response, int]:
         raise invalid("public", "a url-safe id of 12-64 characters")
     if not _authority().has_req(req):  # a retry of a lost answer takes no new number
         throttle("issue")
-    status, answer = _authority().issue_status(req, service, kiosk, priority, public)
+    status, answer = _authority().issue_status(req, service, kiosk, priority, public, category)
     base = current_app.config.get("LOKET_PUBLIC_URL") or None
     if isinstance(answer, dict) and "event" in answer:
         # The kiosk prints the QR only with a public_url: its own hub address (127.0.0.1,

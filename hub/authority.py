@@ -644,12 +644,16 @@ class Authority:
 
     # -- commands (bodies in hub.operations) ---------------------------------------------
 
-    def issue_status(self, req, service, kiosk, priority=0, public=None) -> tuple[int, dict]:
+    def issue_status(
+        self, req, service, kiosk, priority=0, public=None, category=None
+    ) -> tuple[int, dict]:
         """``(201, body)`` for a new ticket, ``(200, same body)`` for a repeated ``req``."""
-        return self._decide(operations.issue, self, req, service, kiosk, priority, public)
+        return self._decide(
+            operations.issue, self, req, service, kiosk, priority, public, category
+        )
 
-    def issue(self, req, service, kiosk, priority=0, public=None) -> dict:
-        return self.issue_status(req, service, kiosk, priority, public)[1]
+    def issue(self, req, service, kiosk, priority=0, public=None, category=None) -> dict:
+        return self.issue_status(req, service, kiosk, priority, public, category)[1]
 
     def counter_command(self, counter_id: str, action: str, req: str, **kw: Any) -> dict:
         return self._decide(operations.counter_command, self, counter_id, action, req, **kw)

@@ -16,8 +16,10 @@ import math
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from core import calendar, quota
 from core.model import TicketStatus
 from core.numbering import format_label, ticket_key
+from core.priority import priority_value
 from core.queue import choose_next
 from hub import identity
 from hub.errors import Refused, invalid, unknown
@@ -63,7 +65,13 @@ def _repeat(auth: Authority, req: str, expect_type: str) -> dict | None:
 
 
 def issue(
-    auth: Authority, req: str, service: str, kiosk: str, priority: int, public: str | None
+    auth: Authority,
+    req: str,
+    service: str,
+    kiosk: str,
+    priority: int,
+    public: str | None,
+    category: str | None = None,
 ) -> tuple[int, dict]:
     earlier = _repeat(auth, req, "ticket.issued")
     if earlier is not None:
@@ -72,11 +80,12 @@ def issue(
     _check_kiosk(auth, kiosk, svc.id)
     _check_barrier(auth)
     day = auth.today()
-    number = auth.state.next_number(day, svc.id)
-    if svc.daily_quota is not None and number > svc.daily_quota:
-        raise Refused(
-            "quota_reached", f"service {svc.id} reached its daily quota of {svc.daily_quota}", 409
-        )
+    if category is not None:
+        _check_category(auth.state.catalogue, category)
+        priority = priority_value(category)
+    allowed = _available(auth, svc.id)
+    issued = auth.state.next_number(day, svc.id) - 1
+    number = allowed.numbers.next_after(issued) if allowed.numbers else issued + 1
     label = format_label(svc.prefix, number)
     event = auth.hub_event(
         "ticket.issued",
@@ -93,9 +102,34 @@ def issue(
             "priority": priority,
             "lease": None,
             "public": public or secrets.token_urlsafe(12),
+            "category": category,
         },
     )
     return 201, _issue_answer(auth, _commit_one(auth, event))
+
+
+def _available(auth: Authority, service_id: str) -> calendar.Availability:
+    """C2 at the hub: 409 ``{error: code, message, reopens_ms}``, the message in the words a
+    visitor reads (the mall's language), ``detail`` the rule's reason for staff."""
+    now = auth.clock.wall_ms()
+    allowed = calendar.check(auth.state, service_id, now)
+    if not allowed.ok:
+        catalogue = auth.state.catalogue
+        lang = catalogue.mpp.lang if catalogue.mpp is not None else "id"
+        raise Refused(
+            allowed.code or "closed",
+            calendar.describe(allowed.code, allowed.reopens_ms, auth.tz, lang, now),
+            409,
+            reopens_ms=allowed.reopens_ms,
+            detail=allowed.detail,
+        )
+    return allowed
+
+
+def _check_category(catalogue: Any, category: str) -> None:
+    known = [c.id for c in catalogue.mpp.priority.categories] if catalogue.mpp else []
+    if category not in known:
+        raise invalid("category", f"a priority category of the catalogue: {', '.join(known)}")
 
 
 def _check_kiosk(auth: Authority, kiosk: str, service_id: str) -> None:
@@ -247,12 +281,17 @@ def grant_lease(auth: Authority, req: str, kiosk: str, service: str) -> dict:
         raise Refused("service_not_at_kiosk", f"kiosk {kiosk} does not offer {svc.id}", 409)
     _check_barrier(auth)
     day = auth.today()
-    lo = auth.state.next_number(day, svc.id)
+    issued = auth.state.next_number(day, svc.id) - 1
+    # A standby block may be taken while the service is closed (kiosks top up before
+    # opening), but never past the quota of the session it is taken in (core.quota).
+    _, minute = calendar.local_minute(auth.state.catalogue, auth.clock.wall_ms())
+    numbers = quota.current_range(svc, minute)
+    lo = numbers.next_after(issued) if numbers is not None else issued + 1
+    if lo is None:
+        raise Refused("quota_reached", f"service {svc.id}: {numbers.describe()} used up", 409)
     hi = lo + max(1, int(kiosk_cfg.lease_size)) - 1
-    if svc.daily_quota is not None:
-        if lo > svc.daily_quota:
-            raise Refused("quota_reached", f"service {svc.id} reached its daily quota", 409)
-        hi = min(hi, svc.daily_quota)
+    if numbers is not None and numbers.hi is not None:
+        hi = min(hi, numbers.hi)
     event = auth.hub_event(
         "lease.granted",
         ticket=None,

@@ -183,6 +183,11 @@ def _kiosk(ctx: Context, node: str, event: Event) -> str | None:
         return f"service_not_at_kiosk: kiosk {node} does not offer {service}"
     if not -9 <= body["priority"] <= 9:
         return "bad_priority: an integer -9..9"
+    category = body.get("category")
+    if category is not None and (
+        ctx.catalogue.mpp is None or ctx.catalogue.mpp.priority.category(category) is None
+    ):
+        return f"unknown_category: {category!r} is not a priority category of the catalogue"
     public = body.get("public")
     if public is not None and (not isinstance(public, str) or not _PUBLIC.fullmatch(public)):
         return "bad_public: a url-safe id of 12-64 characters"

@@ -15,7 +15,8 @@
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
     loket selftest [--non-interactive] [--profile node.toml]   # on a node, agent stopped
-    loket demo [--port N] [--profile hub.toml] [--data DIR]
+    loket demo [--port N] [--profile hub.toml] [--data DIR] [--open-all-day]
+    loket simulate-day PROFILE --date YYYY-MM-DD [--seed N] [--json]
     loket config check FILE                        # hub or node profile, told apart by content
 
 The profile is validated here, before the subcommand runs, so a broken profile stops with every
@@ -83,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"loket {version()}")
     groups = parser.add_subparsers(
-        dest="group", required=True, metavar="{hub,node,provision,selftest,demo,config}"
+        dest="group",
+        required=True,
+        metavar="{hub,node,provision,selftest,demo,simulate-day,config}",
     )
 
     hub = groups.add_parser("hub", help="run and administer the hub").add_subparsers(
@@ -200,11 +203,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="hub profile of the mall to run (default: the shipped Belitung demo; e.g. "
         "firmware_config/hub/mpp-banyumas.toml, a full-size MPP)",
     )
+    demo.add_argument(
+        "--open-all-day",
+        action="store_true",
+        help="seed a new demo folder without the profile's opening hours, holidays and "
+        "closures, so numbers are issued at any hour (quotas and priority stay)",
+    )
     _data_option(
         demo,
         "data folder (default: ./var/demo, or ./var/demo-<profile name> with --profile; "
         "kept, so a restart continues the day)",
     )
+
+    day = groups.add_parser(
+        "simulate-day", help="one MPP day on the real hub rules, with figures and checks"
+    )
+    day.add_argument("profile", type=Path, metavar="PROFILE", help="hub profile")
+    day.add_argument("--date", required=True, type=_date, help="the day, YYYY-MM-DD")
+    day.add_argument("--seed", type=int, default=1, help="arrivals seed (default 1)")
+    day.add_argument("--json", action="store_true", help="the figures as JSON")
 
     config = groups.add_parser("config", help="check profiles").add_subparsers(
         dest="command", required=True
@@ -222,6 +239,15 @@ def _with_config(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def _data_option(parser: argparse.ArgumentParser, text: str) -> None:
     # ``args.data`` as the flag reads; ``args.data_dir`` is the same value under the config name.
     parser.add_argument("--data", type=Path, metavar="DIR", help=text)
+
+
+def _date(text: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; expected YYYY-MM-DD") from None
 
 
 def _minutes(text: str) -> int:
@@ -259,7 +285,7 @@ def _validate(args: argparse.Namespace) -> None:
         from core.config import load_node_config
 
         load_node_config(args.config)
-    elif args.group == "demo" and args.profile is not None:
+    elif args.group in ("demo", "simulate-day") and args.profile is not None:
         from core.config import load_hub_config
 
         load_hub_config(args.profile)
@@ -272,8 +298,9 @@ def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         "demo": "loket.demo",
         "provision": "loket.provision",
         "selftest": "node.selftest",
+        "simulate-day": "loket.simulate",
     }[args.group]
-    runs = ("demo", "provision", "selftest")
+    runs = ("demo", "provision", "selftest", "simulate-day")
     name = "run" if args.group in runs else args.command.replace("-", "_")
     return getattr(importlib.import_module(module), name)
 

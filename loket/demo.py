@@ -25,7 +25,7 @@ import signal
 import sys
 import textwrap
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -77,10 +77,20 @@ def default_data(profile: Path | None) -> Path:
     return DEFAULT_DATA.with_name(f"demo-{Path(profile).stem}")
 
 
-def start(data: Path, port: int, *, out: TextIO = sys.stdout, profile: Path | None = None) -> Demo:
-    """Start hub and nodes; return once every node has booted."""
+def start(
+    data: Path,
+    port: int,
+    *,
+    out: TextIO = sys.stdout,
+    profile: Path | None = None,
+    open_all_day: bool = False,
+) -> Demo:
+    """Start hub and nodes; return once every node has booted. ``open_all_day`` seeds a new
+    demo folder without the profile's calendar (no hours, holidays or closures), so the
+    demo issues numbers at any hour."""
     import waitress
 
+    from core.calendar import open_around_the_clock
     from core.config import load_hub_config, override_hub
     from hub import create_app
     from hub.auth import add_user, issue_operator_token, pair_node, token_doc
@@ -89,6 +99,8 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout, profile: Path | No
     data.mkdir(parents=True, exist_ok=True)
     config = load_hub_config(profile or demo_hub_profile())
     config = override_hub(config, host="127.0.0.1", port=port, data_dir=str(data / "hub"))
+    if open_all_day:
+        config = replace(config, catalogue=open_around_the_clock(config.catalogue))
     app = create_app(config)
     store = app.extensions["loket"].store
     server = waitress.create_server(
@@ -221,7 +233,12 @@ def _devices(node_id: str, role: str, out: TextIO, label: str = ""):
 
         return Devices(display=ConsoleDisplay(8, label=f"{node_id} ", write=write))
     if role == "kiosk":
-        return Devices(printer=ConsolePrinter(FakePrinter(), label=label))
+
+        def notice(text: str) -> None:
+            out.write(f"[kiosk{' ' + label if label else ''}] {text}\n")
+            out.flush()
+
+        return Devices(printer=ConsolePrinter(FakePrinter(), label=label), notices=notice)
     return Devices(
         announcer=ConsoleAnnouncer(FakeAnnouncer(), label=label),
         screen=ConsoleScreen(FakeScreen(), label=label),
@@ -375,7 +392,8 @@ def run(args: Any) -> int:
     port = int(getattr(args, "port", 8080))
     out = sys.stdout
     try:
-        demo = start(data, port, out=out, profile=profile)
+        open_all_day = bool(getattr(args, "open_all_day", False))
+        demo = start(data, port, out=out, profile=profile, open_all_day=open_all_day)
     except OSError as err:
         print(f"loket demo: cannot listen on 127.0.0.1:{port}: {err}; try --port", file=sys.stderr)
         return 1

@@ -84,7 +84,10 @@ def _simulated_devices(config: Any):
     if role == "counter":
         return Devices(display=ConsoleDisplay(8, ticker=True, label=f"{config.node.id} "))
     if role == "kiosk":
-        return Devices(printer=ConsolePrinter(FakePrinter()))
+        return Devices(
+            printer=ConsolePrinter(FakePrinter()),
+            notices=lambda text: print(f"[kiosk] {text}", flush=True),
+        )
     return Devices(announcer=ConsoleAnnouncer(FakeAnnouncer()), screen=ConsoleScreen(FakeScreen()))
 
 

@@ -32,12 +32,15 @@ def demo_hub_profile(
     pair: tuple[str, ...] = ("api",),
     hub: dict | None = None,
     name: str = "demo-belitung.toml",
+    open_all_day: bool = True,
 ) -> tuple[Path, dict[str, str]]:
     """A shipped hub profile (``name`` in firmware_config/hub, the demo by default) on
     127.0.0.1 and a free port, its data in ``tmp_path/hub``, with tokens issued for ``pair``
     before the hub starts (a device token for a node of the profile's catalogue, else an
     operator token of role supervisor, such as the demo's ``api``); ``hub`` sets more
-    ``[hub]`` keys. Returns (profile path, {node id: token})."""
+    ``[hub]`` keys. ``open_all_day`` (the default: these tests run on the real clock) drops
+    the profile's calendar (``core.calendar.open_around_the_clock``). Returns (profile
+    path, {node id: token})."""
     import json
     import re
 
@@ -61,6 +64,15 @@ def demo_hub_profile(
             text = text.replace("[hub]\n", f"[hub]\n{line}\n", 1)
     profile = tmp_path / "hub.toml"
     profile.write_text(text, encoding="utf-8")
+    if open_all_day:
+        from dataclasses import replace
+
+        from core.calendar import open_around_the_clock
+        from hub.catalogue_export import profile_text
+
+        config = load_hub_config(profile)
+        config = replace(config, catalogue=open_around_the_clock(config.catalogue))
+        profile.write_text(profile_text(config)[0], encoding="utf-8")
     catalogue = folder_catalogue(load_hub_config(profile))
     store = Store(tmp_path / "hub")
     tokens = {

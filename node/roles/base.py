@@ -41,6 +41,9 @@ class Devices:
     announcer: Any = None
     screen: Any = None
     buttons: Any = None
+    # A kiosk's words to the visitor when it issues nothing (C2); the kiosk screen takes
+    # them over; the console and demo kiosks print them.
+    notices: Callable[[str], None] | None = None
 
     def close(self) -> None:
         for dev in (self.buttons, self.display, self.printer, self.announcer, self.screen):

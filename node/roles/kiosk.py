@@ -21,6 +21,14 @@ fails after the number was taken is retried once; then a kiosk with a screen sho
 and offers a reprint, one without cancels it (nobody holds it). Every request ends in one
 ``kiosk_outcome.Outcome`` handed to ``listeners`` (the touchscreen, the button LEDs).
 
+Whether a service may issue now is ``core.calendar`` (contract C2), asked by the hub online
+and here over the local view offline: outside hours, on a holiday, past the cut-off or the
+capacity, ``issue`` raises ``IssueRefused`` with the code and the visitor's words (the kiosk
+screen shows them; the console kiosk prints them). Offline a service with a quota prints only
+numbers of its leases inside the current session's range, never prefix numbers
+(``core.quota``: the quota is split by leases, so offline kiosks together never pass it); with
+none left it refuses ``offline_quota``.
+
 A node profile can only check its services' syntax; whether they exist, and are offered at
 this kiosk, the catalogue says. Once it is known, a profile service the hub does not know or
 offer here is a config problem: shown by ``loket node status``, and while the profile's list
@@ -36,7 +44,9 @@ import string
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from core import calendar, quota
 from core.numbering import LeaseBook, format_label, prefix_label, service_day, ticket_key
+from core.priority import priority_value
 from node.roles.base import Context, Role, config_value
 from node.roles.kiosk_outcome import Outcome, PrinterReporter
 from node.roles.kiosk_printer import PrinterCare
@@ -47,9 +57,19 @@ log = logging.getLogger(__name__)
 # Simulation keypad: a, b, c, d ... -> the kiosk's services in configured order.
 KEYPAD = string.ascii_lowercase
 REPRINT = "reprint"  # the hidden staff button (held) and the screen's reprint key
-# The numeric priority the hub orders by until it reads ``category`` (contract C3).
-CATEGORY_PRIORITY = -1
 STATUS_POLL_S = 5.0
+
+
+class IssueRefused(Exception):
+    """No ticket: ``code`` (``core.calendar.CODES``), ``message`` in the visitor's words,
+    ``reopens_ms`` when the service takes numbers again (None: unknown)."""
+
+    def __init__(self, code: str, message: str, reopens_ms: int | None = None, detail: str = ""):
+        super().__init__(message)
+        self.code, self.message, self.reopens_ms, self.detail = code, message, reopens_ms, detail
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "reopens_ms": self.reopens_ms}
 
 
 class KioskRole(PrinterCare, TicketContent, Role):
@@ -62,6 +82,7 @@ class KioskRole(PrinterCare, TicketContent, Role):
         )
         self.last_ticket: dict | None = None
         self.last_error: str | None = None
+        self.last_refusal: dict | None = None
         self.print_failures = 0
         self.last_outcome: Outcome | None = None
         self.listeners: list[Callable[[Outcome], None]] = []
@@ -217,8 +238,15 @@ class KioskRole(PrinterCare, TicketContent, Role):
     # -- issuing -------------------------------------------------------------------------
 
     def issue(self, service: str, category: str | None = None) -> dict | None:
-        """Issue, log (fsync) and print one ticket; returns its ``ticket.issued`` event."""
+        """Issue, log (fsync) and print one ticket; returns its ``ticket.issued`` event.
+
+        ``category``: the priority lane (C3), a catalogue ``mpp.priority.categories`` id.
+        Raises ``IssueRefused`` when the calendar, quota or capacity says no (C2)."""
         outcome = self._issue(service, category)
+        if outcome.kind == "refused" and self.last_refusal is not None:
+            raise IssueRefused(
+                outcome.code or "closed", outcome.message, outcome.reopens_ms, self.last_error or ""
+            )
         if outcome.ticket is None:
             return None
         return next(
@@ -230,25 +258,20 @@ class KioskRole(PrinterCare, TicketContent, Role):
         ctx = self.ctx
         req = ctx.outbox.new_req()
         public = secrets.token_urlsafe(12)
-        priority = CATEGORY_PRIORITY if category else 0
-        answer = ctx.rpc(
-            "POST",
-            "/api/v1/tickets",
-            {
-                "req": req,
-                "service": service,
-                "kiosk": ctx.node_id,
-                "priority": priority,
-                "category": category,
-                "public": public,
-            },
-        )
+        payload = {"req": req, "service": service, "kiosk": ctx.node_id, "public": public}
+        if category is not None:
+            payload["category"] = category  # the priority lane (C3): the hub derives the rest
+        answer = ctx.rpc("POST", "/api/v1/tickets", payload)
         if answer is not None:
             status, body = answer
             if status in (200, 201) and isinstance(body.get("event"), dict):
                 event = body["event"]
                 ctx.outbox.store_foreign(event)  # durable before it is printed
+                self.last_refusal = None
                 return self._print(event, body, offline=False, category=category)
+            if status == 409 and body.get("error") in calendar.CODES:
+                refused = self._refusal(body["error"], body.get("reopens_ms"), body.get("detail"))
+                return self._refused(service, refused, category)
             self.last_error = f"{body.get('error')}: {body.get('message')}"
             log.warning("hub refused a ticket for %s: %s", service, self.last_error)
             reopens = body.get("reopens_ms")
@@ -261,21 +284,63 @@ class KioskRole(PrinterCare, TicketContent, Role):
                 category=category,
             )
         now = self._now_ms()  # one reading for the service day and the printed time
-        event = self._issue_offline(service, req, public, now, category)
+        try:
+            event = self._issue_offline(service, req, public, now, category)
+        except IssueRefused as refused:  # the calendar or the quota, over the local view (C2)
+            return self._refused(service, refused, category)
+        self.last_refusal = None
         ctx.sync.wake()
         return self._print(event, None, offline=True, now_ms=now, category=category)
+
+    def _refused(self, service: str, refused: IssueRefused, category: str | None) -> Outcome:
+        """A refusal the visitor is told in words (screen, slip, LED; the console prints it)."""
+        self.last_refusal = refused.to_dict()
+        self.last_error = f"{refused.code}: {refused.detail or refused.message}"
+        log.info("kiosk %s: %s refused: %s", self.ctx.node_id, service, self.last_error)
+        notice = self.ctx.devices.notices
+        if notice is not None:
+            notice(refused.message)
+        return Outcome(
+            "refused",
+            service,
+            code=refused.code,
+            message=refused.message,
+            reopens_ms=refused.reopens_ms,
+            category=category,
+        )
+
+    def _refusal(self, code: str, reopens_ms: int | None, detail: str | None = "") -> IssueRefused:
+        lang = config_value(self.ctx.config, "sound", "lang", "id") or "id"
+        words = calendar.describe(code, reopens_ms, self._tz(), lang, self._now_ms())
+        return IssueRefused(code, words, reopens_ms, detail or "")
+
+    def _offline_numbers(self, service: str, now_ms: int) -> quota.Range | None:
+        """C2 over the local view (raises ``IssueRefused``); the number range offline
+        tickets of this service must stay in (None: no quota, a prefix number may do)."""
+        state = self.ctx.view.state()
+        if service not in state.catalogue.services:
+            return None  # no catalogue yet: nothing to check against (the hub checks the push)
+        # The quota is not counted here: the leases this kiosk holds are its share of it.
+        allowed = calendar.check(state, service, now_ms, count_numbers=False)
+        if not allowed.ok:
+            raise self._refusal(allowed.code or "closed", allowed.reopens_ms, allowed.detail)
+        numbers = allowed.numbers
+        return numbers if numbers is not None and numbers.hi is not None else None
 
     def _issue_offline(
         self, service: str, req: str, public: str, now_ms: int, category: str | None = None
     ) -> dict:
         ctx = self.ctx
+        numbers = self._offline_numbers(service, now_ms)
         day = service_day(now_ms, self._tz())
         prefix = ctx.service_info(service).get("prefix") or service
         book = LeaseBook.from_events(ctx.node_id, ctx.outbox.events())
-        free = book.next_free(day, service)
-        if free is not None:
-            number, lease_id = free
+        free = _usable(book, day, service, numbers)
+        if free:
+            number, lease_id = free[0]
             label, mode, deps = format_label(prefix, number), "lease", [lease_id]
+        elif numbers is not None:
+            raise self._refusal("offline_quota", None, f"no lease numbers left in {numbers}")
         else:
             number, lease_id = None, None
             n = book.next_prefix_n(day, service)
@@ -287,11 +352,12 @@ class KioskRole(PrinterCare, TicketContent, Role):
             "day": day,
             "mode": mode,
             "kiosk": ctx.node_id,
-            "priority": CATEGORY_PRIORITY if category else 0,
-            "category": category,
+            "priority": priority_value(category),
             "lease": lease_id,
             "public": public,
         }
+        if category is not None:
+            body["category"] = category
         return ctx.outbox.append_own(
             "ticket.issued", body, ticket=ticket_key(day, label), req=req, deps=deps
         )
@@ -355,12 +421,15 @@ class KioskRole(PrinterCare, TicketContent, Role):
         ctx = self.ctx
         if ctx.sync.online is not True:
             return
-        day = service_day(self._now_ms(), self._tz())
+        now = self._now_ms()
+        day = service_day(now, self._tz())
         book = LeaseBook.from_events(ctx.node_id, ctx.outbox.events())
         for service in self.services:
             latest = self._latest_lease(service)
             if latest is not None and latest["day"] == day:
-                if book.remaining(day, service) * 2 >= latest["hi"] - latest["lo"] + 1:
+                # Numbers of a session that is over do not count: offline they print nothing.
+                left = len(_usable(book, day, service, self._numbers_now(service, now)))
+                if left * 2 >= latest["hi"] - latest["lo"] + 1:
                     continue
             elif self._asked.get(service) == day:
                 # We asked for our day and the hub granted another one: the hub's clock
@@ -380,6 +449,13 @@ class KioskRole(PrinterCare, TicketContent, Role):
                 ctx.outbox.store_foreign(body["event"])
             else:
                 log.info("no lease for %s: %s", service, body.get("error"))
+
+    def _numbers_now(self, service: str, now_ms: int) -> quota.Range | None:
+        catalogue = self.ctx.catalogue()
+        svc = catalogue.services.get(service)
+        if svc is None:
+            return None
+        return quota.current_range(svc, calendar.local_minute(catalogue, now_ms)[1])
 
     def _latest_lease(self, service: str) -> dict | None:
         latest = None
@@ -406,5 +482,16 @@ class KioskRole(PrinterCare, TicketContent, Role):
             "last_error": self.last_error,
             "printer_detail": self.printer_state[1] if printer_status else None,
             "last_outcome": self.last_outcome.kind if self.last_outcome else None,
+            "last_refusal": self.last_refusal,
             "config_problems": self.config_problems() or None,
         }
+
+
+def _usable(
+    book: LeaseBook, day: str, service: str, numbers: quota.Range | None
+) -> list[tuple[int, str]]:
+    """Free lease numbers this kiosk may print now: inside the session's range if any."""
+    free = book.free(day, service)
+    if numbers is None or numbers.hi is None:
+        return free
+    return [(n, lease) for n, lease in free if n in numbers]

@@ -47,6 +47,7 @@ class Log:
         priority: int = 0,
         est_ms: int | None = None,
         public: str | None = None,
+        category: str | None = None,
     ) -> Event:
         label = format_label(service, n) if n is not None else prefix_label(service, kiosk, 1)
         origin = "hub" if mode == "online" else kiosk
@@ -62,6 +63,9 @@ class Log:
         }
         if public is not None:
             body["public"] = public
+        if category is not None:
+            body["category"] = category
+            body["priority"] = -1
         return self.add(
             origin,
             "ticket.issued",

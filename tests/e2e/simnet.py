@@ -48,8 +48,9 @@ PUSH = "/api/v1/sync/push"
 # past them; none is open now.
 
 
-def hub_config(data_dir: Path, lease_size: int = 3) -> Any:
-    """Two services; two counters per service (residue classes matter); two kiosks."""
+def hub_config(data_dir: Path, lease_size: int = 3, rules: dict | None = None) -> Any:
+    """Two services; two counters per service (residue classes matter); two kiosks.
+    ``rules``: ``{"mpp": {...}, "services": {id: {...}}}`` merged in (hours, quotas...)."""
     raw = {
         "mpp": {"name": "MPP Simulasi", "timezone": "Asia/Jakarta"},
         "hub": {"host": "127.0.0.1", "port": 8080, "data_dir": str(data_dir), "threads": 4},
@@ -69,6 +70,10 @@ def hub_config(data_dir: Path, lease_size: int = 3) -> Any:
         ],
         "displays": [{"id": "D1", "name": "Hall"}],
     }
+    rules = rules or {}
+    raw["mpp"].update(rules.get("mpp") or {})
+    for svc in raw["services"]:
+        svc.update((rules.get("services") or {}).get(svc["id"]) or {})
     return hub_config_from_dict(raw)
 
 
@@ -78,13 +83,13 @@ def hub_config(data_dir: Path, lease_size: int = 3) -> Any:
 class SimHub:
     """The real Flask hub on a temp folder; ``up`` is its network cable."""
 
-    def __init__(self, root: Path, clock: FakeClock, lease_size: int = 3):
+    def __init__(self, root: Path, clock: FakeClock, lease_size: int = 3, rules=None):
         from hub.auth import pair_node
 
         self.root = root
         self.data_dir = root / "hub"
         self.clock = clock
-        self.config = hub_config(self.data_dir, lease_size)
+        self.config = hub_config(self.data_dir, lease_size, rules)
         self.up = True
         self.app: Any = None
         self.backups: list[Path] = []
@@ -320,11 +325,12 @@ class SimNet:
         lease_size: int = 3,
         node_skew_ms: dict | None = None,
         workarounds: bool = True,
+        rules: dict | None = None,
     ):
         self.root = Path(root)
         self.workarounds = workarounds
         self.hub_clock = FakeClock(wall_ms=T0, mono_ms=5_000, boot_id="hub-boot")
-        self.hub = SimHub(self.root, self.hub_clock, lease_size)
+        self.hub = SimHub(self.root, self.hub_clock, lease_size, rules)
         self.faults: dict[str, int] = defaultdict(int)
         # hub epoch -> ids of events the hub acknowledged in that epoch (push acks, RPC answers)
         self.acked: dict[str, set[str]] = defaultdict(set)

@@ -65,7 +65,7 @@ class Out(io.StringIO):
 @pytest.fixture
 def demo(tmp_path: Path, capsys: pytest.CaptureFixture):
     out = Out(capsys)
-    running = demo_mod.start(tmp_path / "demo", 0, out=out)
+    running = demo_mod.start(tmp_path / "demo", 0, out=out, open_all_day=True)
     running.out = out
     yield running
     running.stop()
@@ -97,14 +97,14 @@ def test_kiosk_key_prints_a_ticket_and_curl_lines_carry_a_working_token(demo) ->
 
 
 def test_restart_continues_the_same_day(tmp_path: Path) -> None:
-    first = demo_mod.start(tmp_path / "d", 0, out=Out())
+    first = demo_mod.start(tmp_path / "d", 0, out=Out(), open_all_day=True)
     try:
         _, one = _post(
             f"{first.base_url}/api/v1/tickets", first.api_token, {"req": "r1", "service": "D"}
         )
     finally:
         first.stop()
-    second = demo_mod.start(tmp_path / "d", 0, out=Out())
+    second = demo_mod.start(tmp_path / "d", 0, out=Out(), open_all_day=True)
     try:
         _, two = _post(
             f"{second.base_url}/api/v1/tickets", second.api_token, {"req": "r2", "service": "D"}
@@ -225,10 +225,10 @@ def test_the_api_token_survives_a_restart_and_each_curl_paste_is_a_new_ticket(tm
     import shutil
     import subprocess
 
-    first = demo_mod.start(tmp_path / "d", 0, out=Out())
+    first = demo_mod.start(tmp_path / "d", 0, out=Out(), open_all_day=True)
     token = first.api_token
     first.stop()
-    second = demo_mod.start(tmp_path / "d", 0, out=Out())
+    second = demo_mod.start(tmp_path / "d", 0, out=Out(), open_all_day=True)
     try:
         assert second.api_token == token  # yesterday's pasted curl lines still work
         text = demo_mod.banner(second)

@@ -10,8 +10,14 @@ import shutil
 from core.announce import call_clips
 from core.hours import Hours
 
-FRIDAY_PRAYER = {"mon": ["08:00-15:00"], "fri": ["08:00-11:30", "13:30-15:00"]}
-RAMADAN = {"mon": ["08:00-14:00"], "fri": ["08:00-11:00", "13:30-14:30"]}
+# The nodes' clocks start at T0, a Saturday 09:00: both keep the service open then (the
+# calendar is enforced, core.calendar).
+FRIDAY_PRAYER = {
+    "mon": ["08:00-15:00"],
+    "fri": ["08:00-11:30", "13:30-15:00"],
+    "sat": ["08:00-12:00"],
+}
+RAMADAN = {"mon": ["08:00-14:00"], "fri": ["08:00-11:00", "13:30-14:30"], "sat": ["08:00-11:00"]}
 
 
 def row(hub, table: str, entity_id: str, **changes) -> dict:
