@@ -85,7 +85,7 @@ TEXT = {
             "quota_reached": "Today's quota is used up",
             "full_today": "Today's queue is full",
             "counters_paused": "All counters of this service are on a break",
-            "offline_quota": "The kiosk is cut off and its spare numbers for this service are used up",
+            "offline_quota": "Kiosk offline: no spare numbers left for this service",
             "unknown_service": "This service is not available",
             "service_not_at_kiosk": "This service is not offered at this kiosk",
             "too_many_tickets": "Please wait a moment, then try again",
