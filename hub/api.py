@@ -63,6 +63,9 @@ def counter_action(counter_id: str, action: str) -> Response:
     body = json_body()
     req = field(body, "req", str)
     kw = {}
+    if action == "next" and "serving" in body:
+        # the call the counter's LED shows (null: none); only that visit is finished
+        kw["serving"] = field(body, "serving", str, required=False) or ""
     if action == "transfer":
         kw["to"] = field(body, "to", str)
     elif action == "recall":

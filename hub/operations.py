@@ -152,18 +152,8 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
         return _answer(auth, earlier)
     cs = auth.state.counter_view(counter_id)
     if action == "next":
-        ticket = choose_next(auth.state, counter_id, day=auth.today())
-        if ticket is None:
-            reason = "queue_empty" if cs.open else "counter_closed"
-            return {"ticket": None, "event": None, "reason": reason}
-        event = auth.hub_event(
-            "ticket.called",
-            ticket=ticket.key,
-            req=req,
-            deps=(auth.issue_id(ticket.key),),
-            body={"counter": counter_id, "expect_service": ticket.service, "mode": "online"},
-        )
-    elif action == "rate":
+        return _next(auth, cs, counter_id, req, kw.get("serving"))
+    if action == "rate":
         event = _rate(auth, cs, counter_id, req, kw.get("score"))
     elif action == "recall" and kw.get("ticket") and kw["ticket"] != cs.current:
         event = _recall_no_show(auth, counter_id, req, kw["ticket"])
@@ -185,6 +175,55 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
             body=body,
         )
     return _answer(auth, _commit_one(auth, event))
+
+
+def _next(auth: Authority, cs: Any, counter_id: str, req: str, shown: str | None) -> dict:
+    """NEXT: finish the visitor this counter is serving (done), then call the next one.
+
+    Both in one commit, the done first: the fold's one-live-call rule would otherwise hand
+    the current visitor back to the queue, where they are first again, and two visitors
+    would swap for ever. The done carries no req (the call owns it): a retry of this req
+    answers with the call and finishes nothing twice.
+
+    ``shown`` is the call id the counter's LED shows ("" = none; None = not said, e.g. an
+    operator's client, which sees the current call). A call whose answer the counter never
+    received was never shown: nobody was served, so the one-live-call rule gives that
+    visitor back their place instead (notes/sync.md §8.4 bug 5).
+    """
+    events = []
+    serving = auth.state.tickets.get(cs.current) if cs.current else None
+    if (
+        serving is not None
+        and serving.status == TicketStatus.CALLED
+        and shown in (None, cs.call_id)
+    ):
+        events.append(
+            auth.hub_event(
+                "ticket.done",
+                ticket=serving.key,
+                req=None,
+                deps=(cs.call_id,),
+                body={"counter": counter_id},
+            )
+        )
+    ticket = choose_next(auth.state, counter_id, day=auth.today())
+    if ticket is not None:
+        events.append(
+            auth.hub_event(
+                "ticket.called",
+                ticket=ticket.key,
+                req=req,
+                deps=(auth.issue_id(ticket.key),),
+                body={"counter": counter_id, "expect_service": ticket.service, "mode": "online"},
+                offset=len(events),
+            )
+        )
+    ids = {e.id for e in events}
+    logged = [r["event"] for r in auth.commit(events) if r["event"]["id"] in ids] if events else []
+    if ticket is None:
+        reason = "queue_empty" if cs.open else "counter_closed"
+        return {"ticket": None, "event": None, "reason": reason, "events": logged}
+    return {**_answer(auth, logged[-1]), "events": logged}
 
 
 def _recall_no_show(auth: Authority, counter_id: str, req: str, key: str) -> Any:

@@ -111,6 +111,8 @@ class CounterRole(Role):
             return None  # nothing to recall/skip/finish/transfer: no RPC, no event
         req = ctx.outbox.new_req()
         body: dict = {"req": req}
+        if action == "next":
+            body["serving"] = cs.call_id  # the hub finishes only the visit this LED shows
         to = None
         if action == "transfer":
             to = self._transfer_target(state, cs)
@@ -122,13 +124,13 @@ class CounterRole(Role):
             body["to"] = to
         answered = self._ask_hub(action, body)
         if answered is not _UNREACHABLE:
-            if answered is not None:
-                self._after(action, answered, cs.current)
+            if answered is not None or (action == "next" and cs.current is not None):
+                self._after(action, answered or {}, cs.current)
             return answered
         event = self._offline(action, req, state, cs, to)
-        if event is not None:
+        if event is not None or (action == "next" and cs.current is not None):
             ctx.sync.wake()
-            self._after(action, event, cs.current)
+            self._after(action, event or {}, cs.current)
         return event
 
     def _ask_hub(self, action: str, body: dict) -> Any:
@@ -139,6 +141,13 @@ class CounterRole(Role):
             return _UNREACHABLE
         status, reply = answer
         event = reply.get("event")
+        if status == 200:
+            # NEXT while serving answers the done it made too: keep every event, in order,
+            # so the LED never shows the finished visitor handed back to the queue.
+            extra = reply.get("events")
+            for ev in extra if isinstance(extra, list) else []:
+                if isinstance(ev, dict) and ev is not event:
+                    self.ctx.outbox.store_foreign(ev)
         if status == 200 and isinstance(event, dict):
             self.ctx.outbox.store_foreign(event)
             return event
@@ -150,10 +159,21 @@ class CounterRole(Role):
     def _after(self, action: str, event: dict, previous: str | None) -> None:
         if action == "done":
             self._done_at = (event.get("ticket") or previous or "", self.ctx.clock.mono_ms())
+        elif action == "next" and previous is not None:
+            self._done_at = (previous, self.ctx.clock.mono_ms())  # NEXT finished that visit
 
     def _offline(self, action, req, state, cs, to) -> dict | None:
         out = self.ctx.outbox
         if action == "next":
+            if cs.current is not None:
+                # NEXT while serving finishes that visit first, as the hub does online.
+                out.append_own(
+                    "ticket.done",
+                    {"counter": self.counter_id},
+                    ticket=cs.current,
+                    req=out.new_req(),
+                    deps=[cs.call_id] if cs.call_id else [],
+                )
             day = self.ctx.service_day()  # yesterday's leftovers are never called
             ticket = choose_next(state, self.counter_id, residues(state, self.counter_id), day=day)
             if ticket is None:
