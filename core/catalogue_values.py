@@ -58,6 +58,9 @@ class Mpp:
     running_text: str = ""
     priority: Priority = Priority()
     lang: str = "id"
+    # A skipped visitor may still be recalled this long after SKIP; after it the no-show is
+    # final (a later recall is an audited out-of-order call at the hub).
+    no_show_grace_s: int = 600
 
     id = "mpp"
 

@@ -61,6 +61,7 @@ MPP_KEYS = (
     Key("running_text", default=""),
     Key("hours", "table"),
     Key("priority", "table"),
+    Key("no_show_grace_s", "int", default=600, min=0, max=86_400),
 )
 AGENCY_KEYS = (ZONE, Key("hours", "table"))
 SERVICE_KEYS = (

@@ -72,6 +72,9 @@ _COUNTER_ONLY = {"counter": _STR}
 # What core.catalogue holds (contract C1); listed here so events need not import it.
 CATALOGUE_KINDS = ("mpp", "agency", "service", "counter", "kiosk", "display", "holiday", "closure")
 _KIND = _f(str, choices=CATALOGUE_KINDS)
+# What an audit.out_of_order records: a specific ticket called out of queue order, a no-show
+# recalled after its grace window, a called ticket cancelled, a priority call beyond the rule.
+AUDIT_KINDS = ("specific_call", "late_recall", "cancel_called", "priority_beyond_rule")
 
 _PRIMARY: dict[str, dict[str, BodyField]] = {
     "ticket.issued": {
@@ -111,6 +114,18 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     # writes it; by = the user who changed it ("profile" for the seed).
     "catalogue.set": {"kind": _KIND, "id": _STR, "value": _f(dict), "by": _STR},
     "catalogue.retired": {"kind": _KIND, "id": _STR, "by": _STR},
+    # An offline counter paused or resumed itself (a button hold); online the hub writes a
+    # roster.updated instead. The fold honours either for that counter.
+    "counter.paused": _COUNTER_ONLY,
+    "counter.resumed": _COUNTER_ONLY,
+    # Every out-of-order call, with who and why (issue 9 item 6: anti-pungli transparency).
+    # counter: where it happened (null: no counter, e.g. a cancel from the admin).
+    "audit.out_of_order": {
+        "kind": _f(str, choices=AUDIT_KINDS),
+        "counter": _f(str, _NULL),
+        "by": _STR,
+        "reason": _STR,
+    },
 }
 _NO_TICKET = {
     "lease.granted",
@@ -120,10 +135,14 @@ _NO_TICKET = {
     "clock.skew",
     "catalogue.set",
     "catalogue.retired",
+    "counter.paused",
+    "counter.resumed",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
-HUB_ONLY_TYPES = frozenset({"catalogue.set", "catalogue.retired", "roster.updated"})
+HUB_ONLY_TYPES = frozenset(
+    {"catalogue.set", "catalogue.retired", "roster.updated", "audit.out_of_order"}
+)
 
 _DERIVED: dict[str, dict[str, BodyField]] = {
     "call.superseded": {

@@ -38,9 +38,9 @@ from core.catalogue import Catalogue
 from core.clock import HLC, Clock, SystemClock
 from core.errors import CommandRejected, ConfigError, JournalError, JournalOrderError
 from core.events import DERIVED_TYPES, Event, make_event, make_record
-from core.model import LIVE_STATES
+from core.model import LIVE_STATES, TicketStatus
 from core.queue import QueueState
-from hub import catalogue_ops, identity, operations, pushcheck, receipts
+from hub import catalogue_ops, floor_ops, identity, operations, pushcheck, receipts
 from hub.derive import ClockAnchors, bound_estimate, hlc_wall_ms, skew_notice
 from hub.errors import Refused
 from hub.pushgate import PushGate, canonical, parse_pushed
@@ -472,7 +472,11 @@ class Authority:
                 deps=(self._issue_of.get(key),),
                 body={"by": by, "reason": reason},
             )
-            return self._commit([event])[0]["event"]
+            events = [event]
+            if found.status == TicketStatus.CALLED:  # out of order: audited (issue 9 item 6)
+                events.append(floor_ops.audit(self, "cancel_called", event, found.holder, by,
+                                              reason, 1))  # fmt: skip
+            return self._commit(events)[0]["event"]
 
         return self._decide(decide)
 

@@ -18,17 +18,23 @@ from typing import TYPE_CHECKING, Any
 
 from core.model import TicketStatus
 from core.numbering import format_label, ticket_key
-from core.queue import choose_next
-from hub import identity
+from hub import floor_ops, identity
 from hub.errors import Refused, invalid, unknown
 from hub.views import ticket_json
 
 if TYPE_CHECKING:
     from hub.authority import Authority
 
-ACTIONS = ("next", "recall", "skip", "done", "transfer", "rate")
+ACTIONS = ("next", "recall", "skip", "done", "transfer", "rate", "call_ticket", "pause", "resume")
 _FINISH = {"recall": "ticket.recalled", "skip": "ticket.skipped", "done": "ticket.done"}
-_TYPE_OF = {"next": "ticket.called", "transfer": "ticket.transferred", "rate": "ticket.rated"}
+_TYPE_OF = {
+    "next": "ticket.called",
+    "call_ticket": "ticket.called",
+    "transfer": "ticket.transferred",
+    "rate": "ticket.rated",
+    "pause": "roster.updated",
+    "resume": "roster.updated",
+}
 
 
 def _service(auth: Authority, service_id: Any) -> Any:
@@ -151,12 +157,21 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
             raise Refused("req_reused", f"req {req!r} was used by another counter", 409)
         return _answer(auth, earlier)
     cs = auth.state.counter_view(counter_id)
+    by = kw.get("by") or counter_id
     if action == "next":
-        return _next(auth, cs, counter_id, req, kw.get("serving"))
+        return floor_ops.next_call(auth, cs, counter_id, req, kw.get("serving"))
+    if action == "call_ticket":
+        return floor_ops.call_ticket(
+            auth, cs, counter_id, req, kw.get("ticket") or "", kw.get("reason"), by
+        )
+    if action in ("pause", "resume"):
+        return floor_ops.pause(auth, counter_id, req, action == "resume", by)
     if action == "rate":
         event = _rate(auth, cs, counter_id, req, kw.get("score"))
     elif action == "recall" and kw.get("ticket") and kw["ticket"] != cs.current:
-        event = _recall_no_show(auth, counter_id, req, kw["ticket"])
+        events = floor_ops.recall_no_show(auth, counter_id, req, kw["ticket"], kw.get("reason"), by)
+        logged = floor_ops.commit(auth, events)
+        return floor_ops.answer(auth, logged[0], logged)
     else:
         if cs.current is None:
             raise Refused("no_current_ticket", f"counter {counter_id} is not serving anyone", 409)
@@ -175,75 +190,6 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
             body=body,
         )
     return _answer(auth, _commit_one(auth, event))
-
-
-def _next(auth: Authority, cs: Any, counter_id: str, req: str, shown: str | None) -> dict:
-    """NEXT: finish the visitor this counter is serving (done), then call the next one.
-
-    Both in one commit, the done first: the fold's one-live-call rule would otherwise hand
-    the current visitor back to the queue, where they are first again, and two visitors
-    would swap for ever. The done carries no req (the call owns it): a retry of this req
-    answers with the call and finishes nothing twice.
-
-    ``shown`` is the call id the counter's LED shows ("" = none; None = not said, e.g. an
-    operator's client, which sees the current call). A call whose answer the counter never
-    received was never shown: nobody was served, so the one-live-call rule gives that
-    visitor back their place instead (notes/sync.md §8.4 bug 5).
-    """
-    events = []
-    serving = auth.state.tickets.get(cs.current) if cs.current else None
-    if (
-        serving is not None
-        and serving.status == TicketStatus.CALLED
-        and shown in (None, cs.call_id)
-    ):
-        events.append(
-            auth.hub_event(
-                "ticket.done",
-                ticket=serving.key,
-                req=None,
-                deps=(cs.call_id,),
-                body={"counter": counter_id},
-            )
-        )
-    ticket = choose_next(auth.state, counter_id, day=auth.today())
-    if ticket is not None:
-        events.append(
-            auth.hub_event(
-                "ticket.called",
-                ticket=ticket.key,
-                req=req,
-                deps=(auth.issue_id(ticket.key),),
-                body={"counter": counter_id, "expect_service": ticket.service, "mode": "online"},
-                offset=len(events),
-            )
-        )
-    ids = {e.id for e in events}
-    logged = [r["event"] for r in auth.commit(events) if r["event"]["id"] in ids] if events else []
-    if ticket is None:
-        reason = "queue_empty" if cs.open else "counter_closed"
-        return {"ticket": None, "event": None, "reason": reason, "events": logged}
-    return {**_answer(auth, logged[-1]), "events": logged}
-
-
-def _recall_no_show(auth: Authority, counter_id: str, req: str, key: str) -> Any:
-    """A skipped visitor turned up: a counter that called them calls them again."""
-    ticket = auth.state.tickets.get(key)
-    if ticket is None:
-        raise unknown("ticket", key)
-    if ticket.status != TicketStatus.NO_SHOW or counter_id not in ticket.callers:
-        raise Refused(
-            "not_recallable",
-            f"{ticket.label} is {ticket.status}; only a no-show this counter called comes back",
-            409,
-        )
-    return auth.hub_event(
-        "ticket.recalled",
-        ticket=key,
-        req=req,
-        deps=(auth.last_call_id(key),),
-        body={"counter": counter_id},
-    )
 
 
 def _rate(auth: Authority, cs: Any, counter_id: str, req: str, score: Any) -> Any:

@@ -56,6 +56,10 @@ ROLE_TYPES: dict[str, frozenset[str]] = {
             "ticket.done",
             "ticket.transferred",
             "ticket.rated",
+            # an offline pause/resume (a button hold) of its own counter; online the hub
+            # writes roster.updated (hub-only) instead
+            "counter.paused",
+            "counter.resumed",
             "node.hello",
         }
     ),

@@ -48,6 +48,11 @@ BODIES = {
     "node.hello": {"boot_id": "3b0f", "mono_ms": 8812345, "wall_ms": 1718012345678},
     "catalogue.set": {"kind": "service", "id": "B", "value": {"name": "Akta"}, "by": "admin"},
     "catalogue.retired": {"kind": "kiosk", "id": "K9", "by": "admin"},
+    "counter.paused": {"counter": "C07"},
+    "counter.resumed": {"counter": "C07"},
+    "audit.out_of_order": {
+        "kind": "specific_call", "counter": "C07", "by": "sari", "reason": "lansia, ditunda"
+    },  # fmt: skip
     "call.superseded": {"call": "C2:i:4", "counter": "C2", "winner": "C1", "ticket": "t"},
     "call.retracted": {"call": "hub:E:9", "counter": "C1", "ticket": "t"},
     "transfer.rejected": {"event": "C2:i:5", "counter": "C2", "ticket": "t"},
@@ -63,6 +68,8 @@ NO_TICKET = {
     "node.hello",
     "catalogue.set",
     "catalogue.retired",
+    "counter.paused",
+    "counter.resumed",
 }
 
 

@@ -46,9 +46,7 @@ def counter(tmp_path, hub, monkeypatch):
 
     monkeypatch.setattr(pins, "make_pin_factory", recording)
     clock = FakeClock(wall_ms=T0, mono_ms=1_000, boot_id="C3-boot")
-    node = build_node(
-        shipped_counter(tmp_path), transport=FlaskTransport(hub, "C3"), clock=clock
-    )
+    node = build_node(shipped_counter(tmp_path), transport=FlaskTransport(hub, "C3"), clock=clock)
     node.start(threads=False)
     node.ctx.sync.step()
     node.drain()
