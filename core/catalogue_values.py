@@ -102,6 +102,7 @@ class Counter(model.Counter):
     display: str = "7seg"
     zone: str | None = None
     transfer_to: tuple[str, ...] = ()
+    transfer_first: bool = False  # put a transferred visitor first (else: keep their place)
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,12 @@ SERVICE_KEYS = (
     Key("transfer_to", "str_list", default=[]),
     ZONE,
 )
-COUNTER_KEYS = (ZONE, Key("transfer_to", "str_list", default=[]))
+COUNTER_KEYS = (
+    ZONE,
+    Key("transfer_to", "str_list", default=[]),
+    # a transferred visitor goes first in the target queue (else they keep their place)
+    Key("transfer_first", "bool", default=False),
+)
 KIOSK_KEYS = (ZONE,)
 DISPLAY_KEYS = (ZONE, Key("services", "str_list"), Key("counters", "str_list"))
 SESSION_KEYS = (

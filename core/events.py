@@ -97,7 +97,8 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     "ticket.recalled": _COUNTER_ONLY,
     "ticket.skipped": _COUNTER_ONLY,
     "ticket.done": _COUNTER_ONLY,
-    "ticket.transferred": {"counter": _STR, "to": _STR},
+    # first: put first in the target queue (else the visitor keeps their place)
+    "ticket.transferred": {"counter": _STR, "to": _STR, "first": _f(bool, optional=True)},
     "ticket.cancelled": {"by": _STR, "reason": _STR},
     "ticket.rated": {"counter": _STR, "score": _f(int, lo=1, hi=4)},
     "lease.granted": {

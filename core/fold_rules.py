@@ -331,7 +331,12 @@ def on_transferred(st: QueueState, step: Step) -> None:
         _reject(st, step, "not_holder" if t else "unknown_ticket")
         step.emit("transfer.rejected", {"event": e.id, "counter": b["counter"], "ticket": e.ticket})
         return
-    _requeue(st, step, t, e.type, service=b["to"], transfers=(*t.transfers, b["to"]))
+    order = t.order
+    if b.get("first"):
+        # Put first (the counter's catalogue transfer_first): ahead of everyone of the same
+        # priority who was not put first too; among those, in transfer order.
+        order = (*t.order[:-2], -1, step.hseq)
+    _requeue(st, step, t, e.type, service=b["to"], transfers=(*t.transfers, b["to"]), order=order)
 
 
 def on_cancelled(st: QueueState, step: Step) -> None:

@@ -181,7 +181,13 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
             _service(auth, to)
             if auth.state.tickets[cs.current].service == to:
                 raise Refused("same_service", f"ticket is already in service {to}", 409)
+            if not any(c.open and to in c.services for c in auth.state.counters.values()):
+                # the visitor would wait for nobody: refused, and the counter's LED says so
+                raise Refused("no_open_counter", f"no open counter serves {to} now", 409)
             body["to"] = to
+            mine = identity.counter(auth.state.catalogue, counter_id)
+            if getattr(mine, "transfer_first", False):
+                body["first"] = True
         event = auth.hub_event(
             _TYPE_OF.get(action) or _FINISH[action],
             ticket=cs.current,

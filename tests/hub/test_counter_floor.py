@@ -167,3 +167,28 @@ def test_the_audit_list_needs_a_viewer_token_and_a_valid_day(client, auth):
     empty = audit_log(client, auth, day="2026-11-27").json
     assert empty == {"day": "2026-11-27", "entries": [], "by_counter": {}, "by_kind": {},
                      "total": 0}  # fmt: skip
+
+
+# -- transfer ------------------------------------------------------------------------------------
+
+
+def test_a_transfer_to_a_service_no_open_counter_serves_is_refused(client, auth, req, authority):
+    issue(client, auth, req(), "B")
+    press(client, auth, "C2", "next", req())
+    press(client, auth, "C1", "pause", req())  # C1 is the only counter serving A
+    mark = authority.last_hseq
+    r = press(client, auth, "C2", "transfer", req(), to="A")
+    assert r.status_code == 409 and r.json["error"] == "no_open_counter"
+    assert authority.last_hseq == mark
+
+
+def test_a_counter_configured_to_put_first_puts_the_visitor_first(client, auth, req, authority):
+    value = {k: v for k, v in authority.catalogue().to_dict()["counters"][1].items() if k != "id"}
+    authority.change_catalogue("set", "counter", "C2", {**value, "transfer_first": True})
+    issue(client, auth, req(), "A")
+    issue(client, auth, req(), "A")
+    issue(client, auth, req(), "B")
+    press(client, auth, "C2", "next", req())
+    r = press(client, auth, "C2", "transfer", req(), to="A")
+    assert r.json["event"]["body"]["first"] is True
+    assert [t.label for t in authority.state.waiting("A")] == ["B-001", "A-001", "A-002"]

@@ -104,3 +104,165 @@ def test_offline_next_while_serving_finishes_that_visit_too(hub, make_node):
     c2.step()
     state = hub.authority.state
     assert [state.tickets[k].status for k in calls] == ["served", "served", "called"]
+
+
+def flashes(counter) -> list[str]:
+    return [f.text for f in counter.ctx.devices.display.history if f.mode == "flash"]
+
+
+def configure(hub, counter_id: str, **changes) -> None:
+    """An admin's catalogue edit of one counter (contract C1), as the edit screens make it."""
+    value = next(
+        c for c in hub.authority.catalogue().to_dict()["counters"] if c["id"] == counter_id
+    )
+    hub.authority.change_catalogue(
+        "set", "counter", counter_id, {k: v for k, v in {**value, **changes}.items() if k != "id"}
+    )
+
+
+def add_service(hub, service_id: str) -> None:
+    hub.authority.change_catalogue(
+        "set", "service", service_id, {"prefix": service_id, "name": "Pajak", "agency": "bpjs"}
+    )
+
+
+# -- pause / resume by a button hold -------------------------------------------------------------
+
+
+def test_hold_recall_pauses_and_resumes_the_counter_online(hub, make_node):
+    issue(make_node, hub, 2)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("recall", "hold")
+    c2.step()
+    assert hub.authority.state.counters["C2"].open is False
+    roster = hub.events("roster.updated")[-1]
+    assert roster["body"] == {"counter": "C2", "services": ["B"], "open": False, "by": "C2"}
+    assert "TUNDA" in flashes(c2)
+    assert c2.ctx.devices.display.history[-1].mode in ("closed", "flash")
+    assert [f.mode for f in c2.ctx.devices.display.history if f.mode != "flash"][-1] == "closed"
+    c2.press("next")  # a paused counter calls nobody
+    c2.step()
+    assert not [e for e in hub.events("ticket.called") if e["body"]["counter"] == "C2"]
+    c2.press("recall", "hold")
+    c2.step()
+    assert hub.authority.state.counters["C2"].open is True and "OPEN" in flashes(c2)
+    c2.press("next")
+    c2.step()
+    assert [e for e in hub.events("ticket.called") if e["body"]["counter"] == "C2"]
+
+
+def test_an_offline_pause_is_the_counters_own_event_and_the_hub_honours_it(hub, make_node):
+    issue(make_node, hub, 2)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.transport.down = True
+    c2.press("recall", "hold")
+    c2.step()
+    own = [e for e in c2.ctx.outbox.own_events() if e["type"].startswith("counter.")]
+    assert [(e["type"], e["body"]) for e in own] == [("counter.paused", {"counter": "C2"})]
+    assert c2.ctx.view.state().counter_view("C2").open is False  # the local fold honours it
+    c2.press("next")  # offline too: nobody is called while paused
+    c2.step()
+    assert not [e for e in c2.ctx.outbox.own_events() if e["type"] == "ticket.called"]
+    c2.transport.down = False
+    c2.step()
+    assert hub.authority.state.counters["C2"].open is False
+    answer = hub.app.test_client().post(
+        "/api/v1/counters/C2/next", json={"req": "x1"},
+        headers={"Authorization": f"Bearer {hub.tokens['C2']}"},
+    )  # fmt: skip
+    assert answer.json["reason"] == "counter_closed"
+
+
+# -- transfer: cycle the targets on the LED, hold to send -----------------------------------------
+
+
+def test_transfer_cycles_targets_on_the_led_and_a_hold_sends_it(hub, make_node):
+    add_service(hub, "C")
+    configure(hub, "C2", transfer_to=["A", "C", "B"])
+    issue(make_node, hub, 2)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.step()
+    serving = c2.ctx.view.state().counter_view("C2").current
+    c2.press("transfer")
+    c2.drain()
+    c2.press("transfer")
+    c2.drain()
+    c2.press("transfer")  # B is the ticket's own service: never a target
+    c2.drain()
+    assert flashes(c2)[-3:] == ["A", "C", "A"]
+    c2.press("transfer")  # C: nobody serves C, so the hold is refused on the LED
+    c2.drain()
+    c2.press("transfer", "hold")
+    c2.drain()
+    assert flashes(c2)[-1] == "C --"
+    assert not hub.events("ticket.transferred")
+    c2.press("transfer")
+    c2.drain()
+    c2.press("transfer", "hold")  # A is shown: sent there
+    c2.drain()
+    c2.step()
+    assert flashes(c2)[-1] == "GO A"
+    moved = hub.authority.state.tickets[serving]
+    assert moved.service == "A" and moved.status == "waiting"
+    assert "first" not in hub.events("ticket.transferred")[-1]["body"]  # keeps its place
+
+
+def test_a_single_target_is_sent_by_the_second_press_and_can_put_first(hub, make_node):
+    configure(hub, "C2", transfer_to=["A"], transfer_first=True)
+    labels = issue(make_node, hub, 1)
+    issue(make_node, hub, 2, key="a")  # two visitors already wait for A
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.step()
+    c2.press("transfer")
+    c2.drain()
+    c2.press("transfer")
+    c2.drain()
+    c2.step()
+    assert flashes(c2)[-2:] == ["A", "GO A"]
+    state = hub.authority.state
+    assert state.waiting("A")[0].label == labels[0]  # put first in A's queue
+
+
+def test_transfer_with_nobody_served_shows_no(hub, make_node):
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("transfer")
+    c2.drain()
+    assert flashes(c2)[-1] == "----"
+
+
+# -- ratings and the grace window on the LED -----------------------------------------------------
+
+
+def test_a_rating_is_acknowledged_on_the_led(hub, make_node):
+    issue(make_node, hub, 1)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.press("done")
+    c2.press("rate_4")
+    c2.step()
+    assert flashes(c2)[-1] == "- 4 -"
+    assert [e["body"]["score"] for e in hub.events("ticket.rated")] == [4]
+
+
+def test_hold_skip_recalls_only_within_the_grace_window(hub, make_node, hub_clock):
+    issue(make_node, hub, 2)
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.press("skip")
+    c2.step()
+    c2.clock.advance(601_000)
+    hub_clock.advance(601_000)
+    c2.press("skip", "hold")
+    c2.step()
+    assert flashes(c2)[-1] == "----"
+    assert not hub.events("ticket.recalled")
+    assert "grace" in c2.role.status()["last_error"]
