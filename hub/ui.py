@@ -55,6 +55,43 @@ TEXT = {
         "rejected_reason": "Alasan",
         "operator_role": "Peran (hanya untuk token operator/API)",
         "device_token": "— token perangkat —",
+        "floor_title": "Lantai layanan",
+        "floor_state": "Keadaan",
+        "floor_serving": "Sedang dilayani",
+        "floor_open": "Buka",
+        "floor_paused_state": "Ditunda",
+        "floor_pause": "Tunda",
+        "floor_resume": "Buka kembali",
+        "floor_call_title": "Panggil tiket tertentu",
+        "floor_call_hint": "Di luar urutan antrian: alasan wajib diisi dan dicatat di daftar "
+        "audit (siapa, kapan, mengapa).",
+        "floor_ticket": "Nomor tiket",
+        "floor_reason": "Alasan",
+        "floor_call": "Panggil",
+        "floor_called": "Tiket {ticket} dipanggil ke loket {counter}.",
+        "floor_paused": "Loket {counter} ditunda.",
+        "floor_resumed": "Loket {counter} dibuka kembali.",
+        "floor_reason_required": "Tidak dipanggil: alasan wajib diisi.",
+        "floor_reason_too_long": "Tidak dipanggil: alasan paling banyak 200 huruf.",
+        "floor_unknown_ticket": "Tidak dipanggil: tiket {ticket} tidak ada hari ini.",
+        "floor_not_waiting": "Tidak dipanggil: tiket {ticket} tidak sedang menunggu.",
+        "floor_not_served_here": "Tidak dipanggil: loket ini tidak melayani tiket {ticket}.",
+        "floor_counter_paused": "Tidak dipanggil: loket sedang ditunda.",
+        "floor_unknown_counter": "Loket tidak dikenal.",
+        "floor_refused": "Ditolak oleh hub.",
+        "audit_title": "Audit panggilan di luar urutan",
+        "audit_day": "Tanggal",
+        "audit_show": "Tampilkan",
+        "audit_hint": "Setiap panggilan di luar urutan tercatat dengan alasannya.",
+        "audit_total": "Jumlah",
+        "audit_when": "Waktu",
+        "audit_kind": "Jenis",
+        "audit_by": "Oleh",
+        "audit_none": "Tidak ada panggilan di luar urutan pada hari ini.",
+        "audit_kind_specific_call": "Panggilan tiket tertentu",
+        "audit_kind_late_recall": "Panggil ulang setelah masa tenggang",
+        "audit_kind_cancel_called": "Pembatalan tiket yang sudah dipanggil",
+        "audit_kind_priority_beyond_rule": "Prioritas melebihi aturan",
     },
     "en": {
         "title": "Queue Number",
@@ -92,6 +129,43 @@ TEXT = {
         "rejected_reason": "Reason",
         "operator_role": "Role (operator/API tokens only)",
         "device_token": "— device token —",
+        "floor_title": "Service floor",
+        "floor_state": "State",
+        "floor_serving": "Serving",
+        "floor_open": "Open",
+        "floor_paused_state": "Paused",
+        "floor_pause": "Pause",
+        "floor_resume": "Resume",
+        "floor_call_title": "Call a specific ticket",
+        "floor_call_hint": "Out of queue order: a reason is required and goes on the audit "
+        "list (who, when, why).",
+        "floor_ticket": "Ticket number",
+        "floor_reason": "Reason",
+        "floor_call": "Call",
+        "floor_called": "Ticket {ticket} called to counter {counter}.",
+        "floor_paused": "Counter {counter} paused.",
+        "floor_resumed": "Counter {counter} resumed.",
+        "floor_reason_required": "Not called: a reason is required.",
+        "floor_reason_too_long": "Not called: the reason may have at most 200 characters.",
+        "floor_unknown_ticket": "Not called: there is no ticket {ticket} today.",
+        "floor_not_waiting": "Not called: ticket {ticket} is not waiting.",
+        "floor_not_served_here": "Not called: this counter does not serve ticket {ticket}.",
+        "floor_counter_paused": "Not called: the counter is paused.",
+        "floor_unknown_counter": "Unknown counter.",
+        "floor_refused": "Refused by the hub.",
+        "audit_title": "Audit of out-of-order calls",
+        "audit_day": "Date",
+        "audit_show": "Show",
+        "audit_hint": "Every out-of-order call is recorded with its reason.",
+        "audit_total": "Total",
+        "audit_when": "Time",
+        "audit_kind": "Kind",
+        "audit_by": "By",
+        "audit_none": "No out-of-order call on this day.",
+        "audit_kind_specific_call": "Specific ticket called",
+        "audit_kind_late_recall": "Recalled after the grace window",
+        "audit_kind_cancel_called": "Called ticket cancelled",
+        "audit_kind_priority_beyond_rule": "Priority beyond the rule",
     },
 }
 
@@ -99,9 +173,9 @@ TEXT = {
 def register(app: Flask) -> None:
     """Attach all UI blueprints to the hub app."""
     # Imported here so importing hub.ui stays cheap and cycle-free for create_app.
-    from hub import admin, board, reports, status_page
+    from hub import admin, admin_floor, board, reports, status_page
 
-    for bp in (board.bp, status_page.bp, admin.bp, reports.bp):
+    for bp in (board.bp, status_page.bp, admin.bp, admin_floor.bp, reports.bp):
         app.register_blueprint(bp)
     # On the app, not the blueprints: blueprints are module globals shared by every app.
     app.after_request(_page_headers)
@@ -115,7 +189,7 @@ def register(app: Flask) -> None:
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 
 
-_UI_BLUEPRINTS = {"board", "status_page", "admin", "reports"}
+_UI_BLUEPRINTS = {"board", "status_page", "admin", "admin_floor", "reports"}
 
 
 def _page_headers(resp: Response) -> Response:
