@@ -474,8 +474,9 @@ class Authority:
             )
             events = [event]
             if found.status == TicketStatus.CALLED:  # out of order: audited (issue 9 item 6)
-                events.append(floor_ops.audit(self, "cancel_called", event, found.holder, by,
-                                              reason, 1))  # fmt: skip
+                events.append(
+                    floor_ops.audit(self, "cancel_called", event, found.holder, by, reason, 1)
+                )
             return self._commit(events)[0]["event"]
 
         return self._decide(decide)

@@ -124,17 +124,20 @@ def recall_no_show(
     return [recall, audit(auth, "late_recall", recall, counter_id, by, body["reason"], 1)]
 
 
-def pause(auth: Authority, counter_id: str, req: str, open_: bool, by: str) -> dict:
+def pause(auth: Authority, counter_id: str, open_: bool, by: str) -> dict:
     """Pause (``open_`` False) or resume a counter: the hub's ``roster.updated``. A paused
-    counter calls nobody, drops out of every residue class and of the waiting estimates."""
+    counter calls nobody, drops out of every residue class and of the waiting estimates.
+    A repeat changes nothing (``event`` None): the state, not the req, makes it idempotent."""
     event = catalogue_ops.roster(auth, counter_id, None, open_, by)
     return {"ticket": None, "event": event, "open": open_}
 
 
-def audit(auth: Authority, kind: str, action: Any, counter: str | None, by: str, reason: str,
-          offset: int) -> Any:  # fmt: skip
+def audit(
+    auth: Authority, kind: str, action: Any, counter: str | None, by: str, reason: str, offset: int
+) -> Any:
     """The ``audit.out_of_order`` record of ``action`` (a hub Event of the same commit)."""
-    assert kind in AUDIT_KINDS
+    if kind not in AUDIT_KINDS:
+        raise ValueError(f"audit kind {kind!r}; expected one of {AUDIT_KINDS}")
     return auth.hub_event(
         "audit.out_of_order",
         ticket=action.ticket,
@@ -147,12 +150,14 @@ def audit(auth: Authority, kind: str, action: Any, counter: str | None, by: str,
 
 def check_reason(reason: Any) -> str:
     if not isinstance(reason, str) or not reason.strip():
-        raise Refused("missing_field", "a reason is required for an out-of-order call", 422,
-                      field="reason")  # fmt: skip
+        raise Refused(
+            "missing_field", "a reason is required for an out-of-order call", 422, field="reason"
+        )
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON:
-        raise Refused("invalid_field", f"reason: at most {MAX_REASON} characters", 422,
-                      field="reason")  # fmt: skip
+        raise Refused(
+            "invalid_field", f"reason: at most {MAX_REASON} characters", 422, field="reason"
+        )
     return reason
 
 

@@ -165,7 +165,7 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
             auth, cs, counter_id, req, kw.get("ticket") or "", kw.get("reason"), by
         )
     if action in ("pause", "resume"):
-        return floor_ops.pause(auth, counter_id, req, action == "resume", by)
+        return floor_ops.pause(auth, counter_id, action == "resume", by)
     if action == "rate":
         event = _rate(auth, cs, counter_id, req, kw.get("score"))
     elif action == "recall" and kw.get("ticket") and kw["ticket"] != cs.current:
