@@ -316,7 +316,17 @@ def _build_node(
             if not token:
                 problems.add(
                     "node.token_file",
-                    f"{token_file} is empty; expected the token from `loket hub pair`",
+                    f"{token_file} is empty; expected the token from `loket provision` or "
+                    "`loket hub pair`",
+                )
+            elif token_file.stat().st_mode & 0o006:
+                # Every account on the Pi could act as this device (group read stays
+                # allowed: the service user may read it through its group).
+                problems.add(
+                    "node.token_file",
+                    f"{token_file} is readable or writable by every user (mode "
+                    f"{token_file.stat().st_mode & 0o777:04o}); expected mode 0600 or 0640: "
+                    f"chmod 600 {token_file}",
                 )
         except OSError as exc:
             problems.add(

@@ -12,8 +12,9 @@ older readers):
   may still push what it logged; the commands refuse it new numbers and calls).
 - ``kind="operator"``: an API credential for a person or a tool (the demo's curl lines, a front
   desk), carrying a user role (``hub.roles``); never a node id.
-- a token whose ``revoked_ms`` is set is refused (revocation and one-time pairing codes are a
-  later change; the document already has the fields they need).
+- a token whose ``revoked_ms`` is set is refused on its next request (``hub.pairing.revoke``,
+  from the admin or ``loket hub revoke``); one-time pairing codes (``hub.pairing``) end in a
+  device token issued here.
 
 A token is 32 random bytes shown once; only its SHA-256 is stored (a random 256-bit secret
 needs no slow hash, and the lookup happens on every request). Admin passwords are
@@ -51,18 +52,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 # scrypt cost: 16 MiB of memory, ~50 ms on a Pi 4; stored with each hash so it can be raised.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 CONTROL_HEADER = "X-Loket-Control"
+TOKEN_HINT_CHARS = 6
 
 
 @dataclass(frozen=True)
 class Access:
     """Who may call a route (read by the route-walking test and ``docs/contracts.md`` C5).
 
-    ``kind``: ``public`` | ``device`` | ``role`` | ``control`` | ``login``. ``devices``: the
-    device roles a device token needs; ``role``: the least user role (for ``role``, and for
-    operator tokens on a device route; None = no operator tokens); ``own_arg`` / ``own_field``:
-    the URL argument / JSON body field that must name the calling device itself; ``tokens``:
-    a ``role`` route for JSON callers (``require_role(role, api=True)``), which also takes
-    operator tokens of that role and wants the CSRF token in a header.
+    ``kind``: ``public`` | ``device`` | ``role`` | ``control`` | ``login`` | ``code``.
+    ``devices``: the device roles a device token needs; ``role``: the least user role (for
+    ``role``, and for operator tokens on a device route; None = no operator tokens);
+    ``own_arg`` / ``own_field``: the URL argument / JSON body field that must name the calling
+    device itself; ``tokens``: a ``role`` route for JSON callers (``require_role(role,
+    api=True)``), which also takes operator tokens of that role and wants the CSRF token in a
+    header.
     """
 
     kind: str
@@ -112,6 +115,9 @@ def _issue(store: Store, doc: dict[str, Any], now_ms: int | None) -> str:
         kind=doc["kind"],
         role=doc["role"],
         token_hash=token_hash(token),
+        # The first characters only, so a technician can name a token to revoke by what is
+        # in the node's token file; 6 of 43 characters leave 220 random bits unknown.
+        hint=token[:TOKEN_HINT_CHARS],
         issued_ms=issued,
         paired_ms=issued,
         revoked_ms=None,
@@ -398,6 +404,13 @@ def require_control(view: F) -> F:
 
     _declare(wrapper, Access("control", role="admin"))
     return wrapper  # type: ignore[return-value]
+
+
+def one_time_code(view: F) -> F:
+    """A write anyone may try with a one-time code in the body (``POST /api/v1/pair``): the
+    code is the credential, rate-limited per address and spent by its first use."""
+    _declare(view, Access("code"))
+    return view
 
 
 def login_route(view: F) -> F:

@@ -1,5 +1,5 @@
 """``loket hub ...`` subcommands: serve, pair, adduser, backup, restore, lift-barrier,
-export-profile, import-profile.
+export-profile, import-profile, device add, tokens, revoke.
 
 ``loket.cli`` parses the command line and dispatches here with an ``argparse.Namespace``;
 each function returns the process exit code. ``ConfigError`` is left to the caller, which
@@ -287,6 +287,30 @@ def restore(args: Any) -> int:
     print(f"restored {args.backup} into {config.hub.data_dir}; new hub epoch {epoch}")
     print("Online numbering resumes once every kiosk has re-synced (or an admin lifts it).")
     return 0
+
+
+# -- pairing by code and the tokens (hub.pairing_cli) ------------------------------------------
+
+
+def device(args: Any) -> int:
+    """``loket hub device add ID [--minutes N]``: a one-time pairing code for node ID."""
+    from hub import pairing_cli
+
+    return pairing_cli.device_add(args, _config(args))
+
+
+def tokens(args: Any) -> int:
+    """``loket hub tokens``: every token with its kind, role, issue, last-seen and revocation."""
+    from hub import pairing_cli
+
+    return pairing_cli.tokens(args, _config(args))
+
+
+def revoke(args: Any) -> int:
+    """``loket hub revoke ID|TOKEN-PREFIX``: refused on its next request."""
+    from hub import pairing_cli
+
+    return pairing_cli.revoke(args, _config(args))
 
 
 # -- the catalogue and the profile ------------------------------------------------------------

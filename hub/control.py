@@ -1,5 +1,5 @@
 """The CLI's way into a running hub: ``loket hub pair|adduser|backup|lift-barrier|
-import-profile``.
+import-profile|device add|tokens|revoke``.
 
 While ``loket hub serve`` runs it holds the data folder's lock (``hub.folderlock``), so a CLI
 tool cannot open the store itself: writing TinyDB behind the hub's back would be overwritten
@@ -25,7 +25,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from core.catalogue import normalized
-from hub import auth, catalogue_ops
+from hub import auth, catalogue_ops, pairing
 from hub.errors import Refused, field, json_body
 
 bp = Blueprint("loket_control", __name__, url_prefix="/control")
@@ -107,6 +107,56 @@ def import_profile() -> Response:
         _authority(), normalized(target), by=catalogue_ops.IMPORT_BY, dry_run=dry_run
     )
     return jsonify({"changes": changes, "dry_run": dry_run})
+
+
+@bp.post("/device-code")
+@auth.require_control
+def device_code() -> Response:
+    """``{node_id, minutes?}`` -> a one-time pairing code (``loket hub device add``)."""
+    body = json_body()
+    node_id = field(body, "node_id", str)
+    minutes = field(body, "minutes", int, required=False) or pairing.DEFAULT_TTL_MIN
+    authority = _authority()
+    try:
+        made = pairing.new_code(
+            authority.store,
+            node_id,
+            catalogue=authority.catalogue(),
+            now_ms=authority.now_ms(),
+            ttl_min=minutes,
+            by="cli",
+        )
+    except pairing.PairingRefused as exc:
+        raise _cli_refusal(exc) from None
+    return jsonify(made)
+
+
+@bp.post("/tokens")
+@auth.require_control
+def tokens() -> Response:
+    """Every token (``loket hub tokens``), with the hub's fresh last-seen times."""
+    authority = _authority()
+    seen = {n["id"]: n.get("last_seen_ms") for n in authority.node_status()}
+    rows = pairing.token_rows(authority.store, authority.catalogue(), seen)
+    return jsonify({"tokens": rows})
+
+
+@bp.post("/revoke")
+@auth.require_control
+def revoke() -> Response:
+    """``{target}`` (id or token prefix) -> the revoked token's ``{id, kind, role}``."""
+    target = field(json_body(), "target", str)
+    authority = _authority()
+    try:
+        return jsonify(pairing.revoke(authority.store, target, now_ms=authority.now_ms()))
+    except pairing.PairingRefused as exc:
+        raise _cli_refusal(exc) from None
+
+
+def _cli_refusal(exc: Any) -> Refused:
+    # The CLI reads 409/422 as "you asked for something unusable" (exit 2) and any other
+    # status as a hub that failed; an unknown id is the former.
+    return Refused(exc.code, exc.message, 422 if exc.status == 404 else exc.status)
 
 
 # -- the control file ----------------------------------------------------------------------------

@@ -98,7 +98,8 @@ def hub_only(raw: Any) -> str | None:
     the catalogue and the live roster) under any origin but the hub's, refused before it is
     parsed; the hub's own, carried after a restore, go on to the receipt check."""
     etype = raw.get("type") if isinstance(raw, dict) else None
-    if etype in HUB_ONLY_TYPES and raw.get("origin") != "hub":
+    # a type that is not a string (a fuzzed {} or []) is not hashable: parsing refuses it
+    if isinstance(etype, str) and etype in HUB_ONLY_TYPES and raw.get("origin") != "hub":
         return f"hub_only: {etype} is written by the hub only; a node never pushes it"
     return None
 

@@ -168,6 +168,22 @@ class Store:
                 [(fields, q.id == node_id) for node_id, fields in seen.items()]
             )
 
+    # -- one-time pairing codes (hub.pairing) ----------------------------------------------
+
+    def pairing_codes(self) -> list[dict]:
+        with self.lock:
+            return list(self.db.table("pairing_codes").all())
+
+    def put_pairing_code(self, doc: dict) -> None:
+        with self.lock:
+            self.db.table("pairing_codes").upsert(doc, Query().hash == doc["hash"])
+
+    def drop_pairing_codes(self, hashes: Iterable[str]) -> None:
+        hashes = set(hashes)
+        if hashes:
+            with self.lock:
+                self.db.table("pairing_codes").remove(Query().hash.one_of(sorted(hashes)))
+
     # -- users --------------------------------------------------------------------------------
 
     def user(self, username: str) -> dict | None:

@@ -55,6 +55,41 @@ TEXT = {
         "rejected_reason": "Alasan",
         "operator_role": "Peran (hanya untuk token operator/API)",
         "device_token": "— token perangkat —",
+        # hub.admin_pairing
+        "pairing_nav": "Pemasangan",
+        "pairing_title": "Pasangkan perangkat dengan kode",
+        "pairing_intro": "Pilih perangkat dari katalog; kode berlaku sekali dan kedaluwarsa. "
+        "Di Raspberry Pi jalankan perintah di bawah ini.",
+        "pairing_device": "Perangkat",
+        "pairing_minutes": "Berlaku (menit)",
+        "pairing_make": "Buat kode",
+        "pairing_code_for": "Kode pemasangan untuk {node} ({role}), berlaku sampai {until}, "
+        "hanya sekali:",
+        "pairing_on_pi": "Di Raspberry Pi:",
+        "pairing_pending": "Kode yang masih berlaku",
+        "pairing_pending_none": "Tidak ada kode yang masih berlaku.",
+        "pairing_expires": "Kedaluwarsa",
+        "pairing_made_by": "Dibuat oleh",
+        "pairing_no_device": "Katalog belum punya loket, kios atau layar.",
+        "tokens_title": "Token",
+        "tokens_none": "Belum ada token.",
+        "token_id": "ID",
+        "token_kind": "Jenis",
+        "token_role": "Peran",
+        "token_start": "Awal token",
+        "token_issued": "Diterbitkan",
+        "token_seen": "Terakhir terlihat",
+        "token_revoked": "Dicabut",
+        "token_active": "aktif",
+        "token_revoke": "Cabut",
+        "token_revoked_flash": "Token {id} dicabut: permintaan berikutnya ditolak.",
+        "token_not_revoked": "Tidak dicabut: {reason}",
+        "kind_device": "perangkat",
+        "kind_operator": "operator",
+        "node_role_counter": "loket",
+        "node_role_kiosk": "kios",
+        "node_role_display": "layar",
+        "pairing_refused": "Kode tidak dibuat: {reason}",
         "floor_title": "Lantai layanan",
         "floor_state": "Keadaan",
         "floor_serving": "Sedang dilayani",
@@ -129,6 +164,40 @@ TEXT = {
         "rejected_reason": "Reason",
         "operator_role": "Role (operator/API tokens only)",
         "device_token": "— device token —",
+        # hub.admin_pairing
+        "pairing_nav": "Pairing",
+        "pairing_title": "Pair a device with a code",
+        "pairing_intro": "Pick a device of the catalogue; the code works once and expires. "
+        "On the Raspberry Pi run the command below.",
+        "pairing_device": "Device",
+        "pairing_minutes": "Valid for (minutes)",
+        "pairing_make": "Make a code",
+        "pairing_code_for": "Pairing code for {node} ({role}), valid until {until}, once only:",
+        "pairing_on_pi": "On the Raspberry Pi:",
+        "pairing_pending": "Codes still valid",
+        "pairing_pending_none": "No code is valid now.",
+        "pairing_expires": "Expires",
+        "pairing_made_by": "Made by",
+        "pairing_no_device": "The catalogue has no counter, kiosk or display yet.",
+        "tokens_title": "Tokens",
+        "tokens_none": "No token yet.",
+        "token_id": "ID",
+        "token_kind": "Kind",
+        "token_role": "Role",
+        "token_start": "Token starts",
+        "token_issued": "Issued",
+        "token_seen": "Last seen",
+        "token_revoked": "Revoked",
+        "token_active": "active",
+        "token_revoke": "Revoke",
+        "token_revoked_flash": "Token {id} revoked: its next request is refused.",
+        "token_not_revoked": "Not revoked: {reason}",
+        "kind_device": "device",
+        "kind_operator": "operator",
+        "node_role_counter": "counter",
+        "node_role_kiosk": "kiosk",
+        "node_role_display": "display",
+        "pairing_refused": "No code made: {reason}",
         "floor_title": "Service floor",
         "floor_state": "State",
         "floor_serving": "Serving",
@@ -173,9 +242,9 @@ TEXT = {
 def register(app: Flask) -> None:
     """Attach all UI blueprints to the hub app."""
     # Imported here so importing hub.ui stays cheap and cycle-free for create_app.
-    from hub import admin, admin_floor, board, reports, status_page
+    from hub import admin, admin_floor, admin_pairing, board, reports, status_page
 
-    for bp in (board.bp, status_page.bp, admin.bp, admin_floor.bp, reports.bp):
+    for bp in (board.bp, status_page.bp, admin.bp, admin_floor.bp, reports.bp, admin_pairing.bp):
         app.register_blueprint(bp)
     # On the app, not the blueprints: blueprints are module globals shared by every app.
     app.after_request(_page_headers)
@@ -189,7 +258,7 @@ def register(app: Flask) -> None:
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 
 
-_UI_BLUEPRINTS = {"board", "status_page", "admin", "admin_floor", "reports"}
+_UI_BLUEPRINTS = {"board", "status_page", "admin", "admin_floor", "reports", "admin_pairing"}
 
 
 def _page_headers(resp: Response) -> Response:

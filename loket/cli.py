@@ -9,6 +9,9 @@
     loket hub lift-barrier --config hub.toml
     loket hub export-profile --config hub.toml [--out FILE]   # the log's catalogue as TOML
     loket hub import-profile --config hub.toml [--dry-run]    # the profile's into the log
+    loket hub device add ID --config hub.toml [--minutes N]  # a one-time pairing code
+    loket hub tokens --config hub.toml / loket hub revoke ID|TOKEN-PREFIX --config hub.toml
+    loket provision --hub URL --code CODE [--template NAME] [--out FILE] [--list]   # on a Pi
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
     loket demo [--port N] [--profile hub.toml] [--data DIR]
@@ -78,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline-first queue system for a Mal Pelayanan Publik.",
     )
     parser.add_argument("--version", action="version", version=f"loket {version()}")
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{hub,node,demo,config}")
+    groups = parser.add_subparsers(
+        dest="group", required=True, metavar="{hub,node,provision,demo,config}"
+    )
 
     hub = groups.add_parser("hub", help="run and administer the hub").add_subparsers(
         dest="command", required=True
@@ -125,6 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     imp.add_argument("--dry-run", action="store_true", help="only list the changes")
+    device = hub.add_parser("device", help="pair a device by a one-time code")
+    device_cmds = device.add_subparsers(dest="action", required=True)
+    add = _with_config(
+        device_cmds.add_parser("add", help="print a one-time pairing code for `loket provision`")
+    )
+    add.add_argument(
+        "node_id", metavar="ID", help="a counter, kiosk or display id of the catalogue"
+    )
+    add.add_argument(
+        "--minutes", type=_minutes, default=None, help="how long the code works (default 15)"
+    )
+    _with_config(hub.add_parser("tokens", help="list tokens: kind, role, issued, seen, revoked"))
+    revoke = _with_config(hub.add_parser("revoke", help="revoke a token (refused at once)"))
+    revoke.add_argument("target", metavar="ID|TOKEN-PREFIX", help="a token id or its start")
 
     node = groups.add_parser("node", help="run or inspect a node (kiosk, counter, display)")
     node_cmds = node.add_subparsers(dest="command", required=True)
@@ -134,6 +153,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status = _with_config(node_cmds.add_parser("status", help="print the node's sync state"))
     _data_option(status, "data folder to read (default: [node] data_dir)")
+
+    provision = groups.add_parser(
+        "provision", help="on a Pi: exchange a pairing code, write the node profile"
+    )
+    provision.add_argument("--hub", metavar="URL", help="the hub, e.g. http://192.168.1.10:8080")
+    provision.add_argument("--code", metavar="CODE", help="the pairing code, e.g. ABCD-EFGH")
+    provision.add_argument(
+        "--template",
+        metavar="NAME",
+        help="hardware template of firmware_config/node (default: the first for the role)",
+    )
+    provision.add_argument(
+        "--out", type=Path, default=Path("/etc/loket/node.toml"), metavar="FILE",
+        help="node profile to write (default /etc/loket/node.toml)",
+    )  # fmt: skip
+    provision.add_argument(
+        "--token-file", type=Path, metavar="FILE",
+        help="where the token goes, mode 0600 (default: 'token' beside --out)",
+    )  # fmt: skip
+    provision.add_argument("--data", type=Path, metavar="DIR", help="[node] data_dir to write")
+    provision.add_argument("--force", action="store_true", help="replace an existing profile")
+    provision.add_argument("--list", action="store_true", help="list the hardware templates")
 
     demo = groups.add_parser("demo", help="a whole demo MPP on this machine (fake devices)")
     demo.add_argument("--port", type=_port, default=8080, help="hub port (default 8080)")
@@ -168,6 +209,16 @@ def _data_option(parser: argparse.ArgumentParser, text: str) -> None:
     parser.add_argument("--data", type=Path, metavar="DIR", help=text)
 
 
+def _minutes(text: str) -> int:
+    try:
+        minutes = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes") from None
+    if not 1 <= minutes <= 24 * 60:
+        raise argparse.ArgumentTypeError(f"{minutes} is out of range; expected 1-1440")
+    return minutes
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -198,8 +249,13 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
-    module = {"hub": "hub.commands", "node": "node.commands", "demo": "loket.demo"}[args.group]
-    name = "run" if args.group == "demo" else args.command.replace("-", "_")
+    module = {
+        "hub": "hub.commands",
+        "node": "node.commands",
+        "demo": "loket.demo",
+        "provision": "loket.provision",
+    }[args.group]
+    name = "run" if args.group in ("demo", "provision") else args.command.replace("-", "_")
     return getattr(importlib.import_module(module), name)
 
 

@@ -388,6 +388,10 @@ def test_counter_node_loads_with_backend_options(tmp_path, monkeypatch):
 def test_token_file_is_read_and_must_exist(tmp_path):
     (tmp_path / "token").write_text("abc123\n")
     text = COUNTER_NODE.replace('token = "s3cret"', f'token_file = "{tmp_path / "token"}"')
+    (tmp_path / "token").chmod(0o644)
+    problem = node_problems(tmp_path, text)["node.token_file"]
+    assert "readable or writable by every user (mode 0644)" in problem and "chmod 600" in problem
+    (tmp_path / "token").chmod(0o600)
     assert load_node_config(write(tmp_path, text)).node.token == "abc123"
     missing = COUNTER_NODE.replace('token = "s3cret"', 'token_file = "/nonexistent/token"')
     assert "cannot read /nonexistent/token" in node_problems(tmp_path, missing)["node.token_file"]

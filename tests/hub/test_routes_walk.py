@@ -345,6 +345,23 @@ def control_attempts(mall: Mall, rule, access, method: str) -> list[tuple[str, A
     ]
 
 
+def code_attempts(mall: Mall, rule, access, method: str) -> list[tuple[str, Any, tuple]]:
+    """A route whose credential is a one-time code in the body (``POST /api/v1/pair``): no
+    code, a malformed one, an unknown one, and a valid token instead of a code."""
+    url = url_for_rule(rule)
+    client = mall.app.test_client()
+    return [
+        ("no code", lambda: send(client, method, url, body={"role": "kiosk"}), (422,)),
+        ("a malformed code", lambda: send(client, method, url, body={"code": "0000"}), (422,)),
+        ("an unknown code", lambda: send(client, method, url, body={"code": "ABCD-EFGH"}), (404,)),
+        (
+            "an admin token",
+            lambda: send(client, method, url, headers=mall.bearer("op-admin"), body={"x": 1}),
+            (422,),
+        ),
+    ]
+
+
 def assert_refused(mall: Mall, rule, method: str, attempts) -> None:
     for what, attempt, statuses in attempts:
         before = mall.fingerprint()
@@ -384,6 +401,16 @@ def positive_control(mall: Mall, rule, access, method: str) -> None:
             assert len(mall.authority.store.sessions()) == sessions - 1
         elif resp.status_code in (302, 303):
             assert "/admin/login" not in resp.headers["Location"], rule.rule
+    elif access.kind == "code":
+        from hub.pairing import new_code
+
+        authority = mall.authority
+        made = new_code(
+            authority.store, "D2", catalogue=authority.catalogue(), now_ms=authority.now_ms()
+        )
+        resp = send(mall.app.test_client(), method, url_for_rule(rule), body={"code": made["code"]})
+        assert resp.status_code == 200, resp.data[:300]
+        mall.tokens["D2"] = resp.get_json()["token"]
     elif access.kind == "control":
         client = mall.app.test_client()
         body = {
@@ -427,6 +454,8 @@ def test_every_route_refuses_whoever_it_does_not_serve(mall):
                 attempts = role_attempts(mall, rule, access, method)
             elif access.kind == "control":
                 attempts = control_attempts(mall, rule, access, method)
+            elif access.kind == "code":
+                attempts = code_attempts(mall, rule, access, method)
             else:
                 pytest.fail(f"the walk does not know access kind {access.kind!r} ({rule.rule})")
             assert_refused(mall, rule, method, attempts)
@@ -459,6 +488,14 @@ def test_the_declarations_match_the_role_table(mall):
     assert declared[("/admin/", ("GET",))][2] == "viewer"
     assert declared[("/control/pair", ("POST",))][0] == "control"
     assert declared[("/control/import-profile", ("POST",))][0] == "control"
+    # pairing by code (issue 14): admins make codes and revoke tokens; the CLI through control
+    assert declared[("/admin/pairing/", ("GET",))][2] == "admin"
+    assert declared[("/admin/pairing/code", ("POST",))][2] == "admin"
+    assert declared[("/admin/pairing/revoke", ("POST",))][2] == "admin"
+    for path in ("/control/device-code", "/control/tokens", "/control/revoke"):
+        assert declared[(path, ("POST",))][0] == "control"
+    [pair] = [a for r, _, a in routes(mall.app) if r.rule == "/api/v1/pair"]
+    assert pair.kind == "code"
     # the catalogue edit (C1): admins only, by session + CSRF header or an operator token
     assert declared[("/api/v1/catalogue", ("POST",))] == ("role", (), "admin", None)
     [catalogue] = [
