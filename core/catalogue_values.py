@@ -63,6 +63,9 @@ class Mpp:
     running_text: str = ""
     priority: Priority = Priority()
     lang: str = "id"
+    # A skipped visitor may still be recalled this long after SKIP; after it the no-show is
+    # final (a later recall is an audited out-of-order call at the hub).
+    no_show_grace_s: int = 600
 
     id = "mpp"
 
@@ -105,6 +108,7 @@ class Counter(model.Counter):
     display: str = "7seg"
     zone: str | None = None
     transfer_to: tuple[str, ...] = ()
+    transfer_first: bool = False  # put a transferred visitor first (else: keep their place)
 
 
 @dataclass(frozen=True)

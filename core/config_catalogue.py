@@ -61,6 +61,7 @@ MPP_KEYS = (
     Key("running_text", default=""),
     Key("hours", "table"),
     Key("priority", "table"),
+    Key("no_show_grace_s", "int", default=600, min=0, max=86_400),
 )
 AGENCY_KEYS = (ZONE, Key("hours", "table"))
 SERVICE_KEYS = (
@@ -73,7 +74,12 @@ SERVICE_KEYS = (
     # The supervisor's view raises an alert when the longest wait passes this (issue 11).
     Key("sla_wait_min", "int", min=1, max=600),
 )
-COUNTER_KEYS = (ZONE, Key("transfer_to", "str_list", default=[]))
+COUNTER_KEYS = (
+    ZONE,
+    Key("transfer_to", "str_list", default=[]),
+    # a transferred visitor goes first in the target queue (else they keep their place)
+    Key("transfer_first", "bool", default=False),
+)
 KIOSK_KEYS = (ZONE,)
 DISPLAY_KEYS = (ZONE, Key("services", "str_list"), Key("counters", "str_list"))
 SESSION_KEYS = (

@@ -105,6 +105,8 @@ BUTTONS = (
         Key("debounce_ms", "int", min=0, max=1000),
         Key("hold_ms", "int", min=100, max=10000),
         Key("min_interval_ms", "int", min=0, max=10000),
+        # RECALL held this long pauses / resumes the counter (longer than hold_ms)
+        Key("pause_hold_ms", "int", min=500, max=20000),
         Key("pins", "table", keys=tuple(Key(n, **_PIN) for n in BUTTON_NAMES)),
         Key("rating_pins", "table", keys=tuple(Key(n, **_PIN) for n in RATING_NAMES)),
         # role kiosk: one button (and optionally one LED) per service, a hidden staff button

@@ -73,6 +73,9 @@ _COUNTER_ONLY = {"counter": _STR}
 # What core.catalogue holds (contract C1); listed here so events need not import it.
 CATALOGUE_KINDS = ("mpp", "agency", "service", "counter", "kiosk", "display", "holiday", "closure")
 _KIND = _f(str, choices=CATALOGUE_KINDS)
+# What an audit.out_of_order records: a specific ticket called out of queue order, a no-show
+# recalled after its grace window, a called ticket cancelled, a priority call beyond the rule.
+AUDIT_KINDS = ("specific_call", "late_recall", "cancel_called", "priority_beyond_rule")
 
 _PRIMARY: dict[str, dict[str, BodyField]] = {
     "ticket.issued": {
@@ -97,7 +100,8 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     "ticket.recalled": _COUNTER_ONLY,
     "ticket.skipped": _COUNTER_ONLY,
     "ticket.done": _COUNTER_ONLY,
-    "ticket.transferred": {"counter": _STR, "to": _STR},
+    # first: put first in the target queue (else the visitor keeps their place)
+    "ticket.transferred": {"counter": _STR, "to": _STR, "first": _f(bool, optional=True)},
     "ticket.cancelled": {"by": _STR, "reason": _STR},
     "ticket.rated": {"counter": _STR, "score": _f(int, lo=1, hi=4)},
     "lease.granted": {
@@ -122,6 +126,18 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
         "status": _f(str, choices=DEVICE_STATUSES),
         "detail": _STR,
     },
+    # An offline counter paused or resumed itself (a button hold); online the hub writes a
+    # roster.updated instead. The fold honours either for that counter.
+    "counter.paused": _COUNTER_ONLY,
+    "counter.resumed": _COUNTER_ONLY,
+    # Every out-of-order call, with who and why (issue 9 item 6: anti-pungli transparency).
+    # counter: where it happened (null: no counter, e.g. a cancel from the admin).
+    "audit.out_of_order": {
+        "kind": _f(str, choices=AUDIT_KINDS),
+        "counter": _f(str, _NULL),
+        "by": _STR,
+        "reason": _STR,
+    },
 }
 _NO_TICKET = {
     "lease.granted",
@@ -132,11 +148,13 @@ _NO_TICKET = {
     "catalogue.set",
     "catalogue.retired",
     "device.status",
+    "counter.paused",
+    "counter.resumed",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
 HUB_ONLY_TYPES = frozenset(
-    {"catalogue.set", "catalogue.retired", "roster.updated", "device.status"}
+    {"catalogue.set", "catalogue.retired", "roster.updated", "device.status", "audit.out_of_order"}
 )
 
 _DERIVED: dict[str, dict[str, BodyField]] = {

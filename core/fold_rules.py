@@ -42,6 +42,7 @@ TRANSITIONS: dict[tuple[TicketStatus, str], TicketStatus] = {
 }
 
 RECENT_CALLS = 10
+DEFAULT_GRACE_S = 600  # before a catalogue says otherwise (core.catalogue_values.Mpp)
 
 
 @dataclass
@@ -239,6 +240,11 @@ def on_recalled(st: QueueState, step: Step) -> None:
     if t.status == N and counter in t.callers:
         # The skipped visitor turned up after all: a counter that called them calls again,
         # and the recall becomes the live call that later finish events name in deps.
+        # Only within the grace window; after it the no-show is final, except for a recall
+        # the hub made with a reason (audited as an out-of-order call).
+        if not in_grace(st, t, step.est_ms) and not (e.origin == "hub" and e.body.get("reason")):
+            _reject(st, step, "grace_over")
+            return
         _accept_call(st, step, t, counter, "recalled")
         return
     if not _finishes_its_call(t, counter, e):
@@ -246,6 +252,17 @@ def on_recalled(st: QueueState, step: Step) -> None:
         return
     t = _put(st, replace(t, status=TRANSITIONS[(t.status, e.type)], recalls=t.recalls + 1))
     _note_call(st, t, counter, step, "recalled")
+
+
+def grace_ms(st: QueueState) -> int:
+    """How long after SKIP a no-show may still be recalled (catalogue mpp.no_show_grace_s)."""
+    mpp = st.catalogue.mpp
+    return 1000 * (mpp.no_show_grace_s if mpp is not None else DEFAULT_GRACE_S)
+
+
+def in_grace(st: QueueState, t: Ticket, at_ms: int) -> bool:
+    """Whether the no-show ``t`` may still be recalled at ``at_ms`` (its skip's time + grace)."""
+    return t.status == N and at_ms - (t.finished_ms or 0) <= grace_ms(st)
 
 
 def on_skipped(st: QueueState, step: Step) -> None:
@@ -321,7 +338,12 @@ def on_transferred(st: QueueState, step: Step) -> None:
         _reject(st, step, "not_holder" if t else "unknown_ticket")
         step.emit("transfer.rejected", {"event": e.id, "counter": b["counter"], "ticket": e.ticket})
         return
-    _requeue(st, step, t, e.type, service=b["to"], transfers=(*t.transfers, b["to"]))
+    order = t.order
+    if b.get("first"):
+        # Put first (the counter's catalogue transfer_first): ahead of everyone of the same
+        # priority who was not put first too; among those, in transfer order.
+        order = (*t.order[:-2], -1, step.hseq)
+    _requeue(st, step, t, e.type, service=b["to"], transfers=(*t.transfers, b["to"]), order=order)
 
 
 def on_cancelled(st: QueueState, step: Step) -> None:
@@ -372,6 +394,18 @@ def on_roster(st: QueueState, step: Step) -> None:
     b = step.event.body
     cs: CounterState = st.counter(b["counter"])
     st.counters[cs.id] = replace(cs, services=tuple(b["services"]), open=b["open"])
+
+
+def on_paused(st: QueueState, step: Step) -> None:
+    """A counter paused (or resumed) itself offline: it calls nobody meanwhile, drops out of
+    the residue classes and the waiting estimates, like a roster.updated with open=false."""
+    cs: CounterState = st.counter(step.event.body["counter"])
+    st.counters[cs.id] = replace(cs, open=step.event.type == "counter.resumed")
+
+
+def on_audit(st: QueueState, step: Step) -> None:
+    """A record for the supervisor (hub.audit counts them); the queue has nothing to change:
+    the out-of-order action itself is its own event, committed with this one."""
 
 
 def on_hello(st: QueueState, step: Step) -> None:
@@ -431,6 +465,9 @@ HANDLERS = {
     "lease.released": on_lease_released,
     "roster.updated": on_roster,
     "node.hello": on_hello,
+    "counter.paused": on_paused,
+    "counter.resumed": on_paused,
+    "audit.out_of_order": on_audit,
     "catalogue.set": on_catalogue_set,
     "catalogue.retired": on_catalogue_retired,
     "device.status": on_device_status,

@@ -28,7 +28,7 @@ def create_app(
     ``store`` (a :class:`hub.store.Store`) and ``settings`` (Flask config overrides such as
     ``LOKET_SSE_HEARTBEAT_S``) are for tests; by default the store lives in ``hub.data_dir``.
     """
-    from hub import api, auth, catalogue_api, control, errors, health, pairing, sse, sync_api
+    from hub import api, audit, auth, catalogue_api, control, errors, health, pairing, sse, sync_api
     from hub.authority import Authority
     from hub.ratelimit import RateLimiter
     from hub.sessions import LoginThrottle, SessionBook
@@ -72,6 +72,7 @@ def create_app(
     app.register_blueprint(sync_api.bp)
     app.register_blueprint(catalogue_api.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(audit.bp)
     pairing.register(app)
     sse.register(app)
     health.register(app)

@@ -72,11 +72,21 @@ def counter_action(counter_id: str, action: str) -> Response:
     body = json_body()
     req = field(body, "req", str)
     kw = {}
+    if action == "next" and "serving" in body:
+        # the call the counter's LED shows (null: none); only that visit is finished
+        kw["serving"] = field(body, "serving", str, required=False) or ""
     if action == "transfer":
         kw["to"] = field(body, "to", str)
     elif action == "recall":
-        # optional: recall a no-show this counter skipped (instead of its current ticket)
+        # optional: recall a no-show this counter skipped (instead of its current ticket);
+        # after the grace window only with a reason (audited)
         kw["ticket"] = field(body, "ticket", str, required=False)
+        kw["reason"] = field(body, "reason", str, required=False)
+    elif action == "call_ticket":
+        # a specific waiting ticket (key or today's label), out of order: reason required
+        kw["ticket"] = field(body, "ticket", str)
+        kw["reason"] = field(body, "reason", str)
     elif action == "rate":
         kw["score"] = field(body, "score", int)
+    kw["by"] = g.caller.id  # who did it, for the audit record and the roster's by
     return jsonify(_authority().counter_command(counter_id, action, req, **kw))

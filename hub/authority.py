@@ -38,9 +38,9 @@ from core.catalogue import Catalogue
 from core.clock import HLC, Clock, SystemClock
 from core.errors import CommandRejected, ConfigError, JournalError, JournalOrderError
 from core.events import DERIVED_TYPES, Event, make_event, make_record
-from core.model import LIVE_STATES
+from core.model import LIVE_STATES, TicketStatus
 from core.queue import QueueState
-from hub import catalogue_ops, identity, operations, pushcheck, receipts
+from hub import catalogue_ops, floor_ops, identity, operations, pushcheck, receipts
 from hub.derive import ClockAnchors, bound_estimate, hlc_wall_ms, skew_notice
 from hub.errors import Refused
 from hub.pushgate import PushGate, canonical, parse_pushed
@@ -472,7 +472,12 @@ class Authority:
                 deps=(self._issue_of.get(key),),
                 body={"by": by, "reason": reason},
             )
-            return self._commit([event])[0]["event"]
+            events = [event]
+            if found.status == TicketStatus.CALLED:  # out of order: audited (issue 9 item 6)
+                events.append(
+                    floor_ops.audit(self, "cancel_called", event, found.holder, by, reason, 1)
+                )
+            return self._commit(events)[0]["event"]
 
         return self._decide(decide)
 
@@ -648,9 +653,7 @@ class Authority:
         self, req, service, kiosk, priority=0, public=None, category=None
     ) -> tuple[int, dict]:
         """``(201, body)`` for a new ticket, ``(200, same body)`` for a repeated ``req``."""
-        return self._decide(
-            operations.issue, self, req, service, kiosk, priority, public, category
-        )
+        return self._decide(operations.issue, self, req, service, kiosk, priority, public, category)
 
     def issue(self, req, service, kiosk, priority=0, public=None, category=None) -> dict:
         return self.issue_status(req, service, kiosk, priority, public, category)[1]

@@ -20,17 +20,23 @@ from core import calendar, quota
 from core.model import TicketStatus
 from core.numbering import format_label, ticket_key
 from core.priority import priority_value
-from core.queue import choose_next
-from hub import identity
+from hub import floor_ops, identity
 from hub.errors import Refused, invalid, unknown
 from hub.views import ticket_json
 
 if TYPE_CHECKING:
     from hub.authority import Authority
 
-ACTIONS = ("next", "recall", "skip", "done", "transfer", "rate")
+ACTIONS = ("next", "recall", "skip", "done", "transfer", "rate", "call_ticket", "pause", "resume")
 _FINISH = {"recall": "ticket.recalled", "skip": "ticket.skipped", "done": "ticket.done"}
-_TYPE_OF = {"next": "ticket.called", "transfer": "ticket.transferred", "rate": "ticket.rated"}
+_TYPE_OF = {
+    "next": "ticket.called",
+    "call_ticket": "ticket.called",
+    "transfer": "ticket.transferred",
+    "rate": "ticket.rated",
+    "pause": "roster.updated",
+    "resume": "roster.updated",
+}
 
 
 def _service(auth: Authority, service_id: Any) -> Any:
@@ -185,22 +191,21 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
             raise Refused("req_reused", f"req {req!r} was used by another counter", 409)
         return _answer(auth, earlier)
     cs = auth.state.counter_view(counter_id)
+    by = kw.get("by") or counter_id
     if action == "next":
-        ticket = choose_next(auth.state, counter_id, day=auth.today())
-        if ticket is None:
-            reason = "queue_empty" if cs.open else "counter_closed"
-            return {"ticket": None, "event": None, "reason": reason}
-        event = auth.hub_event(
-            "ticket.called",
-            ticket=ticket.key,
-            req=req,
-            deps=(auth.issue_id(ticket.key),),
-            body={"counter": counter_id, "expect_service": ticket.service, "mode": "online"},
+        return floor_ops.next_call(auth, cs, counter_id, req, kw.get("serving"))
+    if action == "call_ticket":
+        return floor_ops.call_ticket(
+            auth, cs, counter_id, req, kw.get("ticket") or "", kw.get("reason"), by
         )
-    elif action == "rate":
+    if action in ("pause", "resume"):
+        return floor_ops.pause(auth, counter_id, action == "resume", by)
+    if action == "rate":
         event = _rate(auth, cs, counter_id, req, kw.get("score"))
     elif action == "recall" and kw.get("ticket") and kw["ticket"] != cs.current:
-        event = _recall_no_show(auth, counter_id, req, kw["ticket"])
+        events = floor_ops.recall_no_show(auth, counter_id, req, kw["ticket"], kw.get("reason"), by)
+        logged = floor_ops.commit(auth, events)
+        return floor_ops.answer(auth, logged[0], logged)
     else:
         if cs.current is None:
             raise Refused("no_current_ticket", f"counter {counter_id} is not serving anyone", 409)
@@ -210,7 +215,13 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
             _service(auth, to)
             if auth.state.tickets[cs.current].service == to:
                 raise Refused("same_service", f"ticket is already in service {to}", 409)
+            if not any(c.open and to in c.services for c in auth.state.counters.values()):
+                # the visitor would wait for nobody: refused, and the counter's LED says so
+                raise Refused("no_open_counter", f"no open counter serves {to} now", 409)
             body["to"] = to
+            mine = identity.counter(auth.state.catalogue, counter_id)
+            if getattr(mine, "transfer_first", False):
+                body["first"] = True
         event = auth.hub_event(
             _TYPE_OF.get(action) or _FINISH[action],
             ticket=cs.current,
@@ -219,26 +230,6 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
             body=body,
         )
     return _answer(auth, _commit_one(auth, event))
-
-
-def _recall_no_show(auth: Authority, counter_id: str, req: str, key: str) -> Any:
-    """A skipped visitor turned up: a counter that called them calls them again."""
-    ticket = auth.state.tickets.get(key)
-    if ticket is None:
-        raise unknown("ticket", key)
-    if ticket.status != TicketStatus.NO_SHOW or counter_id not in ticket.callers:
-        raise Refused(
-            "not_recallable",
-            f"{ticket.label} is {ticket.status}; only a no-show this counter called comes back",
-            409,
-        )
-    return auth.hub_event(
-        "ticket.recalled",
-        ticket=key,
-        req=req,
-        deps=(auth.last_call_id(key),),
-        body={"counter": counter_id},
-    )
 
 
 def _rate(auth: Authority, cs: Any, counter_id: str, req: str, score: Any) -> Any:

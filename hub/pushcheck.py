@@ -24,7 +24,8 @@ hub event the hub does not hold is forged (it could not have been lost). So an e
   numbers, leases, releases and roster changes are the hub's.
 - counter: ``ticket.called`` (``mode`` offline), ``ticket.recalled|skipped|done|transferred|
   rated`` with ``body.counter`` its own counter, services that exist, a well-formed ticket key
-  of a plausible day; ``node.hello``.
+  of a plausible day; ``counter.paused|resumed`` of its own counter (an offline pause);
+  ``node.hello``.
 - display: ``node.hello`` only.
 
 **Domains** for every event: bounded envelope strings, a ticket key ``YYYY-MM-DD/LABEL`` whose
@@ -56,6 +57,10 @@ ROLE_TYPES: dict[str, frozenset[str]] = {
             "ticket.done",
             "ticket.transferred",
             "ticket.rated",
+            # an offline pause/resume (a button hold) of its own counter; online the hub
+            # writes roster.updated (hub-only) instead
+            "counter.paused",
+            "counter.resumed",
             "node.hello",
         }
     ),

@@ -13,8 +13,11 @@ counter buttons for any        supervisor   ``POST /api/v1/counters/<id>/<action
 counter (call, recall...)
 cancel a ticket                supervisor   ``POST /admin/tickets/cancel``
 lift the recovery barrier      supervisor   ``POST /admin/barrier/lift``, ``/api/v1/barrier/lift``
-pause/resume a counter, daily  supervisor   (routes of later issues use ``require_role``)
-close
+pause/resume a counter, call   supervisor   ``POST /api/v1/counters/<id>/pause|resume|
+a specific ticket (reason,                  call_ticket`` (operator), ``POST /admin/floor/*``
+audited)
+read the audit list            viewer       ``GET /admin/audit``, ``GET /api/v1/audit``
+daily close                    supervisor   (routes of later issues use ``require_role``)
 pair devices, issue tokens     admin        ``POST /admin/nodes/pair``, ``loket hub pair``
 users, catalogue, devices      admin        ``loket hub adduser``, ``POST /api/v1/catalogue``
                                             (session + CSRF header, or an admin operator

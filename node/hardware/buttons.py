@@ -6,7 +6,10 @@ agent's business, but the meanings are fixed here so the docs and the staff trai
 
 - hold DONE = "done and call next" (one gesture for the usual flow),
 - hold SKIP = "recall the last skipped ticket" (the no-show who turned up after all),
-- a hold on NEXT, RECALL or TRANSFER means the same as a press.
+- hold RECALL for ``pause_hold_ms`` (default 3 s, longer than other holds so a recall
+  never pauses by accident) = pause / resume the counter,
+- hold TRANSFER = send the transfer to the target on the LED (see node.roles.counter),
+- a hold on NEXT means the same as a press.
 
 Rating buttons (``rate_4`` sangat puas .. ``rate_1`` tidak puas) never hold: a visitor leaning
 on one still rates once.
@@ -47,19 +50,27 @@ RATING_NAMES = {
     "tidak_puas": "rate_1",
 }
 ALL_NAMES = BUTTON_NAMES + tuple(RATING_NAMES.values())
-HOLD_MEANINGS = {"done": "done_and_next", "skip": "recall_skipped"}
+HOLD_MEANINGS = {
+    "done": "done_and_next",
+    "skip": "recall_skipped",
+    "recall": "pause_resume",
+    "transfer": "transfer_confirm",
+}
+PAUSE_BUTTON = "recall"  # its hold time is pause_hold_ms
 
 # Keyboard for `loket node run --simulate`: lower case = press, upper case = hold.
 KEYMAP = {"n": "next", "r": "recall", "s": "skip", "d": "done", "t": "transfer"}
 KEYMAP.update({str(score): f"rate_{score}" for score in range(1, 5)})
 KEY_HELP = (
-    "n=NEXT r=RECALL s=SKIP d=DONE t=TRANSFER (capital = hold: D done+next, S recall skipped); "
+    "n=NEXT r=RECALL s=SKIP d=DONE t=TRANSFER (capital = hold: D done+next, S recall "
+    "skipped, R pause/resume, T send the transfer); "
     "1-4 = rating (4 sangat puas .. 1 tidak puas)"
 )
 
 DEFAULT_DEBOUNCE_MS = 30
 DEFAULT_HOLD_MS = 1500
 DEFAULT_MIN_INTERVAL_MS = 1000
+DEFAULT_PAUSE_HOLD_MS = 3000
 
 OnEvent = Callable[[str, str], None]
 
@@ -92,6 +103,7 @@ def _timing(config: Any) -> dict[str, Any]:
         "debounce_ms": setting(config, "debounce_ms", DEFAULT_DEBOUNCE_MS),
         "hold_ms": setting(config, "hold_ms", DEFAULT_HOLD_MS),
         "min_interval_ms": setting(config, "min_interval_ms", DEFAULT_MIN_INTERVAL_MS),
+        "pause_hold_ms": setting(config, "pause_hold_ms", DEFAULT_PAUSE_HOLD_MS),
     }
 
 
@@ -108,6 +120,7 @@ class ButtonPanelBase:
         debounce_ms: int = DEFAULT_DEBOUNCE_MS,
         hold_ms: int = DEFAULT_HOLD_MS,
         min_interval_ms: int = DEFAULT_MIN_INTERVAL_MS,
+        pause_hold_ms: int = DEFAULT_PAUSE_HOLD_MS,
         clock: Callable[[], float] | None = None,
         threaded: bool = True,
     ) -> None:
@@ -119,8 +132,9 @@ class ButtonPanelBase:
         for name in names:
             if self.known_names is not None and name not in self.known_names:
                 raise ValueError(f"unknown button {name!r}; expected one of {self.known_names}")
+            hold = pause_hold_ms if name == PAUSE_BUTTON else hold_ms
             self._debouncers[name] = Debouncer(
-                debounce_ms, self.hold_ms_for(name, hold_ms), min_interval_ms
+                debounce_ms, self.hold_ms_for(name, hold), min_interval_ms
             )
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -334,6 +348,7 @@ class FakeButtonPanel(ButtonPanelBase):
         )
         self._cursor = float("-inf")
         self._hold_ms = setting(config, "hold_ms", DEFAULT_HOLD_MS)
+        self._pause_hold_ms = setting(config, "pause_hold_ms", DEFAULT_PAUSE_HOLD_MS)
         self._debounce_ms = setting(config, "debounce_ms", DEFAULT_DEBOUNCE_MS)
         self._start()
 
@@ -344,7 +359,8 @@ class FakeButtonPanel(ButtonPanelBase):
             raise ValueError(f"no button {name!r} on this panel; it has {self.names}")
         settle = self._debounce_ms + 1
         t = max(self._clock(), self._cursor)
-        up = t + (max(self._hold_ms, settle) if hold else settle)
+        held = self._pause_hold_ms if name == PAUSE_BUTTON else self._hold_ms
+        up = t + (max(held, settle) if hold else settle)
         produced = self._edge(name, True, t)
         produced += self._poll_at(t + settle)
         if hold:

@@ -13,10 +13,18 @@ after a restart it shows what the logs say. When the feed brings a ``call.supers
 this counter's latest call, the counter calls the next ticket by itself and flashes the lost
 number ("called elsewhere").
 
-Button meanings (node/hardware/buttons.py): hold DONE = done and call next; hold SKIP =
-recall the last skipped ticket (NO_SHOW -> CALLED); other holds = presses. A rating
+Button meanings (node/hardware/buttons.py): NEXT while serving finishes that visit and
+calls the next (as the hub does online); hold DONE = done and call next; hold SKIP = recall
+the last skipped ticket (NO_SHOW -> CALLED) while its grace window lasts (catalogue
+``mpp.no_show_grace_s``; after it the LED says no); hold RECALL (``pause_hold_ms``) = pause /
+resume this counter (online the hub's roster.updated, offline a ``counter.paused`` /
+``counter.resumed`` of its own; the fold honours both); TRANSFER cycles through the
+counter's catalogue ``transfer_to`` targets with the target's letter on the LED, hold
+TRANSFER sends it to the target shown (the first one if none is shown); with a single
+target the second press sends it. A rating
 (rate_1..rate_4) is accepted once, for the ticket this counter finished last, within
-``RATING_WINDOW_MS`` of that DONE.
+``RATING_WINDOW_MS`` of that DONE. A rating, a transfer, a pause and every refusal flash on
+the LED: the clerk never has to read a log to know what happened.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core import fold_rules
 from core.model import TicketStatus
 from core.queue import choose_next, residues
 from node.roles.base import Context, Role, config_value
@@ -32,6 +41,15 @@ log = logging.getLogger(__name__)
 
 RATING_WINDOW_MS = 120_000
 FLASH_SECONDS = 3.0
+TRANSFER_ARM_MS = 10_000  # a shown transfer target is forgotten after this long
+# What the LED flashes: 7-segment letters only (core.glyphs), so a TM1637 shows them too.
+NO = "----"  # refused: nobody served, no target, grace over
+PAUSED = "TUNDA"  # "ditunda": paused
+RESUMED = "OPEN"
+RATED = "- {score} -"
+TARGET = "{letter}"  # TRANSFER pressed: where the visitor would go
+SENT = "GO {letter}"  # TRANSFER held: sent there
+NOBODY_THERE = "{letter} --"  # no open counter serves the target: not sent
 
 
 _UNREACHABLE = object()  # _ask_hub's answer when the hub could not be reached
@@ -48,6 +66,8 @@ class CounterRole(Role):
         # (ticket key, mono_ms) of this process's last DONE: the rating window is measured
         # on the monotonic clock, never the wall clock a Pi may have wrong.
         self._done_at: tuple[str, int] | None = None
+        # (target service, mono_ms) of the transfer target shown on the LED, if any.
+        self._armed: tuple[str, int] | None = None
         self._shown: tuple | None = None
         # Feed records at or below this hseq are history (already reacted to in an earlier
         # run or epoch): a replayed call.superseded must not call a visitor again.
@@ -88,13 +108,18 @@ class CounterRole(Role):
 
     def on_button(self, name: str, kind: str = "press") -> None:
         if name.startswith("rate_") and name[5:].isdigit():
-            self.rate(int(name[5:]))
+            if self.rate(int(name[5:])) is not None:
+                self._flash(RATED.format(score=name[5:]))
         elif name == "done" and kind == "hold":
             self.act("done")
             self.act("next")
         elif name == "skip" and kind == "hold":
             self.recall_skipped()
-        elif name in ("next", "recall", "skip", "done", "transfer"):
+        elif name == "recall" and kind == "hold":
+            self.toggle_pause()
+        elif name == "transfer":
+            self.transfer(confirm=kind == "hold")
+        elif name in ("next", "recall", "skip", "done"):
             self.act(name)
         else:
             log.info("counter %s: unknown button %r", self.counter_id, name)
@@ -111,24 +136,23 @@ class CounterRole(Role):
             return None  # nothing to recall/skip/finish/transfer: no RPC, no event
         req = ctx.outbox.new_req()
         body: dict = {"req": req}
+        if action == "next":
+            body["serving"] = cs.call_id  # the hub finishes only the visit this LED shows
         to = None
         if action == "transfer":
-            to = self._transfer_target(state, cs)
+            to = self._armed[0] if self._armed else None
             if to is None:
-                self.last_error = "transfer: no target service configured"
-                if ctx.devices.display is not None:
-                    ctx.devices.display.flash("----", FLASH_SECONDS)
                 return None
             body["to"] = to
         answered = self._ask_hub(action, body)
         if answered is not _UNREACHABLE:
-            if answered is not None:
-                self._after(action, answered, cs.current)
+            if answered is not None or (action == "next" and cs.current is not None):
+                self._after(action, answered or {}, cs.current)
             return answered
         event = self._offline(action, req, state, cs, to)
-        if event is not None:
+        if event is not None or (action == "next" and cs.current is not None):
             ctx.sync.wake()
-            self._after(action, event, cs.current)
+            self._after(action, event or {}, cs.current)
         return event
 
     def _ask_hub(self, action: str, body: dict) -> Any:
@@ -139,6 +163,13 @@ class CounterRole(Role):
             return _UNREACHABLE
         status, reply = answer
         event = reply.get("event")
+        if status == 200:
+            # NEXT while serving answers the done it made too: keep every event, in order,
+            # so the LED never shows the finished visitor handed back to the queue.
+            extra = reply.get("events")
+            for ev in extra if isinstance(extra, list) else []:
+                if isinstance(ev, dict) and ev is not event:
+                    self.ctx.outbox.store_foreign(ev)
         if status == 200 and isinstance(event, dict):
             self.ctx.outbox.store_foreign(event)
             return event
@@ -150,10 +181,21 @@ class CounterRole(Role):
     def _after(self, action: str, event: dict, previous: str | None) -> None:
         if action == "done":
             self._done_at = (event.get("ticket") or previous or "", self.ctx.clock.mono_ms())
+        elif action == "next" and previous is not None:
+            self._done_at = (previous, self.ctx.clock.mono_ms())  # NEXT finished that visit
 
     def _offline(self, action, req, state, cs, to) -> dict | None:
         out = self.ctx.outbox
         if action == "next":
+            if cs.current is not None:
+                # NEXT while serving finishes that visit first, as the hub does online.
+                out.append_own(
+                    "ticket.done",
+                    {"counter": self.counter_id},
+                    ticket=cs.current,
+                    req=out.new_req(),
+                    deps=[cs.call_id] if cs.call_id else [],
+                )
             day = self.ctx.service_day()  # yesterday's leftovers are never called
             ticket = choose_next(state, self.counter_id, residues(state, self.counter_id), day=day)
             if ticket is None:
@@ -177,22 +219,89 @@ class CounterRole(Role):
         }[action]
         if action == "transfer":
             body["to"] = to
+            mine = state.catalogue.counters.get(self.counter_id)
+            if mine is not None and mine.transfer_first:
+                body["first"] = True
         # deps = the call being finished (§8.4 bug 8: it ends *this* call, not any call).
         return out.append_own(
             event_type, body, ticket=cs.current, req=req, deps=[cs.call_id] if cs.call_id else []
         )
 
-    def _transfer_target(self, state, cs) -> str | None:
-        # The catalogue's transfer targets of this counter, first (cycling through them on
-        # repeated presses is the counter-actions work); then the older profile key.
+    def transfer_targets(self, state, cs) -> list[str]:
+        """Where the visitor being served may be sent: the catalogue's ``transfer_to`` of
+        this counter (else the older profile key, else its other services), never the
+        ticket's own service."""
         mine = state.catalogue.counters.get(self.counter_id)
+        ticket = state.tickets.get(cs.current) if cs.current else None
         if mine is not None and mine.transfer_to:
-            return mine.transfer_to[0]
-        if self.transfer_to:
-            return self.transfer_to
-        ticket = state.tickets.get(cs.current)
-        others = [s for s in cs.services if ticket is None or s != ticket.service]
-        return others[0] if others else None
+            targets = list(mine.transfer_to)
+        elif self.transfer_to:
+            targets = [self.transfer_to]
+        else:
+            targets = list(cs.services)
+        return [t for t in targets if ticket is None or t != ticket.service]
+
+    def transfer(self, confirm: bool = False) -> dict | None:
+        """TRANSFER pressed: show the next target's letter; held: send it there.
+
+        A target no open counter serves is refused on the LED before anything is sent
+        (the visitor would wait for nobody), and so is a press with nobody being served.
+        """
+        state = self.ctx.view.state()
+        cs = state.counter_view(self.counter_id)
+        targets = self.transfer_targets(state, cs)
+        if cs.current is None or not targets:
+            self.last_error = "transfer: " + ("nobody is being served" if targets else "no target")
+            self._armed = None
+            self._flash(NO)
+            return None
+        now = self.ctx.clock.mono_ms()
+        armed = self._armed if self._armed and now - self._armed[1] <= TRANSFER_ARM_MS else None
+        if len(targets) == 1 and armed is not None:
+            confirm = True  # one target: the second press sends it (nothing to cycle)
+        if not confirm:
+            at = targets.index(armed[0]) + 1 if armed and armed[0] in targets else 0
+            self._armed = (targets[at % len(targets)], now)
+            self._flash(TARGET.format(letter=self._letter(state, self._armed[0])))
+            return None
+        to = armed[0] if armed and armed[0] in targets else targets[0]
+        if not _served_anywhere(state, to):
+            self.last_error = f"transfer: no open counter serves {to}"
+            self._armed = None
+            self._flash(NOBODY_THERE.format(letter=self._letter(state, to)))
+            return None
+        self._armed = (to, now)
+        event = self.act("transfer")
+        self._armed = None
+        self._flash(SENT.format(letter=self._letter(state, to)) if event is not None else NO)
+        return event
+
+    def _letter(self, state, service: str) -> str:
+        svc = state.catalogue.services.get(service)
+        return svc.prefix if svc is not None else service
+
+    def toggle_pause(self) -> dict | None:
+        """Hold RECALL: pause this counter (nobody is called here; it leaves the waiting
+        estimates and residue classes) or resume it. Online the hub writes roster.updated;
+        offline the counter logs ``counter.paused``/``counter.resumed`` for its own counter."""
+        ctx = self.ctx
+        cs = ctx.view.state().counter_view(self.counter_id)
+        action = "resume" if not cs.open else "pause"
+        req = ctx.outbox.new_req()
+        answered = self._ask_hub(action, {"req": req})
+        if answered is _UNREACHABLE:
+            answered = ctx.outbox.append_own(
+                f"counter.{action}d", {"counter": self.counter_id}, req=req
+            )
+            ctx.sync.wake()
+        self._shown = None
+        self.render()
+        self._flash(RESUMED if action == "resume" else PAUSED)
+        return answered
+
+    def _flash(self, text: str) -> None:
+        if self.ctx.devices.display is not None:
+            self.ctx.devices.display.flash(text, FLASH_SECONDS)
 
     def recall_skipped(self) -> dict | None:
         """Hold SKIP: the no-show this counter skipped last turned up after all.
@@ -207,7 +316,13 @@ class CounterRole(Role):
             for t in state.tickets.values()
             if t.status == TicketStatus.NO_SHOW and self.counter_id in t.callers
         ]
+        now = ctx.outbox.now_ms()
+        skipped = [t for t in skipped if fold_rules.in_grace(state, t, now)]
         if not skipped:
+            # Nobody within the grace window: after it a no-show is final here (a supervisor
+            # may still recall with a reason, audited).
+            self.last_error = "recall: no skipped ticket within the grace window"
+            self._flash(NO)
             return None
         last = max(skipped, key=lambda t: (t.finished_ms or 0, t.order))
         req = ctx.outbox.new_req()
@@ -292,3 +407,8 @@ class CounterRole(Role):
     def status(self) -> dict:
         cs = self.ctx.view.state().counter_view(self.counter_id)
         return {"counter": self.counter_id, "showing": cs.label, "last_error": self.last_error}
+
+
+def _served_anywhere(state, service: str) -> bool:
+    """Whether an open counter serves ``service`` now (the fold's roster)."""
+    return any(cs.open and service in cs.services for cs in state.counters.values())

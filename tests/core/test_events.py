@@ -49,6 +49,14 @@ BODIES = {
     "catalogue.set": {"kind": "service", "id": "B", "value": {"name": "Akta"}, "by": "admin"},
     "catalogue.retired": {"kind": "kiosk", "id": "K9", "by": "admin"},
     "device.status": {"node": "K1", "device": "printer", "status": "out", "detail": "no paper"},
+    "counter.paused": {"counter": "C07"},
+    "counter.resumed": {"counter": "C07"},
+    "audit.out_of_order": {
+        "kind": "specific_call",
+        "counter": "C07",
+        "by": "sari",
+        "reason": "lansia, ditunda",
+    },  # fmt: skip
     "call.superseded": {"call": "C2:i:4", "counter": "C2", "winner": "C1", "ticket": "t"},
     "call.retracted": {"call": "hub:E:9", "counter": "C1", "ticket": "t"},
     "transfer.rejected": {"event": "C2:i:5", "counter": "C2", "ticket": "t"},
@@ -65,6 +73,8 @@ NO_TICKET = {
     "catalogue.set",
     "catalogue.retired",
     "device.status",
+    "counter.paused",
+    "counter.resumed",
 }
 
 

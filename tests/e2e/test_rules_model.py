@@ -45,8 +45,11 @@ categories = st.sampled_from([None, None, None, "lansia", "ibu_hamil"])
 
 def issued_events(net: SimNet) -> dict[str, dict]:
     """Every ticket.issued any log holds, by id (the hub's and the kiosks' own)."""
-    out = {r["event"]["id"]: r["event"] for r in net.hub.records()
-           if r["event"]["type"] == "ticket.issued"}
+    out = {
+        r["event"]["id"]: r["event"]
+        for r in net.hub.records()
+        if r["event"]["type"] == "ticket.issued"
+    }
     for kid in KIOSKS:
         for ev in net.nodes[kid].ctx.outbox.events():
             if ev["type"] == "ticket.issued":

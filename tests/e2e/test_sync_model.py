@@ -60,7 +60,9 @@ nodes = st.sampled_from(NODE_IDS)
 kiosks = st.sampled_from(KIOSKS)
 counters = st.sampled_from(COUNTERS)
 # weighted: NEXT and DONE are what staff press most
-buttons = st.sampled_from(["next", "done", "hold_done", "done", "skip", "recall", "transfer"])
+buttons = st.sampled_from(
+    ["next", "done", "hold_done", "done", "skip", "recall", "transfer", "hold_transfer"]
+)
 # the two counters serving each service (C1 serves both)
 SHARED = {"A": ("C1", "C2"), "B": ("C1", "C3")}
 jumps = st.sampled_from([-DAY_MS, DAY_MS, -HOUR, 10 * 60_000])
@@ -100,8 +102,8 @@ class SyncMachine(RuleBasedStateMachine):
     def counter_buttons(self, presses: list[tuple[str, str]]) -> None:
         for counter, button in presses:
             n = self.net.nodes[counter]
-            if button == "hold_done":
-                n.press("done", "hold")
+            if button.startswith("hold_"):
+                n.press(button[5:], "hold")
             else:
                 n.press(button)
             self._after()

@@ -180,7 +180,7 @@ def test_bug6_called_ghost_is_voided_when_transferred_back_into_a_queue(net):
     c1.press("next")  # the hub hands C1 the ghost A-007
     assert c1.shown() == ("text", "A-007")
     k1.sync()  # the printed ticket with the same req arrives: A-007 is a ghost
-    c1.press("transfer")  # back into queue B -> voided, never waiting
+    c1.press("transfer", "hold")  # back into queue B -> voided, never waiting
     stats = settle(net)
     assert hub_ticket(net, "A-007").status == TicketStatus.VOID
     assert stats["void_ghost"] == 1
@@ -219,7 +219,7 @@ def test_bug8_finish_ends_only_the_call_it_names_after_a_transfer_round_trip(net
     net.sync_all()
     c1.transport.partitioned = True
     c1.press("next")  # call 1 of A-007 (offline)
-    c1.press("transfer")  # to B
+    c1.press("transfer", "hold")  # to B
     c1.press("next")  # call 2: A-007 again, now in B
     c1.press("done")
     own = c1.ctx.outbox.own_events()

@@ -142,7 +142,7 @@ def test_bad_json_is_400(client, auth, data):
 def test_next_on_empty_queue(client, auth, req):
     r = press(client, auth, "C1", "next", req())
     assert r.status_code == 200
-    assert r.json == {"ticket": None, "event": None, "reason": "queue_empty"}
+    assert r.json == {"ticket": None, "event": None, "reason": "queue_empty", "events": []}
 
 
 def test_next_calls_the_head_of_the_queue(client, auth, req):
@@ -210,16 +210,36 @@ def test_rating_window(client, auth, req, clock):
     assert r.status_code == 409 and r.json["error"] == "rating_window_closed"
 
 
-def test_one_live_call_per_counter(client, auth, req, authority):
-    issue(client, auth, req())
-    issue(client, auth, req())
-    first = press(client, auth, "C1", "next", req()).json["ticket"]["key"]
-    second = press(client, auth, "C1", "next", req()).json["ticket"]["key"]
-    assert first != second
+def test_next_while_serving_finishes_that_visit_and_calls_the_next(client, auth, req, authority):
+    for _ in range(11):
+        issue(client, auth, req())
+    answers = [press(client, auth, "C1", "next", req()).json for _ in range(10)]
+    keys = [a["ticket"]["key"] for a in answers]
+    assert len(set(keys)) == 10  # ten presses, ten different visitors
+    assert [e["type"] for e in answers[1]["events"]] == ["ticket.done", "ticket.called"]
+    assert answers[1]["events"][0]["ticket"] == keys[0]
+    assert answers[1]["events"][0]["deps"] == [answers[0]["event"]["id"]]
     state = client.get("/api/v1/state").json["state"]
-    assert state["counters"]["C1"]["current"] == second
-    types = [r["event"]["type"] for r in authority.records_since(0, 100)]
-    assert "call.retracted" in types  # the first call was given back, never silently
+    assert state["counters"]["C1"]["current"] == keys[-1]
+    assert state["counters"]["C1"]["last_done"] == keys[-2]
+    types = [r["event"]["type"] for r in authority.records_since(0, 1000)]
+    assert types.count("ticket.done") == 9 and "call.retracted" not in types
+    last = press(client, auth, "C1", "next", req()).json  # the 11th visitor
+    empty = press(client, auth, "C1", "next", req()).json  # finishes them; nobody left
+    assert empty["reason"] == "queue_empty" and empty["event"] is None
+    assert [e["type"] for e in empty["events"]] == ["ticket.done"]
+    assert authority.state.tickets[last["ticket"]["key"]].status == "served"
+
+
+def test_a_repeated_next_while_serving_finishes_nothing_twice(client, auth, req, authority):
+    for _ in range(3):
+        issue(client, auth, req())
+    press(client, auth, "C1", "next", req())
+    first = press(client, auth, "C1", "next", "C1:i:r7").json
+    lines = journal_lines(authority)
+    again = press(client, auth, "C1", "next", "C1:i:r7").json
+    assert again["event"] == first["event"]
+    assert journal_lines(authority) == lines
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,7 @@ def edit(authority, kind: str, entity_id: str, **changes):
     return authority.change_catalogue("set", kind, entity_id, value, by="manajer")
 
 
-def test_outside_hours_a_409_says_when_it_reopens_and_writes_nothing(
-    client, auth, req, authority
-):
+def test_outside_hours_a_409_says_when_it_reopens_and_writes_nothing(client, auth, req, authority):
     assert issue(client, auth, req()).status_code == 201  # no hours: always open
     edit(authority, "mpp", "mpp", hours=WEEKDAYS)  # the manager sets weekday hours live
     before = journal_lines(authority)

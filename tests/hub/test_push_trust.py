@@ -171,6 +171,12 @@ FORGED: list[tuple[str, str, Callable[[Hub], dict], str]] = [
      {"by": "K2", "reason": "print_failed"}, ticket=h.online["ticket"], deps=[h.online["id"]]),
      "not_own_ticket"),
     ("huge event", "K1", lambda h: prefix_ticket("K1", 1, a=big(3000), b=big(3000)), "too_large"),
+    ("pause another counter", "C1", lambda h: ev("C1", 1, "counter.paused", {"counter": "C2"}),
+     "other_counter"),
+    ("kiosk pauses a counter", "K1", lambda h: ev("K1", 1, "counter.paused", {"counter": "C1"}),
+     "type_not_allowed"),
+    ("audit record from a counter", "C1", lambda h: hub_only("C1", "audit.out_of_order",
+     {"kind": "specific_call", "counter": "C1", "by": "C1", "reason": "x"}), "hub_only"),
 ]  # fmt: skip
 
 
@@ -342,3 +348,28 @@ def test_a_forgery_under_another_nodes_id_does_not_release_what_waits_for_it(hub
     assert hub.push("C1", [waiting]).json["held"] == [waiting["id"]]
     assert hub.push("K2", [real]).json["rejected"] == []
     assert hub.log()[-2:] == [real["id"], waiting["id"]]
+
+
+def test_a_counter_pauses_and_resumes_itself_offline(hub):
+    paused = ev("C2", 1, "counter.paused", {"counter": "C2"})
+    assert hub.push("C2", [paused]).json["rejected"] == []
+    assert hub.authority.state.counters["C2"].open is False
+    resumed = ev("C2", 2, "counter.resumed", {"counter": "C2"})
+    assert hub.push("C2", [resumed]).json["rejected"] == []
+    assert hub.authority.state.counters["C2"].open is True
+
+
+def test_a_late_recall_pushed_with_a_reason_is_still_refused_by_the_fold(hub, clock):
+    """Only the hub's recall past the grace window carries weight (it is audited); a
+    counter's reason is just a body key the fold ignores."""
+    t = hub.online["ticket"]
+    called = call("C1", 1, t, deps=[hub.online["id"]])
+    skipped = ev("C1", 2, "ticket.skipped", {"counter": "C1"}, ticket=t, deps=[called["id"]])
+    assert hub.push("C1", [called, skipped]).json["rejected"] == []
+    late = ev("C1", 3, "ticket.recalled", {"counter": "C1", "reason": "trust me"}, ticket=t,
+              clock={"wall_ms": T0 + 3_600_000, "boot_id": "C1-boot", "mono_ms": 3_605_000},
+              hlc=f"{T0 + 3_600_000:013d}.00000.C1")  # fmt: skip
+    clock.advance(3_600_000)
+    assert hub.push("C1", [late]).json["rejected"] == []
+    assert hub.authority.state.tickets[t].status == "no_show"
+    assert hub.authority.state.rejections[-1]["reason"] == "grace_over"

@@ -93,12 +93,21 @@ def test_reopened_hub_rebuilds_state_requests_and_acks(app, config, clock, token
 
 
 def test_missing_derived_event_is_rederived_at_startup(app, config, clock, tokens, authority):
-    post(app, "/api/v1/tickets", {"req": "r1", "service": "B"}, tokens["K1"])
+    from core.events import make_event
+
+    issued = post(app, "/api/v1/tickets", {"req": "r1", "service": "B"}, tokens["K1"]).json
     post(app, "/api/v1/counters/C1/next", {"req": "r2"}, tokens["C1"])
-    post(app, "/api/v1/tickets", {"req": "r3", "service": "B"}, tokens["K1"])
-    post(app, "/api/v1/counters/C1/next", {"req": "r4"}, tokens["C1"])  # retracts the 1st call
+    # C2, offline, called the same visitor: its call loses (a derived call.superseded).
+    late = make_event(
+        "C2", "c2a", 1, "ticket.called", ticket=issued["ticket"]["key"], req="C2:c2a:r1",
+        deps=[issued["event"]["id"]], hlc=f"{clock.wall_ms():013d}.00000.C2",
+        clock={"wall_ms": clock.wall_ms(), "boot_id": "C2-boot", "mono_ms": 9_000},
+        body={"counter": "C2", "expect_service": "B", "mode": "offline"},
+    ).to_dict()  # fmt: skip
+    body = {"node": "C2", "inc": "c2a", "hub_epoch_seen": None, "events": [late]}
+    assert post(app, "/api/v1/sync/push", body, tokens["C2"]).status_code == 200
     derived = authority.records_since(0, 100)[-1]["event"]
-    assert derived["type"] == "call.retracted"
+    assert derived["type"] == "call.superseded"
     authority.store.close()
     # Cut the derived record off the log, as an old backup or an older hub might have it.
     segment = authority.store.journal.segments[-1]

@@ -183,7 +183,7 @@ def test_offline_transfer_and_skip_carry_the_call_as_dep(hub, make_node):
     c1.step()
     first = shown(c1)
     hub.down = True
-    c1.press("transfer")  # C1 serves A and B: the other service is the target
+    c1.press("transfer", "hold")  # C1 serves A and B: the other service is the target
     c1.step()
     assert shown(c1) == "----"
     c1.press("next")  # the transferred visitor keeps their place, now in A (C1 serves A)
