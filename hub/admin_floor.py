@@ -35,8 +35,10 @@ _WORDS_FOR = {
 }
 
 
-def _lang() -> str | None:
-    return request.args.get("lang") or request.form.get("lang") or None
+def _lang() -> str:
+    # A form says its page's language; otherwise the admin's one rule (hub.ui.page_lang).
+    asked = request.form.get("lang")
+    return asked if asked in ui.TEXT else ui.page_lang()
 
 
 def _words() -> dict[str, str]:
@@ -44,7 +46,7 @@ def _words() -> dict[str, str]:
 
 
 def _back(endpoint: str) -> Response:
-    lang = _lang()
+    lang = request.args.get("lang") or request.form.get("lang")
     return redirect(url_for(endpoint, **({"lang": lang} if lang else {})))
 
 
