@@ -111,6 +111,9 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     # writes it; by = the user who changed it ("profile" for the seed).
     "catalogue.set": {"kind": _KIND, "id": _STR, "value": _f(dict), "by": _STR},
     "catalogue.retired": {"kind": _KIND, "id": _STR, "by": _STR},
+    # The hall screens' running text line, for every screen (zone null) or one zone's;
+    # "" clears it. Set by a supervisor in the admin (hub.hall_admin).
+    "hall.running_text": {"text": _STR, "zone": _f(str, _NULL), "by": _STR},
 }
 _NO_TICKET = {
     "lease.granted",
@@ -120,10 +123,13 @@ _NO_TICKET = {
     "clock.skew",
     "catalogue.set",
     "catalogue.retired",
+    "hall.running_text",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
-HUB_ONLY_TYPES = frozenset({"catalogue.set", "catalogue.retired", "roster.updated"})
+HUB_ONLY_TYPES = frozenset(
+    {"catalogue.set", "catalogue.retired", "roster.updated", "hall.running_text"}
+)
 
 _DERIVED: dict[str, dict[str, BodyField]] = {
     "call.superseded": {

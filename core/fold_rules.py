@@ -399,6 +399,16 @@ def on_catalogue_retired(st: QueueState, step: Step) -> None:
         st.counters[b["id"]] = replace(st.counters[b["id"]], services=(), open=False)
 
 
+def on_running_text(st: QueueState, step: Step) -> None:
+    """The hall's running text line of one zone (``"*"``: every screen); "" clears it."""
+    b = step.event.body
+    zone = b["zone"] or "*"
+    if b["text"]:
+        st.running_text[zone] = b["text"]
+    else:
+        st.running_text.pop(zone, None)
+
+
 HANDLERS = {
     "ticket.issued": on_issued,
     "ticket.called": on_called,
@@ -414,4 +424,5 @@ HANDLERS = {
     "node.hello": on_hello,
     "catalogue.set": on_catalogue_set,
     "catalogue.retired": on_catalogue_retired,
+    "hall.running_text": on_running_text,
 }

@@ -56,6 +56,8 @@ class QueueState:
         self.rejections: list[dict[str, Any]] = []
         self.recent_calls: list[dict[str, Any]] = []
         self.leases: dict[str, dict[str, Any]] = {}
+        # The hall's running text by zone ("*" = every screen), from hall.running_text.
+        self.running_text: dict[str, str] = {}
         self.last_hseq = 0
         # req -> ticket key of online (hub-issued) / printed (lease, prefix) tickets: ghosts.
         self.online_reqs: dict[str, str] = {}
@@ -118,6 +120,7 @@ class QueueState:
         other.rejections = list(self.rejections)
         other.recent_calls = list(self.recent_calls)
         other.leases = {k: dict(v) for k, v in self.leases.items()}
+        other.running_text = dict(self.running_text)
         other.last_hseq = self.last_hseq
         other.online_reqs = dict(self.online_reqs)
         other.printed_reqs = dict(self.printed_reqs)
@@ -245,6 +248,7 @@ class QueueState:
             "counters": {cid: cs.to_dict() for cid, cs in sorted(self.counters.items())},
             "recent_calls": [dict(r) for r in self.recent_calls],
             "counts": counts,
+            "running_text": dict(self.running_text),
             "next_number": {
                 f"{day}/{service}": n + 1 for (day, service), n in sorted(self._max_number.items())
             },

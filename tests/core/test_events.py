@@ -48,6 +48,7 @@ BODIES = {
     "node.hello": {"boot_id": "3b0f", "mono_ms": 8812345, "wall_ms": 1718012345678},
     "catalogue.set": {"kind": "service", "id": "B", "value": {"name": "Akta"}, "by": "admin"},
     "catalogue.retired": {"kind": "kiosk", "id": "K9", "by": "admin"},
+    "hall.running_text": {"text": "Loket 5 tutup pukul 12.00", "zone": None, "by": "spv"},
     "call.superseded": {"call": "C2:i:4", "counter": "C2", "winner": "C1", "ticket": "t"},
     "call.retracted": {"call": "hub:E:9", "counter": "C1", "ticket": "t"},
     "transfer.rejected": {"event": "C2:i:5", "counter": "C2", "ticket": "t"},
@@ -63,6 +64,7 @@ NO_TICKET = {
     "node.hello",
     "catalogue.set",
     "catalogue.retired",
+    "hall.running_text",
 }
 
 
