@@ -11,6 +11,7 @@
     loket hub import-profile --config hub.toml [--dry-run]    # the profile's into the log
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
+    loket node board --config display-browser.toml [--print]
     loket demo [--port N] [--profile hub.toml] [--data DIR]
     loket config check FILE                        # hub or node profile, told apart by content
 
@@ -132,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--simulate", action="store_true", help="fake devices: keyboard buttons, terminal LED"
     )
+    board = _with_config(
+        node_cmds.add_parser("board", help="a browser hall display: become Chromium in kiosk mode")
+    )
+    board.add_argument("--print", action="store_true", help="only print the command line")
     status = _with_config(node_cmds.add_parser("status", help="print the node's sync state"))
     _data_option(status, "data folder to read (default: [node] data_dir)")
 

@@ -171,6 +171,7 @@
     var line = document.getElementById("ticker-text");
     if (line.textContent !== (text || "")) { line.textContent = text || ""; }
     box.hidden = !text;
+    document.body.classList.toggle("has-ticker", !!text);  // the footer grows by its line
     box.classList.remove("running");
     if (!text || line.offsetWidth <= box.clientWidth) { return; }
     box.classList.add("running");
