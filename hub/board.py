@@ -225,9 +225,9 @@ def recent_calls(
         key = c.get("ticket")
         if key in seen or _other_day(key, day):
             continue
+        seen.add(key)  # a ticket's newest call decides, even if another zone's screen shows it
         if not only.shows_call(c.get("service"), c.get("counter")):
             continue
-        seen.add(key)
         counter = c.get("counter")
         out.append(
             {

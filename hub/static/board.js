@@ -212,9 +212,14 @@
   function onCall(ev, hseq) {
     var counter = ev.body.counter;
     var service = serviceOf(ev);
-    // A zone board shows only its zone's calls (and speaks only those: the hub's list).
-    if (!shows(service, counter)) { return; }
+    var before = calls.length;
     calls = calls.filter(function (c) { return c.ticket !== ev.ticket; });
+    // A zone board shows only its zone's calls (and speaks only those: the hub's list); a
+    // ticket now called at another zone's counter leaves this board.
+    if (!shows(service, counter)) {
+      if (calls.length !== before) { drawCalls(false); }
+      return;
+    }
     calls.unshift({ hseq: hseq, ticket: ev.ticket, label: labelOf(ev.ticket), service: service,
                     counter: counter, number: counterNumber(counter) });
     calls = calls.slice(0, MAX_CALLS);

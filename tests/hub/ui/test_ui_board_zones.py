@@ -134,3 +134,14 @@ def test_an_unknown_selector_is_a_clear_400(client, query, code) -> None:
     assert 'id="queues"' not in html  # not a board that looks like a quiet hall
     english = client.get(f"/board?{query}&lang=en").get_data(as_text=True)
     assert "Wrong queue board address" in english and "Alamat" not in english
+
+
+def test_a_ticket_sent_upstairs_leaves_the_ground_floors_board(client, authority) -> None:
+    """A-001 called at loket 1, transferred to Samsat and called at loket 2: the ground
+    floor must not keep sending its visitor to loket 1."""
+    authority.issue("r1", "A", "K1")
+    authority.counter_command("C1", "next", "n1")
+    authority.counter_command("C1", "transfer", "t1", to="B")
+    authority.counter_command("C2", "next", "n2")
+    assert shown(client.get("/board/view.json?zone=lantai-1").get_json()) == []
+    assert shown(client.get("/board/view.json?zone=lantai-2").get_json()) == [("A-001", 2)]
