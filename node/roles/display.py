@@ -89,7 +89,10 @@ class DisplayRole(Role):
             if not accepted:
                 continue  # a call that lost: never shown or announced
             if not only.shows_call(ticket.service, counter):
-                continue  # another zone's call: another screen says it
+                # Another zone's call: another screen says it, and a visitor sent there
+                # (a transfer upstairs) is no longer expected at this zone's counter.
+                self.calls = [c for c in self.calls if c["label"] != ticket.label]
+                continue
             number = self.ctx.counter_number(counter)
             self.calls.insert(
                 0, {"label": ticket.label, "counter": counter, "counter_number": number}

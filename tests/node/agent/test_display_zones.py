@@ -110,3 +110,23 @@ def test_the_running_text_reaches_the_display_node(hub, make_node):
     )
     hall.step()
     assert hall.ctx.devices.screen.last["running_text"] == "Dukcapil: bawa KK"
+
+
+def test_a_ticket_sent_upstairs_leaves_the_ground_floor_screen(hub, make_node):
+    two_floors(hub)
+    downstairs = make_node("D1", "display", zone="lantai-1")
+    downstairs.step()
+    [a] = issue(make_node, "a")
+    c1 = make_node("C1", "counter")
+    c1.step()
+    c1.press("next")
+    c1.step()
+    downstairs.step()
+    assert downstairs.ctx.devices.screen.last["now"] == {"label": a, "counter": 1}
+    hub.authority.counter_command("C1", "transfer", "t1", to="B")
+    c2 = make_node("C2", "counter")
+    c2.step()
+    c2.press("next")
+    c2.step()
+    downstairs.step()
+    assert downstairs.ctx.devices.screen.last["now"] is None
