@@ -60,6 +60,7 @@ class NodeSection:
     counter: str | None = None  # role "counter": which counter this panel drives
     services: tuple[str, ...] = ()  # role "kiosk": buttons offered; "display": filter
     name: str = ""
+    zone: str | None = None  # role "display": show this zone only (core.zones)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ NODE_KEYS = (
     Key("counter", **_ID),
     Key("services", "str_list", nonempty=True, **_ID),
     Key("name", default=""),
+    Key("zone", nonempty=True, **_ID),
 )
 _PIN = {"type": "pin"}
 BUTTONS = (
@@ -230,6 +232,17 @@ SCREEN = (
             Key("lang", choices=("id", "en")),
             Key("idle_s", "float", min=3, max=600),
         ),
+        # Chromium in kiosk mode on <hub_url>/board?display=<id> (node.hardware.screen_browser).
+        "browser": (
+            Key(
+                "url",
+                nonempty=True,
+                expected='an http(s) URL such as "http://hub.local:8080/board"',
+            ),
+            Key("lang", default="id", choices=("id", "en")),
+            Key("sound", "bool"),
+            Key("browser", nonempty=True, expected="the Chromium program or its path"),
+        ),
         "fake": (),
     },
 )
@@ -323,7 +336,16 @@ def _build_node(
         )
     if node["services"]:
         unique_in_list(node["services"], "node.services", problems)
+    if "zone" in table and role is not None and role != "display":
+        problems.add(
+            "node.zone",
+            f"only used by role 'display' (which calls a hall screen shows), this node is "
+            f"{role!r}; expected no zone key",
+        )
 
+    browser = devices.get("screen") is not None and devices["screen"].backend == "browser"
+    if browser:
+        _check_browser(devices["screen"], role, "sound" in raw, problems)
     token = node["token"]
     token_file = abs_path(node["token_file"]) if node["token_file"] else None
     if token and token_file:
@@ -351,7 +373,7 @@ def _build_node(
                 "node.token_file",
                 f"cannot read {token_file} ({exc.strerror}); expected a file holding the token",
             )
-    elif not token and table:
+    elif not token and table and not browser:  # the board a browser shows is public
         problems.add(
             "node.token",
             "missing; expected token or token_file (print one with `loket hub pair <node-id>`)",
@@ -391,10 +413,31 @@ def _build_node(
             counter=node["counter"],
             services=tuple(node["services"] or ()),
             name=node["name"] or node["id"],
+            zone=node["zone"],
         ),
         **devices,
         source=source,
     )
+
+
+def _check_browser(
+    screen: DeviceSection, role: str | None, sound: bool, problems: Problems
+) -> None:
+    if role is not None and role != "display":
+        problems.add(
+            "screen.backend",
+            f"'browser' is a hall display's board, this node is {role!r}; expected 'pygame'",
+        )
+    if sound:
+        problems.add(
+            "sound",
+            "the browser board speaks the calls itself; expected no [sound] section with "
+            "[screen] backend 'browser' (or the hall hears every call twice)",
+        )
+    url = screen.get("url")
+    # A board URL carries its selectors (?zone=lantai-2): check the address without them.
+    if url and not valid_url(str(url).split("?", 1)[0]):
+        problems.add("screen.url", f"{url!r} is not valid; expected an http(s) URL")
 
 
 # Display backends whose text width is a count of characters (a matrix is measured in pixels

@@ -138,6 +138,9 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
         "by": _STR,
         "reason": _STR,
     },
+    # The hall screens' running text line, for every screen (zone null) or one zone's;
+    # "" clears it. Set by a supervisor in the admin (hub.hall_admin).
+    "hall.running_text": {"text": _STR, "zone": _f(str, _NULL), "by": _STR},
 }
 _NO_TICKET = {
     "lease.granted",
@@ -150,11 +153,19 @@ _NO_TICKET = {
     "device.status",
     "counter.paused",
     "counter.resumed",
+    "hall.running_text",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
 HUB_ONLY_TYPES = frozenset(
-    {"catalogue.set", "catalogue.retired", "roster.updated", "device.status", "audit.out_of_order"}
+    {
+        "catalogue.set",
+        "catalogue.retired",
+        "roster.updated",
+        "device.status",
+        "audit.out_of_order",
+        "hall.running_text",
+    }
 )
 
 _DERIVED: dict[str, dict[str, BodyField]] = {

@@ -452,6 +452,16 @@ def on_device_status(st: QueueState, step: Step) -> None:
     }
 
 
+def on_running_text(st: QueueState, step: Step) -> None:
+    """The hall's running text line of one zone (``"*"``: every screen); "" clears it."""
+    b = step.event.body
+    zone = b["zone"] or "*"
+    if b["text"]:
+        st.running_text[zone] = b["text"]
+    else:
+        st.running_text.pop(zone, None)
+
+
 HANDLERS = {
     "ticket.issued": on_issued,
     "ticket.called": on_called,
@@ -471,4 +481,5 @@ HANDLERS = {
     "catalogue.set": on_catalogue_set,
     "catalogue.retired": on_catalogue_retired,
     "device.status": on_device_status,
+    "hall.running_text": on_running_text,
 }

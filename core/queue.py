@@ -62,6 +62,8 @@ class QueueState:
         self.leases: dict[str, dict[str, Any]] = {}
         # node id -> device -> {status, detail, hseq, at_ms}: the last device.status of each
         self.devices: dict[str, dict[str, dict[str, Any]]] = {}
+        # The hall's running text by zone ("*" = every screen), from hall.running_text.
+        self.running_text: dict[str, str] = {}
         self.last_hseq = 0
         # counter -> (lane of its last call, calls in a row): the priority rule's memory.
         self.lanes: dict[str, priority.Run] = {}
@@ -129,6 +131,7 @@ class QueueState:
         other.recent_calls = list(self.recent_calls)
         other.leases = {k: dict(v) for k, v in self.leases.items()}
         other.devices = {k: dict(v) for k, v in self.devices.items()}
+        other.running_text = dict(self.running_text)
         other.last_hseq = self.last_hseq
         other.lanes = dict(self.lanes)
         other.service_times = {k: list(v) for k, v in self.service_times.items()}
@@ -272,6 +275,7 @@ class QueueState:
             "counters": {cid: cs.to_dict() for cid, cs in sorted(self.counters.items())},
             "recent_calls": [dict(r) for r in self.recent_calls],
             "counts": counts,
+            "running_text": dict(self.running_text),
             "next_number": {
                 f"{day}/{service}": n + 1 for (day, service), n in sorted(self._max_number.items())
             },

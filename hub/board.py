@@ -25,6 +25,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, send_from_directory
 
+from core import zones
 from core.announce import LANGS, all_clip_names, call_clips
 from core.announce_queue import DEFAULT_MAX_AGE_S
 from core.paths import sounds_dir
@@ -50,11 +51,18 @@ CLIP_MAX_AGE_S = 3600  # clips change only when a technician replaces a recordin
 
 @bp.get("/board")
 @public
-def board() -> str:
-    """The hall board page: ?lang=en for English, ?services=A,B for one zone's TV,
-    ?sound=0 for a silent screen (a second TV in the same hall)."""
+def board() -> str | tuple[str, int]:
+    """The hall board page: ?lang=en for English, ?sound=0 for a silent screen (a second TV
+    in the same hall), and the zone selectors of ``core.zones.from_query`` (``?zone=lantai-2``,
+    ``services=``, ``counters=``, ``agencies=``, ``display=D2``) for one floor's TV."""
     lang = _lang()
-    view = board_view(_wanted(), lang, sound=request.args.get("sound") != "0")
+    try:
+        only = zones.from_query(ui.catalogue(), request.args)
+    except zones.UnknownSelector as exc:
+        # A typo in a TV's URL must not look like a quiet hall: say what is wrong.
+        t = ui.text(lang)
+        return render_template("board_error.html", t=t, lang=lang, message=exc.message), 400
+    view = board_view(only, lang, sound=request.args.get("sound") != "0")
     return render_template("board.html", view=view, t=ui.text(lang), lang=lang)
 
 
@@ -62,7 +70,11 @@ def board() -> str:
 @public
 def view_json() -> Response:
     """The board's view as JSON, for board.js to resynchronise after a change."""
-    return jsonify(board_view(_wanted(), _lang(), sound=request.args.get("sound") != "0"))
+    try:
+        only = zones.from_query(ui.catalogue(), request.args)
+    except zones.UnknownSelector as exc:
+        raise Refused(exc.code, exc.message, 400) from exc
+    return jsonify(board_view(only, _lang(), sound=request.args.get("sound") != "0"))
 
 
 @bp.get("/sounds/<lang>/<name>.wav")
@@ -83,13 +95,15 @@ def clip(lang: str, name: str) -> Response:
 
 
 def board_view(
-    only: set[str] | None = None, lang: str = "id", *, sound: bool = True
+    only: zones.Selection | set[str] | None = None, lang: str = "id", *, sound: bool = True
 ) -> dict[str, Any]:
     """What the board shows: the last calls, waiting counts per service, counters, the hub's
     clock, and what the voice may say (``speak``, ``sound``).
 
-    `only` limits it to some services: an MPP with 30 agencies puts one TV per zone.
+    `only` (a ``core.zones.Selection``, or a set of service ids) narrows tiles, calls and
+    voice alike: an MPP with 30 agencies puts one TV per zone.
     """
+    only = _selection(only)
     auth = ui.authority()
     snap = auth.snapshot()
     hub_ms = snap.get("hub_ms")
@@ -103,7 +117,7 @@ def board_view(
             "waiting": sum(1 for t in waiting.get(sid, ()) if not _other_day(t.get("key"), today)),
         }
         for sid, s in ui.services().items()
-        if not only or sid in only
+        if only.shows_tile(sid)
     ]
     counters = {
         cid: {"number": ui.field(c, "number"), "name": ui.field(c, "name", cid)}
@@ -126,15 +140,22 @@ def board_view(
             "clips": f"/sounds/{lang}/",
             "max_age_ms": int(_max_age_s() * 1000),
         },
-        "only": sorted(only or ()),
+        "only": only.to_dict(),
+        "running_text": running_text(snap, only),
     }
+
+
+def running_text(snap: Mapping, only: zones.Selection) -> str:
+    """The running text line under the tiles (``core.zones.running_text``)."""
+    texts = ui.snapshot_state(snap).get("running_text") or {}
+    return zones.running_text(texts, ui.field(ui.catalogue().mpp, "running_text", ""), only.zone)
 
 
 def speak_list(
     calls: list[Mapping],
     counters: dict[str, dict],
     day: str | None,
-    only: set[str] | None,
+    only: zones.Selection | set[str] | None,
     lang: str,
 ) -> list[dict[str, Any]]:
     """Every accepted call the fold remembers (recalls too), oldest first, with its clips.
@@ -142,10 +163,11 @@ def speak_list(
     The page offers the ones newer than what it has already heard to its speaker; the
     announcement rule (collapse, re-queue, too old) runs there, with ``max_age_ms``.
     """
+    only = _selection(only)
     out: list[dict[str, Any]] = []
     for c in reversed(calls):
         key = c.get("ticket")
-        if _other_day(key, day) or (only and c.get("service") not in only):
+        if _other_day(key, day) or not only.shows_call(c.get("service"), c.get("counter")):
             continue
         label = c.get("label") or ui.label_of(key)
         number = counters.get(c.get("counter"), {}).get("number")
@@ -193,16 +215,19 @@ def recent_calls(
     calls: list[Mapping],
     counters: dict[str, dict],
     day: str | None = None,
-    only: set[str] | None = None,
+    only: zones.Selection | set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The fold's recent calls for the board: today only, one per ticket, newest first."""
+    only = _selection(only)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for c in calls:
         key = c.get("ticket")
-        if key in seen or _other_day(key, day) or (only and c.get("service") not in only):
+        if key in seen or _other_day(key, day):
             continue
-        seen.add(key)
+        seen.add(key)  # a ticket's newest call decides, even if another zone's screen shows it
+        if not only.shows_call(c.get("service"), c.get("counter")):
+            continue
         counter = c.get("counter")
         out.append(
             {
@@ -234,9 +259,11 @@ def _max_age_s() -> float:
     return float(ui.field(hub, "announce_max_age_s", None) or DEFAULT_MAX_AGE_S)
 
 
-def _wanted() -> set[str] | None:
-    raw = request.args.get("services", "")
-    return {s.strip() for s in raw.split(",") if s.strip()} or None
+def _selection(only: zones.Selection | set[str] | None) -> zones.Selection:
+    if isinstance(only, zones.Selection):
+        return only
+    ids = frozenset(only or ())
+    return zones.Selection(tiles=ids, services=ids) if ids else zones.EVERYTHING
 
 
 def _other_day(key: str | None, day: str | None) -> bool:

@@ -31,6 +31,18 @@ TEXT = {
         "online": "Tersambung",
         "sound_tap": "Ketuk layar untuk menyalakan suara panggilan",
         "sound_hint": "Browser ini menahan suara sampai layar disentuh sekali.",
+        "board_error_title": "Alamat papan antrian salah",
+        "board_error_body": "Layar ini meminta zona, layanan, loket, instansi atau layar yang "
+        "tidak dikenal hub. Periksa alamat (URL) layar ini.",
+        "running_text": "Teks berjalan",
+        "running_text_help": "Tampil di bawah antrian pada layar ruang tunggu. Kosongkan untuk "
+        "menghapus.",
+        "running_text_zone": "Zona",
+        "running_text_all": "Semua layar",
+        "running_text_save": "Simpan",
+        "running_text_saved": "Teks berjalan disimpan.",
+        "running_text_now": "Yang tampil sekarang",
+        "running_text_none": "Tidak ada teks berjalan.",
         "people_ahead": "Orang di depan Anda",
         "est_wait": "Perkiraan waktu tunggu",
         "minutes": "menit",
@@ -182,6 +194,18 @@ TEXT = {
         "online": "Connected",
         "sound_tap": "Tap the screen to turn on the call voice",
         "sound_hint": "This browser keeps sound off until the screen is touched once.",
+        "board_error_title": "Wrong queue board address",
+        "board_error_body": "This screen asks for a zone, service, counter, agency or display "
+        "the hub does not know. Check this screen's address (URL).",
+        "running_text": "Running text",
+        "running_text_help": "Shown under the queues on the hall screens. Leave empty to "
+        "remove it.",
+        "running_text_zone": "Zone",
+        "running_text_all": "Every screen",
+        "running_text_save": "Save",
+        "running_text_saved": "Running text saved.",
+        "running_text_now": "Showing now",
+        "running_text_none": "No running text.",
         "people_ahead": "People ahead of you",
         "est_wait": "Estimated wait",
         "minutes": "min",
@@ -339,12 +363,14 @@ def register(app: Flask) -> None:
         admin_pairing,
         admin_supervisor,
         board,
+        hall_admin,
         reports,
         status_page,
     )
 
     for bp in (
         board.bp,
+        hall_admin.bp,
         status_page.bp,
         admin.bp,
         admin_devices.bp,
@@ -370,6 +396,7 @@ CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancest
 
 _UI_BLUEPRINTS = {
     "board",
+    "hall_admin",
     "status_page",
     "admin",
     "admin_devices",

@@ -14,6 +14,7 @@
     loket provision --hub URL --code CODE [--template NAME] [--out FILE] [--list]   # on a Pi
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
+    loket node board --config display-browser.toml [--print]
     loket selftest [--non-interactive] [--profile node.toml]   # on a node, agent stopped
     loket demo [--port N] [--profile hub.toml] [--data DIR] [--open-all-day]
     loket simulate-day PROFILE --date YYYY-MM-DD [--seed N] [--json]
@@ -155,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--simulate", action="store_true", help="fake devices: keyboard buttons, terminal LED"
     )
+    board = _with_config(
+        node_cmds.add_parser("board", help="a browser hall display: become Chromium in kiosk mode")
+    )
+    board.add_argument("--print", action="store_true", help="only print the command line")
     status = _with_config(node_cmds.add_parser("status", help="print the node's sync state"))
     _data_option(status, "data folder to read (default: [node] data_dir)")
 

@@ -1,4 +1,4 @@
-"""``loket node run`` and ``loket node status``.
+"""``loket node run``, ``loket node status`` and ``loket node board``.
 
 ``run(args)``: load the node profile (every error reported before any device is opened),
 build the node and run until Ctrl-C. ``--simulate`` replaces the devices with the shipped
@@ -7,6 +7,10 @@ kiosk: a, b, c ... = its services) and the LED is drawn in the terminal.
 
 ``status(args)``: what the node last wrote to its data folder (``status.json`` and the
 checkpoint), so it works without the node process and without the hub.
+
+``board(args)``: a hall display with ``[screen] backend = "browser"`` becomes Chromium in
+kiosk mode on the hub's board (``node.hardware.screen_browser``); ``--print`` shows the
+command line instead.
 """
 
 from __future__ import annotations
@@ -70,6 +74,20 @@ def run(args: Any) -> int:
         watchdog.stop()
         node.stop()
     return 0
+
+
+def board(args: Any, out: TextIO | None = None) -> int:
+    """Exec Chromium on this display's board (or print its command line)."""
+    import shlex
+
+    from node.hardware.screen_browser import chromium_argv, exec_chromium
+
+    argv = chromium_argv(_load_config(args))
+    if getattr(args, "print", False):
+        print(shlex.join(argv), file=out or sys.stdout)
+        return 0
+    exec_chromium(argv)
+    return 1  # not reached: exec replaced this process
 
 
 def _simulated_devices(config: Any):

@@ -16,8 +16,9 @@
     "ticket.cancelled": 1, "ticket.skipped": 1, "ticket.done": 1,
     "ticket.void_ghost": 1, "call.retracted": 1, "call.superseded": 1,
     // An admin's catalogue edit (a new service, a rename) shows on an open board too.
-    "catalogue.set": 1, "catalogue.retired": 1, "roster.updated": 1
+    "hall.running_text": 1, "catalogue.set": 1, "catalogue.retired": 1, "roster.updated": 1
   };
+  var TICKER_PX_PER_S = 120;  // reading speed of the running text, at 1080p
 
   var data = JSON.parse(document.getElementById("board-data").textContent);
   var view = data.view;
@@ -165,6 +166,20 @@
     }
   }
 
+  // The running text stands still when it fits and runs through its line when it does not.
+  function drawTicker(text) {
+    var box = document.getElementById("ticker");
+    var line = document.getElementById("ticker-text");
+    if (line.textContent !== (text || "")) { line.textContent = text || ""; }
+    box.hidden = !text;
+    document.body.classList.toggle("has-ticker", !!text);  // the footer grows by its line
+    box.classList.remove("running");
+    if (!text || line.offsetWidth <= box.clientWidth) { return; }
+    box.classList.add("running");
+    var px = line.offsetWidth * (1080 / Math.max(1, innerHeight));
+    line.style.animationDuration = Math.max(8, px / TICKER_PX_PER_S) + "s";
+  }
+
   function labelOf(key) {
     var i = key.lastIndexOf("/");
     return i < 0 ? key : key.slice(i + 1);
@@ -175,21 +190,38 @@
     return c && c.number !== null && c.number !== undefined ? c.number : id;
   }
 
-  function serviceOf(key) {
+  function serviceOf(ev) {
+    if (ev.body.expect_service) { return ev.body.expect_service; }
+    for (var i = 0; i < calls.length; i++) {  // a recall: the call it repeats
+      if (calls[i].ticket === ev.ticket && calls[i].service) { return calls[i].service; }
+    }
     // Labels are "<prefix>-NNN"; the prefix names the service (config validates it).
-    var prefix = labelOf(key).split("-")[0];
-    for (var i = 0; i < view.services.length; i++) {
-      if (view.services[i].prefix === prefix) { return view.services[i].id; }
+    var prefix = labelOf(ev.ticket).split("-")[0];
+    for (var j = 0; j < view.services.length; j++) {
+      if (view.services[j].prefix === prefix) { return view.services[j].id; }
     }
     return null;
   }
 
+  // The zone rule is the hub's (core/zones.py); the page only applies the sets it was given.
+  function shows(service, counter) {
+    var only = view.only || {};
+    if (only.services && only.services.indexOf(service) < 0) { return false; }
+    return !only.counters || only.counters.indexOf(counter) >= 0;
+  }
+
   function onCall(ev, hseq) {
     var counter = ev.body.counter;
-    // A zone board (?services=) shows only its own services' calls.
-    if (view.only.length && !serviceOf(ev.ticket)) { return; }
+    var service = serviceOf(ev);
+    var before = calls.length;
     calls = calls.filter(function (c) { return c.ticket !== ev.ticket; });
-    calls.unshift({ hseq: hseq, ticket: ev.ticket, label: labelOf(ev.ticket),
+    // A zone board shows only its zone's calls (and speaks only those: the hub's list); a
+    // ticket now called at another zone's counter leaves this board.
+    if (!shows(service, counter)) {
+      if (calls.length !== before) { drawCalls(false); }
+      return;
+    }
+    calls.unshift({ hseq: hseq, ticket: ev.ticket, label: labelOf(ev.ticket), service: service,
                     counter: counter, number: counterNumber(counter) });
     calls = calls.slice(0, MAX_CALLS);
     drawCalls(true);  // the picture first; the voice follows when the clips come
@@ -233,6 +265,7 @@
         view = v;
         epoch = v.hub_epoch;
         syncHub(v.clock.hub_ms);
+        drawTicker(v.running_text);
         drawQueues(v.services);
         if (v.last_hseq >= lastSeen) {
           calls = v.calls.slice();
@@ -305,7 +338,9 @@
     setTimeout(tick, 60000 - local.getUTCSeconds() * 1000 - local.getUTCMilliseconds() + 50);
   }
 
-  window.addEventListener("resize", function () { fitAll(); paginate(); });
+  window.addEventListener("resize", function () {
+    fitAll(); drawTicker(view.running_text); paginate();
+  });
   // For a technician at the console (and the screen tests): the speaker, the hub's time,
   // and a way to look at each page of tiles without waiting for it.
   window.LoketBoard = {
@@ -314,6 +349,7 @@
     showPage: function (n) { page = n; paginate(); }
   };
   drawCalls(false);
+  drawTicker(view.running_text);
   paginate();
   tick();
   if (window.EventSource) { connect(); } else { setConn("offline"); }

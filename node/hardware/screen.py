@@ -12,6 +12,7 @@ from its replica at any time (after a restart, after the hub comes back) without
       "recent": [{"label": "A-011", "counter": 1}, ...],   # newest first; 6 are shown
       "waiting": [{"service": "B", "letter": "B", "name": "Dukcapil", "count": 4}, ...],
                                                # in order; shown a page at a time
+      "running_text": "BPJS tutup 12.00",      # optional: the hall's line under the tiles
       "offline": False,                        # True: the node lost the hub (shows a mark)
       "lang": "id",                            # "id" | "en" captions
     }
@@ -38,6 +39,7 @@ from node.hardware.screen_draw import (  # noqa: F401 - colours re-exported for 
     NUMBER,
     OFFLINE,
     PAGE_S,
+    RUNNING,
     TEXT,
     Fonts,
     clock_text,
@@ -222,4 +224,10 @@ def make_screen(section: Any) -> Screen:
     if backend == "pygame":
         size = (int(setting(section, "width", 1280)), int(setting(section, "height", 720)))
         return PygameScreen(bool(setting(section, "fullscreen", True)), size)
+    if backend == "browser":
+        raise HardwareError(
+            "[screen] backend 'browser' is Chromium on the hub's board, not drawn by the node "
+            "agent: start it with `loket node board` (firmware_config/systemd/"
+            "loket-board.service), not `loket node run`"
+        )
     raise HardwareError(f"unknown screen backend {backend!r}; expected one of {BACKENDS}")

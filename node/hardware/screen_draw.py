@@ -11,6 +11,9 @@ callers; this module only receives its objects.
   shown a page at a time, turning every ``PAGE_S`` seconds, with "1/3" in the corner. Each
   tile leads with the service letter, the one thing a visitor holding ticket ``B-023`` looks
   for.
+- **The running text line** (set by a supervisor, ``hall.running_text``) takes a band at
+  the bottom of the tiles, on one or two lines; unlike the browser board it does not run
+  (the drawing thread redraws once a minute or page, not 30 times a second).
 - **The clock ticks without the node.** The view carries the hub's time at render
   (``clock_ms``) and the MPP's UTC offset; the drawing thread advances it on its own
   monotonic clock, so a board with nothing happening still shows the right minute.
@@ -28,6 +31,7 @@ LETTER = (255, 160, 40)  # the service letter on a tile: not NUMBER, only the ca
 TEXT = (255, 255, 255)
 MUTED = (170, 190, 220)
 OFFLINE = (210, 30, 30)
+RUNNING = (242, 183, 5)  # the running text band (the browser board's colour)
 
 PAGE_S = 8.0
 
@@ -261,8 +265,22 @@ def _draw_tiles(
         mark_rect = mark.get_rect(midright=(footer.right - margin, mid))
         surface.blit(mark, mark_rect)
         out["page_mark"] = mark_rect
+    bottom = footer.bottom - gap
+    text = str(view.get("running_text") or "")
+    if text:
+        band = pygame.Rect(footer.left + margin, 0, footer.w - 2 * margin, footer.h // 5)
+        band.bottom = bottom
+        pygame.draw.rect(surface, RUNNING, band, border_radius=max(2, band.h // 8))
+        lines = wrap2(fonts, text, band.h * 42 // 100, band.w - 2 * margin, BACKGROUND)
+        line_h = max(line.get_height() for line in lines)
+        y = band.centery - line_h * len(lines) // 2
+        for line in lines:
+            surface.blit(line, line.get_rect(midtop=(band.centerx, y)))
+            y += line_h
+        out["running_text"] = band
+        bottom = band.top - gap
     top = footer.top + 2 * gap + band_h
-    grid = pygame.Rect(footer.left + margin, top, footer.w - 2 * margin, footer.bottom - gap - top)
+    grid = pygame.Rect(footer.left + margin, top, footer.w - 2 * margin, bottom - top)
     tile_w = (grid.w - gap * (box.cols - 1)) // box.cols
     tile_h = (grid.h - gap * (box.rows - 1)) // box.rows
     for i, item in enumerate(shown):

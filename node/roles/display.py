@@ -10,6 +10,11 @@ nothing older than what was on the board when this node started: a fresh replica
 whole day must not read out every call since the morning. Each call goes to the announcer with
 its age (this node's best time minus the hub record's time of the call), so the hall's
 scheduling rule (``core.announce_queue``) drops what a catch-up after an outage brings late.
+
+A floor's screen shows and speaks only its zone (``core.zones``, the rule the hub's
+``/board?zone=`` follows too): what this display's catalogue entry selects (``zone``,
+``services``, ``counters``: an admin's edit applies live), narrowed further by the node
+profile's ``[node] zone`` and ``services`` when they are set.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from core import zones
 from core.announce import call_clips
 from core.model import TicketStatus
 from node.roles.base import Context, Role, config_value
@@ -59,6 +65,7 @@ class DisplayRole(Role):
             # stood at this pull is history, not news.
             self.floor = self.ctx.sync.hub_last_hseq or max(r["hseq"] for r in records)
         state = self.ctx.view.state()
+        only = self.selection()
         to_speak: list[tuple[str, int, int]] = []  # label, counter number, call time
         # The hub appends a losing call and its call.superseded in one commit, so both
         # arrive in the same batch.
@@ -81,6 +88,11 @@ class DisplayRole(Role):
                 accepted = ticket.holder == counter or ticket.status != TicketStatus.CALLED
             if not accepted:
                 continue  # a call that lost: never shown or announced
+            if not only.shows_call(ticket.service, counter):
+                # Another zone's call: another screen says it, and a visitor sent there
+                # (a transfer upstairs) is no longer expected at this zone's counter.
+                self.calls = [c for c in self.calls if c["label"] != ticket.label]
+                continue
             number = self.ctx.counter_number(counter)
             self.calls.insert(
                 0, {"label": ticket.label, "counter": counter, "counter_number": number}
@@ -90,7 +102,7 @@ class DisplayRole(Role):
                 to_speak.append((ticket.label, number, rec.get("est_ms") or rec.get("recv_ms")))
         if records:
             self.floor = max(self.floor or 0, max(r["hseq"] for r in records))
-        self.render(state)  # the picture first ...
+        self.render(state, only)  # the picture first ...
         announcer = self.ctx.devices.announcer
         now = self.ctx.outbox.now_ms()
         for label, number, at_ms in to_speak:  # ... then the voice, queued, one at a time
@@ -105,12 +117,41 @@ class DisplayRole(Role):
                 except Exception:
                     log.exception("announcing %s failed", label)
 
-    def render(self, state=None) -> None:
+    def selection(self) -> zones.Selection:
+        """What this screen shows: its catalogue entry, narrowed by the node profile."""
+        cat = self.ctx.catalogue()
+        node = getattr(self.ctx.config, "node", None)
+        zone = getattr(node, "zone", None)
+        services = tuple(getattr(node, "services", ()) or ())
+        if not cat:
+            # Nothing folded or cached yet: the profile's service ids are all there is.
+            ids = frozenset(services)
+            return zones.Selection(tiles=ids, services=ids, zone=zone) if ids else zones.EVERYTHING
+        sel = zones.for_display(cat, self.ctx.node_id, strict=False)
+        if zone or services:
+            sel = sel.narrow(zones.select(cat, zone=zone, services=services, strict=False))
+        return sel
+
+    def config_problems(self) -> list[str]:
+        """Profile settings the catalogue does not know (shown in ``status()``)."""
+        cat = self.ctx.catalogue()
+        node = getattr(self.ctx.config, "node", None)
+        if not cat or node is None:
+            return []
+        problems = []
+        try:
+            zones.select(cat, zone=getattr(node, "zone", None), services=node.services)
+        except zones.UnknownSelector as exc:
+            problems.append(exc.message)
+        return problems
+
+    def render(self, state=None, only: zones.Selection | None = None) -> None:
         """Screen view as docs/contracts.md fixes it (node.hardware screen)."""
         screen = self.ctx.devices.screen
         if screen is None:
             return
         state = state or self.ctx.view.state()
+        only = only or self.selection()
         recent = [{"label": c["label"], "counter": c["counter_number"]} for c in self.calls]
         now_ms = self.ctx.outbox.now_ms()
         tz = self.ctx.timezone()
@@ -122,7 +163,8 @@ class DisplayRole(Role):
             "utc_offset_min": int(local.utcoffset().total_seconds() // 60),
             "now": recent[0] if recent else None,
             "recent": recent,
-            "waiting": self.waiting(state),
+            "waiting": [w for w in self.waiting(state) if only.shows_tile(w["service"])],
+            "running_text": self.running_text(state, only),
             "offline": self.ctx.sync.online is False,
             "lang": self.lang,
         }
@@ -130,6 +172,11 @@ class DisplayRole(Role):
             screen.render(view)
         except Exception:
             log.exception("screen render failed")
+
+    def running_text(self, state, only: zones.Selection) -> str:
+        mpp = self.ctx.catalogue().mpp
+        fallback = getattr(mpp, "running_text", "") or ""
+        return zones.running_text(getattr(state, "running_text", {}), fallback, only.zone)
 
     def waiting(self, state) -> list[dict]:
         """The waiting count of every service, in the hub's order, letter first.
@@ -159,4 +206,6 @@ class DisplayRole(Role):
             "announced": self.announced,
             "announce_dropped": len(dropped) if dropped is not None else None,
             "showing": self.calls[:1],
+            "zone": self.selection().to_dict(),
+            "config_problems": self.config_problems(),
         }

@@ -57,6 +57,7 @@ BODIES = {
         "by": "sari",
         "reason": "lansia, ditunda",
     },  # fmt: skip
+    "hall.running_text": {"text": "Loket 5 tutup pukul 12.00", "zone": None, "by": "spv"},
     "call.superseded": {"call": "C2:i:4", "counter": "C2", "winner": "C1", "ticket": "t"},
     "call.retracted": {"call": "hub:E:9", "counter": "C1", "ticket": "t"},
     "transfer.rejected": {"event": "C2:i:5", "counter": "C2", "ticket": "t"},
@@ -75,6 +76,7 @@ NO_TICKET = {
     "device.status",
     "counter.paused",
     "counter.resumed",
+    "hall.running_text",
 }
 
 

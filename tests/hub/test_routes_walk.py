@@ -492,6 +492,8 @@ def test_the_declarations_match_the_role_table(mall):
     assert declared[("/admin/barrier/lift", ("POST",))][2] == "supervisor"
     assert declared[("/admin/tickets/cancel", ("POST",))][2] == "supervisor"
     assert declared[("/admin/nodes/pair", ("POST",))][2] == "admin"
+    assert declared[("/admin/running-text", ("POST",))][2] == "supervisor"  # the hall's line
+    assert declared[("/admin/running-text", ("GET",))][2] == "viewer"
     assert declared[("/admin/", ("GET",))][2] == "viewer"
     assert declared[("/control/pair", ("POST",))][0] == "control"
     assert declared[("/control/import-profile", ("POST",))][0] == "control"

@@ -196,10 +196,14 @@ def test_full_size_profile_keyboard_reaches_every_service_and_counter(tmp_path, 
         assert sk.startswith("SK-")
         assert out.wait_for(f"[LED] C15 [  {sk}"), out.getvalue()
         spoken = " ".join(call_clips(sk, 15))  # huruf_s huruf_k ... loket lima belas
-        assert out.wait_for(f"[sound D1] {spoken}") and out.wait_for(f"[sound D2] {spoken}")
-        demo_mod.handle(demo, "15r", out)  # a recall puts it on top of both hall screens
-        assert out.wait_for(f"[screen D1] {sk} -> loket 15"), out.getvalue()[-2000:]
-        assert out.wait_for(f"[screen D2] {sk} -> loket 15")
+        assert out.wait_for(f"[sound D2] {spoken}")  # loket 15 is upstairs (lantai-2)
+        ground = " ".join(call_clips(counters["C1"]["label"], 1))
+        assert out.wait_for(f"[sound D1] {ground}")  # the ground floor's screen says its own
+        demo_mod.handle(demo, "15r", out)  # a recall puts it on top of the upstairs screen
+        assert out.wait_for(f"[screen D2] {sk} -> loket 15"), out.getvalue()[-2000:]
+        # Zones: the ground floor's screen neither shows nor says an upstairs call.
+        assert f"[sound D1] {spoken}" not in out.getvalue()
+        assert f"[screen D1] {sk} ->" not in out.getvalue()
 
         demo_mod.handle(demo, "15d", out)
         demo_mod.handle(demo, "154", out)  # loket 15, rating 4 (the last digit)

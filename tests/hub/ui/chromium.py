@@ -18,12 +18,72 @@ from pathlib import Path
 
 import pytest
 
+from node.hardware.screen_browser import UNATTENDED_FLAGS
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt)")
 
-# What the README tells a technician to start an unattended board with (and what lets a
-# test hear it without anyone tapping the screen).
-KIOSK_FLAGS = ("--noerrdialogs", "--disable-infobars", "--autoplay-policy=no-user-gesture-required")
+# What the shipped kiosk (loket node board, the README) starts an unattended board with, and
+# what lets a test hear it without anyone tapping the screen: one list, in the product.
+KIOSK_FLAGS = UNATTENDED_FLAGS
+
+# Watches the page's Web Audio from outside the board's code (run before the page's scripts):
+# wraps fetch, decodeAudioData and AudioBufferSourceNode.start, so a test sees which clip
+# URLs were fetched, which decoded clips each played buffer is made of (sample by sample, in
+# order: gapless), when each started and ended (never two at once): window.__audio.
+AUDIO_SPY = """(() => {
+  const rec = window.__audio = {fetched: [], contexts: 0, started: [], active: 0, maxActive: 0};
+  const urlOf = new WeakMap(), clips = [];
+  const realFetch = window.fetch;
+  window.fetch = function (input) {
+    const url = String((input && input.url) || input);
+    return realFetch.apply(this, arguments).then(resp => {
+      if (url.indexOf('/sounds/') >= 0) {
+        rec.fetched.push(new URL(url, location.href).pathname);
+        const read = resp.arrayBuffer.bind(resp);
+        resp.arrayBuffer = () => read().then(ab => { urlOf.set(ab, url); return ab; });
+      }
+      return resp;
+    });
+  };
+  const Real = window.AudioContext;
+  window.AudioContext = function () { rec.contexts += 1; return new Real(); };
+  window.AudioContext.prototype = Real.prototype;
+  const decode = Real.prototype.decodeAudioData;
+  Real.prototype.decodeAudioData = function (ab, ok, fail) {
+    const name = (urlOf.get(ab) || '?').split('/').pop().replace('.wav', '');
+    return decode.call(this, ab, b => {
+      clips.push({name: name, data: b.getChannelData(0).slice()});
+      if (ok) ok(b);
+    }, fail);
+  };
+  function at(data, off, clip) {
+    if (clip.length > data.length - off) return false;
+    for (let i = 0; i < clip.length; i++) if (data[off + i] !== clip[i]) return false;
+    return true;
+  }
+  const start = AudioBufferSourceNode.prototype.start;
+  AudioBufferSourceNode.prototype.start = function () {
+    const data = this.buffer.getChannelData(0), seq = [];
+    let off = 0;
+    while (off < data.length) {
+      const c = clips.find(c => at(data, off, c.data));
+      if (!c) { seq.push('<unknown samples at ' + off + '>'); break; }
+      seq.push(c.name);
+      off += c.data.length;
+    }
+    const entry = {clips: seq, start: this.context.currentTime, duration: this.buffer.duration,
+                   end: null};
+    rec.started.push(entry);
+    rec.active += 1;
+    rec.maxActive = Math.max(rec.maxActive, rec.active);
+    this.addEventListener('ended', () => {
+      rec.active -= 1;
+      entry.end = this.context.currentTime;
+    });
+    return start.apply(this, arguments);
+  };
+})();"""
 
 
 class Page:

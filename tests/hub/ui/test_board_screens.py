@@ -3,7 +3,8 @@ services, 25 counters):
 in a real headless Chromium at portrait 1080x1920, 1366x768, 720p, 1080p and 4K, every element
 is inside the viewport and inside its box, no one-line text is cut, the waiting tiles page
 instead of overflowing (every service on some page), each tile leads with its service letter
-(checked in the screenshot's pixels too), and the clock is the hub's time in the MPP's zone.
+(checked in the screenshot's pixels too), the running text line fits under the tiles, and the
+clock is the hub's time in the MPP's zone.
 
 Set LOKET_SCREENSHOTS=<folder> to keep the screenshots.
 """
@@ -65,7 +66,7 @@ BOXES = """(() => {
   // Texts must show all their characters: nothing cut off sideways, and where the box
   // hides what overflows (overflow not visible), nothing cut off at the bottom either.
   const lines = '.mpp, .clock, .conn, .now-title, .now-number, .now-counter, .call-number, ' +
-    '.call-counter, .history h2, .foot-head, .q-letter, .q-count, .q-name';
+    '.call-counter, .history h2, .foot-head, .q-letter, .q-count, .q-name, .ticker';
   for (const e of document.querySelectorAll(lines)) {
     if (!e.getClientRects().length) continue;
     const hides = getComputedStyle(e).overflowY !== 'visible';
@@ -107,6 +108,11 @@ def full_hub(tmp_path_factory):
     last = None
     for n in (1, 2, 3, 22, 24, 25):
         last = post(base, token, f"/api/v1/counters/C{n}/next", {"req": f"n-{n}"})["ticket"]
+    # The running text line takes its share of every screen too (a short one stands still).
+    auth.commit_hub_event(
+        "hall.running_text",
+        body={"text": "Selamat datang di MPP Banyumas", "zone": None, "by": "spv"},
+    )
     prefixes = {sid: s.prefix for sid, s in services.items()}
     yield base, auth, prefixes, last["label"]
     shutdown()
@@ -131,6 +137,8 @@ def test_the_full_size_board_fits_every_screen(full_hub, browser, size, tmp_path
     assert browser.js("document.getElementById('sound-overlay').hidden") is True  # kiosk flags
     assert browser.js("document.getElementById('now-number').textContent") == last_label
     assert browser.js("document.querySelectorAll('#calls li').length") == 5
+    ticker = "document.getElementById('ticker')"
+    assert browser.js(f"{ticker}.hidden || {ticker}.classList.contains('running')") is False
 
     mark = browser.js("document.getElementById('page-mark').textContent")
     assert mark.startswith("1/"), "30 services cannot fit one page at readable size"

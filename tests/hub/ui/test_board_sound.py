@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from chromium import AUDIO_SPY as SPY
 from chromium import KIOSK_FLAGS, launch, needs_chromium, post, stop
 from hubproc import HubProcess, demo_hub_profile
 
@@ -22,60 +23,6 @@ from core.announce import call_clips
 pytestmark = needs_chromium
 
 MAX_AGE_S = 10  # about two announcements: a call queued behind three others goes stale
-
-SPY = """(() => {
-  const rec = window.__audio = {fetched: [], contexts: 0, started: [], active: 0, maxActive: 0};
-  const urlOf = new WeakMap(), clips = [];
-  const realFetch = window.fetch;
-  window.fetch = function (input) {
-    const url = String((input && input.url) || input);
-    return realFetch.apply(this, arguments).then(resp => {
-      if (url.indexOf('/sounds/') >= 0) {
-        rec.fetched.push(new URL(url, location.href).pathname);
-        const read = resp.arrayBuffer.bind(resp);
-        resp.arrayBuffer = () => read().then(ab => { urlOf.set(ab, url); return ab; });
-      }
-      return resp;
-    });
-  };
-  const Real = window.AudioContext;
-  window.AudioContext = function () { rec.contexts += 1; return new Real(); };
-  window.AudioContext.prototype = Real.prototype;
-  const decode = Real.prototype.decodeAudioData;
-  Real.prototype.decodeAudioData = function (ab, ok, fail) {
-    const name = (urlOf.get(ab) || '?').split('/').pop().replace('.wav', '');
-    return decode.call(this, ab, b => {
-      clips.push({name: name, data: b.getChannelData(0).slice()});
-      if (ok) ok(b);
-    }, fail);
-  };
-  function at(data, off, clip) {
-    if (clip.length > data.length - off) return false;
-    for (let i = 0; i < clip.length; i++) if (data[off + i] !== clip[i]) return false;
-    return true;
-  }
-  const start = AudioBufferSourceNode.prototype.start;
-  AudioBufferSourceNode.prototype.start = function () {
-    const data = this.buffer.getChannelData(0), seq = [];
-    let off = 0;
-    while (off < data.length) {
-      const c = clips.find(c => at(data, off, c.data));
-      if (!c) { seq.push('<unknown samples at ' + off + '>'); break; }
-      seq.push(c.name);
-      off += c.data.length;
-    }
-    const entry = {clips: seq, start: this.context.currentTime, duration: this.buffer.duration,
-                   end: null};
-    rec.started.push(entry);
-    rec.active += 1;
-    rec.maxActive = Math.max(rec.maxActive, rec.active);
-    this.addEventListener('ended', () => {
-      rec.active -= 1;
-      entry.end = this.context.currentTime;
-    });
-    return start.apply(this, arguments);
-  };
-})();"""
 
 
 @pytest.fixture

@@ -195,6 +195,26 @@ def test_every_screen_shape_fits_30_services_a_page_at_a_time(size, fonts, tmp_p
     pygame.image.save(surface, str(tmp_path / f"board-{size[0]}x{size[1]}.png"))
 
 
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_running_text_has_its_band_below_the_tiles(size, fonts) -> None:
+    import pygame
+
+    from node.hardware.screen import LETTER, RUNNING, draw_board
+
+    surface = pygame.Surface(size)
+    text = "Layanan Samsat tutup pukul 12.00 hari ini. " * 4  # 172 characters: two lines
+    regions = draw_board(surface, {**FULL, "running_text": text}, fonts, 0)
+    band = regions["running_text"]
+    assert regions["waiting"].contains(band) and band.h >= size[1] // 30
+    assert all(not band.colliderect(tile) for tile in regions["tiles"])
+    # The band is drawn, and the text on it (dark letters on the band's colour).
+    assert count_color(surface, band, RUNNING) > band.w * band.h * 0.3
+    assert count_color(surface, band, BACKGROUND) > 100
+    assert count_color(surface, band, LETTER) == 0
+    without = draw_board(surface, FULL, fonts, 0)
+    assert "running_text" not in without
+
+
 def test_the_clock_ticks_and_the_pages_turn_on_their_own(monkeypatch, tmp_path) -> None:
     import pygame
 
