@@ -42,7 +42,7 @@ def page() -> str:
         (z, zones.running_text(texts, fallback, z)) for z in known
     ]
     return render_template(
-        "hall_admin.html", rows=rows, zones=known, max_chars=MAX_CHARS, words=ui.text(None)
+        "hall_admin.html", rows=rows, zones=known, max_chars=MAX_CHARS, words=ui.text(ui.page_lang())
     )
 
 
@@ -58,7 +58,7 @@ def set_running_text() -> Response:
     ui.authority().commit_hub_event(
         "hall.running_text", body={"text": text, "zone": zone, "by": g.caller.id}
     )
-    flash(ui.text(None)["running_text_saved"])
+    flash(ui.text(ui.page_lang())["running_text_saved"])
     return redirect(url_for("hall_admin.page"))
 
 
