@@ -42,7 +42,11 @@ def page() -> str:
         (z, zones.running_text(texts, fallback, z)) for z in known
     ]
     return render_template(
-        "hall_admin.html", rows=rows, zones=known, max_chars=MAX_CHARS, words=ui.text(ui.page_lang())
+        "hall_admin.html",
+        rows=rows,
+        zones=known,
+        max_chars=MAX_CHARS,
+        words=ui.text(ui.page_lang()),
     )
 
 
