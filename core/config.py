@@ -92,6 +92,11 @@ class HubSection:
     # Browser boards drop a call not said within this many seconds (core.announce_queue).
     announce_max_age_s: float = DEFAULT_MAX_AGE_S
     issue_per_min: int = 30  # tickets (and leases) one kiosk or operator token may take; 0 = off
+    # Held requests (docs/streams.md): SSE streams in all and per client address, changes
+    # long-polls in all; each has a thread of the stream pool, never a command's.
+    max_streams: int = 32
+    max_streams_per_ip: int = 8
+    max_longpolls: int = 128
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,9 @@ HUB_SECTIONS = {
             max=MAX_MAX_AGE_S,
         ),
         Key("issue_per_min", "int", default=30, min=0, max=100_000),
+        Key("max_streams", "int", default=32, min=1, max=1000),
+        Key("max_streams_per_ip", "int", default=8, min=1, max=1000),
+        Key("max_longpolls", "int", default=128, min=1, max=1000),
     ),
 }
 AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME, *catalogue_keys.AGENCY_KEYS)
@@ -285,6 +293,9 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
             else data_dir / "secret_key",
             announce_max_age_s=hub["announce_max_age_s"],
             issue_per_min=hub["issue_per_min"],
+            max_streams=hub["max_streams"],
+            max_streams_per_ip=hub["max_streams_per_ip"],
+            max_longpolls=hub["max_longpolls"],
         ),
         agencies=tuple(Agency(a["id"], a["name"]) for a in catalogue["agencies"]),
         services=tuple(

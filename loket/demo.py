@@ -79,10 +79,8 @@ def default_data(profile: Path | None) -> Path:
 
 def start(data: Path, port: int, *, out: TextIO = sys.stdout, profile: Path | None = None) -> Demo:
     """Start hub and nodes; return once every node has booted."""
-    import waitress
-
     from core.config import load_hub_config, override_hub
-    from hub import create_app
+    from hub import create_app, serving
     from hub.auth import add_user, issue_operator_token, pair_node
     from hub.commands import threads_for
 
@@ -91,8 +89,13 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout, profile: Path | No
     config = override_hub(config, host="127.0.0.1", port=port, data_dir=str(data / "hub"))
     app = create_app(config)
     store = app.extensions["loket"].store
-    server = waitress.create_server(
-        app, host="127.0.0.1", port=port, threads=threads_for(config), ident="loket-demo"
+    server = serving.create_server(
+        app,
+        host="127.0.0.1",
+        port=port,
+        threads=threads_for(config),
+        caps=app.extensions["loket_streams"].caps,
+        ident="loket-demo",
     )
     base_url = f"http://127.0.0.1:{server.effective_port}"
     closing = threading.Event()
