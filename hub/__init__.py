@@ -30,6 +30,7 @@ def create_app(
     """
     from hub import api, auth, catalogue_api, control, errors, sse, sync_api
     from hub.authority import Authority
+    from hub.presence import Presence
     from hub.ratelimit import RateLimiter
     from hub.sessions import LoginThrottle, SessionBook
     from hub.store import Store
@@ -71,6 +72,7 @@ def create_app(
     app.register_blueprint(catalogue_api.bp)
     app.register_blueprint(control.bp)
     app.extensions["loket_streams"] = StreamGate(caps_of(hub_cfg))
+    app.extensions["loket_presence"] = Presence()
     sse.register(app, app.extensions["loket_streams"])
     # The stream is public and read-only like the board it feeds (hub.sse registers it).
     auth.public(app.view_functions["stream"])

@@ -70,4 +70,6 @@ def counter_action(counter_id: str, action: str) -> Response:
         kw["ticket"] = field(body, "ticket", str, required=False)
     elif action == "rate":
         kw["score"] = field(body, "score", int)
+    elif action == "next":
+        kw["away"] = current_app.extensions["loket_presence"].away()
     return jsonify(_authority().counter_command(counter_id, action, req, **kw))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.model import TicketStatus
 from core.numbering import format_label, ticket_key
-from core.queue import choose_next
+from core.queue import choose_next, residues
 from hub import identity
 from hub.errors import Refused, invalid, unknown
 from hub.views import ticket_json
@@ -140,6 +140,18 @@ def _commit_one(auth: Authority, event: Any) -> dict:
 # -- counters ----------------------------------------------------------------------------------
 
 
+def _next_for(state: Any, counter_id: str, day: str, away: frozenset[str]) -> Any:
+    """The queue's head, unless a peer serving one of this counter's services is away
+    (``hub.presence``): it calls its residue class offline, so this counter takes from its
+    own class first and the two do not call the same visitor."""
+    services = set(state.counter_view(counter_id).services)
+    if any(services & set(state.counter_view(p).services) for p in away if p != counter_id):
+        ticket = choose_next(state, counter_id, residues(state, counter_id), day=day)
+        if ticket is not None:
+            return ticket
+    return choose_next(state, counter_id, day=day)
+
+
 def counter_command(auth: Authority, counter_id: str, action: str, req: str, **kw: Any) -> dict:
     if action not in ACTIONS:
         raise unknown("action", action)
@@ -152,7 +164,7 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
         return _answer(auth, earlier)
     cs = auth.state.counter_view(counter_id)
     if action == "next":
-        ticket = choose_next(auth.state, counter_id, day=auth.today())
+        ticket = _next_for(auth.state, counter_id, auth.today(), kw.get("away") or frozenset())
         if ticket is None:
             reason = "queue_empty" if cs.open else "counter_closed"
             return {"ticket": None, "event": None, "reason": reason}

@@ -146,4 +146,7 @@ def healthz() -> tuple[Response, int]:
     """``ok`` false and 503 while the journal cannot be written (a full or read-only disk);
     the hub keeps trying by itself and answers 200 again once it can."""
     health = _authority().health()
+    caller = optional_caller() if request.headers.get("Authorization") else None
+    if caller is not None and caller.kind == "device":
+        current_app.extensions["loket_presence"].probed(caller.id)  # a node's probe
     return jsonify(health), 200 if health["ok"] else 503
