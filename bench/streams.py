@@ -32,19 +32,23 @@ def _commands(hub: Hub, n: int) -> tuple[list[float], dict[str, int]]:
     kiosk, clerk = hub.client("K1"), hub.client("C01")
     took: list[float] = []
     errors: dict[str, int] = {}
-    for i in range(n):
-        if i % 3 == 0:
-            status, _, elapsed = issue(kiosk, service="B")
-        elif i % 3 == 1:
-            status, _, elapsed = counter(clerk, "C01", "next", new_req("next"))
-        else:
-            t0 = time.perf_counter()
-            healthz(kiosk)
-            status, elapsed = 200, time.perf_counter() - t0
-        if status in (200, 201):
-            took.append(elapsed)
-        else:
-            errors[str(status)] = errors.get(str(status), 0) + 1
+    try:
+        for i in range(n):
+            if i % 3 == 0:
+                status, _, elapsed = issue(kiosk, service="B")
+            elif i % 3 == 1:
+                status, _, elapsed = counter(clerk, "C01", "next", new_req("next"))
+            else:
+                t0 = time.perf_counter()
+                healthz(kiosk)
+                status, elapsed = 200, time.perf_counter() - t0
+            if status in (200, 201):
+                took.append(elapsed)
+            else:
+                errors[str(status)] = errors.get(str(status), 0) + 1
+    finally:
+        kiosk.close()
+        clerk.close()
     return took, errors
 
 
@@ -73,7 +77,11 @@ def run(size: str = "quick") -> dict[str, Any]:
     nodes = ["K1", *counter_ids(), "D1"]
     with Hub(pair=nodes, threads=COMMAND_THREADS) as hub:
         idle, idle_errors = _commands(hub, n)
-        last = int(healthz(hub.client("K1")).get("last_hseq") or 0)
+        probe = hub.client("K1")
+        try:
+            last = int(healthz(probe).get("last_hseq") or 0)
+        finally:
+            probe.close()
         held: list[socket.socket] = []
         statuses: dict[str, dict[str, int]] = {"sse": {}}
         try:
