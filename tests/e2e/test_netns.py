@@ -60,8 +60,8 @@ def mall(tmp_path: Path):
 
 
 def outage(mall, figures: dict) -> None:
-    """C1's cable is pulled while C2 goes on calling service A; C2's answers vanish in the
-    middle of one press (half-open); then the network heals."""
+    """C1's cable is pulled while C2 goes on calling service A, then the kiosk's; C2's answers
+    vanish in the middle of one press (half-open); then the network heals."""
     lab = mall.lab
     lab.cut("C1")
     took, shown = mall.press("C1", "n")  # its long-poll is held right now: it just goes quiet
@@ -71,6 +71,8 @@ def outage(mall, figures: dict) -> None:
         mall.issue(1)
         mall.press("C2", "n")
         mall.press("C2", "d")
+    lab.cut("K1")  # the kiosk's cable too: it prints from its standby lease
+    mall.issue(1)
     mall.press("C1", "d")
     mall.press("C1", "n", timeout=5)
     lab.half_open("C2")  # the hub acts on C2's next press, its answer never arrives
@@ -129,6 +131,7 @@ def test_cut_half_open_and_lossy_links_keep_every_invariant(mall):
     found = counts(hub_log)
     print("netns counts:", found)
     assert found["offline_calls"] >= ROUNDS, "the cut counter called offline"
+    assert found["issued_lease"] + found["issued_prefix"] >= ROUNDS, "the cut kiosk printed"
     assert len(figures["reconnect_s"]) == 2 * ROUNDS
 
 
