@@ -95,6 +95,11 @@ class HubSection:
     issue_per_min: int = 30  # tickets (and leases) one kiosk or operator token may take; 0 = off
     # Where visitors' phones reach the status pages (the QR code); "" = tickets carry no QR.
     public_url: str = ""
+    # Held requests (docs/streams.md): SSE streams in all and per client address, changes
+    # long-polls in all; each has a thread of the stream pool, never a command's.
+    max_streams: int = 32
+    max_streams_per_ip: int = 8
+    max_longpolls: int = 128
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,9 @@ HUB_SECTIONS = {
             nonempty=True,
             expected='the http(s) address visitors\' phones reach, e.g. "http://10.10.0.1:8080"',
         ),
+        Key("max_streams", "int", default=32, min=1, max=1000),
+        Key("max_streams_per_ip", "int", default=8, min=1, max=1000),
+        Key("max_longpolls", "int", default=128, min=1, max=1000),
     ),
 }
 AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME, *catalogue_keys.AGENCY_KEYS)
@@ -300,6 +308,9 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
             announce_max_age_s=hub["announce_max_age_s"],
             issue_per_min=hub["issue_per_min"],
             public_url=(hub["public_url"] or "").rstrip("/"),
+            max_streams=hub["max_streams"],
+            max_streams_per_ip=hub["max_streams_per_ip"],
+            max_longpolls=hub["max_longpolls"],
         ),
         agencies=tuple(Agency(a["id"], a["name"]) for a in catalogue["agencies"]),
         services=tuple(

@@ -228,6 +228,17 @@ class QueueState:
             return (tickets[key] for _, key in queues[0])
         return (tickets[key] for _, key in heapq.merge(*queues))
 
+    def last_waiting(
+        self, services: Collection[str] | None = None, day: str | None = None
+    ) -> Ticket | None:
+        """The waiting ticket of ``services`` that comes last in queue order (the tail)."""
+        tails = [
+            q[-1]
+            for (d, s), q in self._waiting.items()
+            if q and (services is None or s in services) and (day is None or d == day)
+        ]
+        return self.tickets[max(tails)[1]] if tails else None
+
     def position(self, key: str) -> int:
         """People ahead of a waiting ticket in its service and day; 0 once it left the queue."""
         t = self.tickets[key]
@@ -298,6 +309,22 @@ def fold(
     for record in records:
         state.apply(record)
     return state
+
+
+def choose_away_from_peers(
+    state: QueueState, counter_id: str, *, day: str | None = None
+) -> Ticket | None:
+    """An offline counter's pick when its own residue class has nothing waiting.
+
+    Every other waiting ticket belongs to a peer's class, and a peer calls its class from the
+    head, so the ticket a peer reaches last is the tail of the queue: taking it makes a double
+    service (both calling one visitor during the outage) as unlikely as it can be. Only for
+    offline calling; online the hub calls from the head.
+    """
+    cs = state.counter_view(counter_id)
+    if not cs.open:
+        return None
+    return state.last_waiting(cs.services, day)
 
 
 def residues(state: QueueState, counter_id: str) -> dict[str, tuple[int, int]]:

@@ -30,15 +30,16 @@ def create_app(
     """
     from hub import api, audit, auth, catalogue_api, control, errors, health, pairing, sse, sync_api
     from hub.authority import Authority
+    from hub.presence import Presence
     from hub.ratelimit import RateLimiter
     from hub.sessions import LoginThrottle, SessionBook
     from hub.store import Store
+    from hub.streams import StreamGate, caps_of
 
     app = Flask(__name__)
     app.config.update(
         LOKET_SSE_HEARTBEAT_S=15.0,
         LOKET_SSE_RETRY_MS=2000,
-        LOKET_SSE_MAX_PER_IP=8,
         LOKET_LONGPOLL_MAX_S=25.0,
         LOKET_RATING_WINDOW_S=120.0,
         LOKET_SESSION_MAX_S=12 * 3600.0,
@@ -74,7 +75,9 @@ def create_app(
     app.register_blueprint(control.bp)
     app.register_blueprint(audit.bp)
     pairing.register(app)
-    sse.register(app)
+    app.extensions["loket_streams"] = StreamGate(caps_of(hub_cfg))
+    app.extensions["loket_presence"] = Presence()
+    sse.register(app, app.extensions["loket_streams"])
     health.register(app)
     # The stream is public and read-only like the board it feeds (hub.sse registers it).
     auth.public(app.view_functions["stream"])

@@ -88,5 +88,7 @@ def counter_action(counter_id: str, action: str) -> Response:
         kw["reason"] = field(body, "reason", str)
     elif action == "rate":
         kw["score"] = field(body, "score", int)
+    elif action == "next":
+        kw["away"] = current_app.extensions["loket_presence"].away()
     kw["by"] = g.caller.id  # who did it, for the audit record and the roster's by
     return jsonify(_authority().counter_command(counter_id, action, req, **kw))

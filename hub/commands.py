@@ -53,16 +53,9 @@ def _config(args: Any) -> Any:
 
 
 def threads_for(config: Any) -> int:
-    """waitress worker threads: ``hub.threads`` if set, else one per long-poll/stream + headroom.
-
-    Every node holds one thread in its changes long-poll, every hall board one in its stream
-    (docs/hardware.md "Web push"); pushes and commands need a few more.
-    """
-    configured = getattr(config.hub, "threads", None)
-    if configured:
-        return int(configured)
-    nodes = len(getattr(config, "kiosks", ())) + len(getattr(config, "counters", ()))
-    return nodes + 8 + 8  # + hall boards/browsers + short requests
+    """waitress worker threads for commands (``hub.threads``). Long-polls and streams have a
+    pool of their own (``hub.serving``), so these are for short requests only."""
+    return int(getattr(config.hub, "threads", None) or 48)
 
 
 def limit_malloc_arenas(n: int = 2) -> None:
@@ -89,9 +82,7 @@ def serve(args: Any) -> int:
     The data folder's lock is taken (by the store, in ``create_app``) before the port is
     bound; a port in use or an address that is not this machine's is one line, exit 1.
     """
-    import waitress
-
-    from hub import control, create_app
+    from hub import control, create_app, serving
 
     config = _config(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -100,15 +91,10 @@ def serve(args: Any) -> int:
     app = create_app(config, settings={"LOKET_CONTROL_SECRET": secret})  # locks the folder
     store = app.extensions["loket"].store
     threads = threads_for(config)
+    caps = app.extensions["loket_streams"].caps
     try:
-        server = waitress.create_server(
-            app,
-            host=config.hub.host,
-            port=config.hub.port,
-            threads=threads,
-            # streams and long-polls count as connections too
-            connection_limit=max(100, threads * 4),
-            ident="loket-hub",
+        server = serving.create_server(
+            app, host=config.hub.host, port=config.hub.port, threads=threads, caps=caps
         )
     except OSError as exc:
         store.close()
@@ -119,7 +105,8 @@ def serve(args: Any) -> int:
     control.write_file(config.hub.data_dir, url, secret)
     # systemd stops with SIGTERM: leave like Ctrl-C (close the store, drop the control file).
     signal.signal(signal.SIGTERM, _stop)
-    print(f"Loket hub serving on {url}/ ({threads} threads)", flush=True)
+    held = caps.pool_threads
+    print(f"Loket hub serving on {url}/ ({threads} + {held} stream threads)", flush=True)
     from core import sdnotify
 
     watchdog = sdnotify.ready()  # Type=notify units: started once the port is bound

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from core import fold_rules
 from core.events import AUDIT_KINDS
 from core.model import TicketStatus
-from core.queue import choose_next
+from core.queue import choose_next, residues
 from hub import catalogue_ops
 from hub.errors import Refused, unknown
 from hub.views import ticket_json
@@ -49,7 +49,26 @@ def finish_shown(auth: Authority, cs: Any, counter_id: str, shown: str | None) -
     ]
 
 
-def next_call(auth: Authority, cs: Any, counter_id: str, req: str, shown: str | None) -> dict:
+def next_for(state: Any, counter_id: str, day: str, away: frozenset[str]) -> Any:
+    """The queue's head, unless a peer serving one of this counter's services is away
+    (``hub.presence``): it calls its residue class offline, so this counter takes from its
+    own class first and the two do not call the same visitor."""
+    services = set(state.counter_view(counter_id).services)
+    if any(services & set(state.counter_view(p).services) for p in away if p != counter_id):
+        ticket = choose_next(state, counter_id, residues(state, counter_id), day=day)
+        if ticket is not None:
+            return ticket
+    return choose_next(state, counter_id, day=day)
+
+
+def next_call(
+    auth: Authority,
+    cs: Any,
+    counter_id: str,
+    req: str,
+    shown: str | None,
+    away: frozenset[str] = frozenset(),
+) -> dict:
     """NEXT: finish the visitor this counter is serving (done), then call the next one.
 
     Both in one commit, the done first: the fold's one-live-call rule would otherwise hand
@@ -57,7 +76,7 @@ def next_call(auth: Authority, cs: Any, counter_id: str, req: str, shown: str | 
     would swap for ever.
     """
     events = finish_shown(auth, cs, counter_id, shown)
-    ticket = choose_next(auth.state, counter_id, day=auth.today())
+    ticket = next_for(auth.state, counter_id, auth.today(), away)
     if ticket is not None:
         events.append(_call(auth, ticket, counter_id, req, offset=len(events)))
     logged = commit(auth, events)

@@ -193,7 +193,9 @@ def counter_command(auth: Authority, counter_id: str, action: str, req: str, **k
     cs = auth.state.counter_view(counter_id)
     by = kw.get("by") or counter_id
     if action == "next":
-        return floor_ops.next_call(auth, cs, counter_id, req, kw.get("serving"))
+        return floor_ops.next_call(
+            auth, cs, counter_id, req, kw.get("serving"), kw.get("away") or frozenset()
+        )
     if action == "call_ticket":
         return floor_ops.call_ticket(
             auth, cs, counter_id, req, kw.get("ticket") or "", kw.get("reason"), by

@@ -5,47 +5,23 @@ Frames: first ``retry: 2000`` and ``event: hello`` ``{hub_epoch, last_hseq, hub_
 (header, or ``?last_event_id=`` for a first connect), and ``: heartbeat`` when nothing happened
 for ``LOKET_SSE_HEARTBEAT_S`` seconds, so a dead client is noticed at the next write.
 
-Each open stream holds one waitress thread for its lifetime (docs/hardware.md "Web push"), so
-streams are capped per client address (``LOKET_SSE_MAX_PER_IP``; 429 above it).
+Each open stream holds one thread for its lifetime, of the stream pool (``hub.serving``), never
+one that issues tickets; ``hub.streams.StreamGate`` caps them in all (``[hub] max_streams``,
+503 above it) and per client address (``max_streams_per_ip``, 429), both with Retry-After.
+Anonymous readers get ``ticket.issued`` without its ``public`` id (``hub.views.
+without_public_id``): that id opens one visitor's status page; token holders get it whole.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, request
 
-from hub.errors import error_body
-
-
-class StreamLimiter:
-    """Counts open streams per client address."""
-
-    def __init__(self, per_ip: int):
-        self.per_ip = per_ip
-        self._open: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def acquire(self, addr: str) -> bool:
-        with self._lock:
-            if self._open.get(addr, 0) >= self.per_ip:
-                return False
-            self._open[addr] = self._open.get(addr, 0) + 1
-            return True
-
-    def release(self, addr: str) -> None:
-        with self._lock:
-            left = self._open.get(addr, 0) - 1
-            if left > 0:
-                self._open[addr] = left
-            else:
-                self._open.pop(addr, None)
-
-    def count(self, addr: str) -> int:
-        with self._lock:
-            return self._open.get(addr, 0)
+from hub.auth import optional_caller
+from hub.streams import StreamGate, refusal
+from hub.views import without_public_id
 
 
 def frame(data: dict, *, event: str, id_: int | None = None) -> str:
@@ -68,19 +44,17 @@ def _resume_point(last_hseq: int) -> int:
     return max(0, value)
 
 
-def register(app: Flask) -> None:
-    limiter = StreamLimiter(int(app.config["LOKET_SSE_MAX_PER_IP"]))
-    app.extensions["loket_streams"] = limiter
-
+def register(app: Flask, gate: StreamGate) -> None:
     @app.get("/api/v1/stream")
-    def stream() -> Response:
+    def stream() -> Response | tuple[Response, int]:
         authority = current_app.extensions["loket"]
         heartbeat = float(current_app.config["LOKET_SSE_HEARTBEAT_S"])
         retry = int(current_app.config["LOKET_SSE_RETRY_MS"])
         addr = request.remote_addr or "?"
-        if not limiter.acquire(addr):
-            body = error_body("too_many_streams", f"at most {limiter.per_ip} streams per client")
-            return jsonify(body), 429
+        full_records = optional_caller() is not None
+        refused = gate.enter("sse", addr)
+        if refused:
+            return refusal("sse", refused, gate.caps)
         since = _resume_point(authority.last_hseq)
 
         def generate() -> Iterator[str]:
@@ -95,15 +69,18 @@ def register(app: Flask) -> None:
                 while True:
                     records = authority.records_since(since, 200)
                     for record in records:
-                        yield frame(record, event="record", id_=record["hseq"])
+                        shown = record if full_records else without_public_id(record)
+                        yield frame(shown, event="record", id_=record["hseq"])
                         since = record["hseq"]
                     if records:
                         continue
+                    # The heartbeat is also what reaps a half-open client: the socket's
+                    # TCP_USER_TIMEOUT (hub.serving) fails a write nobody acknowledges.
                     if not authority.wait_for(since, heartbeat):
                         yield ": heartbeat\n\n"
             finally:
                 # Runs when the client went away (the next write failed) or the server closes.
-                limiter.release(addr)
+                gate.leave("sse", addr)
 
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return Response(generate(), mimetype="text/event-stream", headers=headers)

@@ -17,6 +17,7 @@ from hub.api import throttle
 from hub.auth import optional_caller, public, require_device
 from hub.errors import field, invalid, json_body
 from hub.identity import DEVICE_ROLES
+from hub.streams import refusal
 
 bp = Blueprint("loket_sync", __name__)
 
@@ -56,7 +57,7 @@ def push() -> Response:
 
 @bp.get("/api/v1/sync/changes")
 @require_device(*DEVICE_ROLES, operator="viewer")
-def changes() -> Response:
+def changes() -> Response | tuple[Response, int]:
     authority = _authority()
     since = _int_arg("since", 0, 0, 2**62)
     limit = _int_arg("limit", 500, 1, 5000)
@@ -64,8 +65,16 @@ def changes() -> Response:
     wait = min(_int_arg("wait", 0, 0, 3600), max_wait)
     results = authority.records_since(since, limit)
     if not results and wait > 0:
-        # Long-poll: the Condition wakes us on the next commit; otherwise answer empty.
-        authority.wait_for(since, wait)
+        # Long-poll: the Condition wakes us on the next commit; otherwise answer empty. Held
+        # in the stream pool (hub.serving), and only as many at once as the gate allows.
+        gate = current_app.extensions["loket_streams"]
+        refused = gate.enter("longpoll", g.caller.id)
+        if refused:
+            return refusal("longpoll", refused, gate.caps)
+        try:
+            authority.wait_for(since, wait)
+        finally:
+            gate.leave("longpoll", g.caller.id)
         results = authority.records_since(since, limit)
     return jsonify(
         {"hub_epoch": authority.epoch, "results": results, "last_hseq": authority.last_hseq}
@@ -141,4 +150,7 @@ def healthz() -> tuple[Response, int]:
     """``ok`` false and 503 while the journal cannot be written (a full or read-only disk);
     the hub keeps trying by itself and answers 200 again once it can."""
     health = _authority().health()
+    caller = optional_caller() if request.headers.get("Authorization") else None
+    if caller is not None and caller.kind == "device":
+        current_app.extensions["loket_presence"].probed(caller.id)  # a node's probe
     return jsonify(health), 200 if health["ok"] else 503

@@ -88,11 +88,10 @@ def start(
     """Start hub and nodes; return once every node has booted. ``open_all_day`` seeds a new
     demo folder without the profile's calendar (no hours, holidays or closures), so the
     demo issues numbers at any hour."""
-    import waitress
 
     from core.calendar import open_around_the_clock
     from core.config import load_hub_config, override_hub
-    from hub import create_app
+    from hub import create_app, serving
     from hub.auth import add_user, issue_operator_token, pair_node, token_doc
     from hub.commands import threads_for
 
@@ -103,8 +102,13 @@ def start(
         config = replace(config, catalogue=open_around_the_clock(config.catalogue))
     app = create_app(config)
     store = app.extensions["loket"].store
-    server = waitress.create_server(
-        app, host="127.0.0.1", port=port, threads=threads_for(config), ident="loket-demo"
+    server = serving.create_server(
+        app,
+        host="127.0.0.1",
+        port=port,
+        threads=threads_for(config),
+        caps=app.extensions["loket_streams"].caps,
+        ident="loket-demo",
     )
     base_url = f"http://127.0.0.1:{server.effective_port}"
     # The demo's tickets carry a QR to this machine's status pages unless the profile names

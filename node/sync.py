@@ -17,9 +17,15 @@ The protocol is docs/sync.md §5.4:
   every push round, once the pull has caught up with the hub, re-pushes those the new replica
   still lacks, until each is in it (by id). A hub restart while one was held loses nothing.
 
-Two threads run :meth:`push_once` and :meth:`pull_once` in loops with backoff; tests call
-:meth:`step` instead and never sleep. Listeners are told about online/offline changes, new
-records and epoch changes; a failing listener is logged and the others still run.
+Three threads run :meth:`push_once`, :meth:`pull_once` and :meth:`probe_once` in loops; tests
+call :meth:`step` (and ``probe_once``) instead and never sleep. The probe is what makes a node
+notice the hub quickly both ways (issue 8 item 8): offline, it asks ``GET /healthz`` every
+``probe_offline_s`` (0.5 s) and, at the first answer, marks the node online and wakes the push
+and pull loops out of their backoff; online, every ``probe_online_s`` (5 s), so a link that
+died without a reset (the long-poll would only time out after ``wait`` + 10 s) is noticed after
+two failed probes. Every online/offline change rewrites the status file at once. Listeners are
+told about online/offline changes, new records and epoch changes; a failing listener is logged
+and the others still run.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ log = logging.getLogger(__name__)
 STATUS_FILE = "status.json"
 PUSH_PATH = "/api/v1/sync/push"
 CHANGES_PATH = "/api/v1/sync/changes"
+PROBE_PATH = "/healthz"
+# Failed probes in a row before an online node calls itself offline: one lost packet on a
+# flaky link must not flip the counters to offline calling.
+PROBE_MISSES = 2
 
 
 class SyncListener:
@@ -73,6 +83,9 @@ class SyncClient:
         wait: float = 25.0,
         push_timeout: float = 5.0,
         max_backoff: float = 30.0,
+        probe_offline_s: float = 0.5,
+        probe_online_s: float = 5.0,
+        probe_timeout: float = 1.0,
     ):
         self.transport = transport
         self.outbox = outbox
@@ -83,6 +96,10 @@ class SyncClient:
         self.wait = wait
         self.push_timeout = push_timeout
         self.max_backoff = max_backoff
+        self.probe_offline_s = probe_offline_s
+        self.probe_online_s = probe_online_s
+        self.probe_timeout = probe_timeout
+        self._misses = 0
         self.online: bool | None = None
         self.last_sync_ms: int | None = None
         self.last_error: str | None = None
@@ -93,8 +110,10 @@ class SyncClient:
         self._lock = threading.RLock()  # one push/pull/epoch switch at a time
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._back = threading.Event()  # set when the hub answers again: pull at once
         self._threads: list[threading.Thread] = []
         self._pull_ok = False
+        self._retry_after: float | None = None
 
     # -- listeners -----------------------------------------------------------------------
 
@@ -115,9 +134,14 @@ class SyncClient:
             self.last_sync_ms = self.clock.wall_ms()
         changed = online != self.online
         self.online = online
+        if online:
+            self._misses = 0
         if changed:
             self.write_status()
             self._notify("on_online", online)
+            if online:
+                self._wake.set()  # the backlog goes now, not after the push backoff
+                self._back.set()
 
     # -- push ----------------------------------------------------------------------------
 
@@ -216,6 +240,9 @@ class SyncClient:
             log.error("changes refused: %s %s", status, body)
             self.last_error = f"{status} {body.get('error')}"
             self._pull_ok = False
+            retry = body.get("retry_after_s")
+            if isinstance(retry, int | float) and 0 < retry <= self.max_backoff:
+                self._retry_after = float(retry)
             return []
         with self._lock:
             if self._stop.is_set():
@@ -304,6 +331,25 @@ class SyncClient:
             refused |= {str(x.get("id")) for x in body.get("rejected") or []}
         return acked, [e for e in events if e["id"] not in refused]
 
+    # -- probe ---------------------------------------------------------------------------
+
+    def probe_once(self) -> bool:
+        """``GET /healthz``; True when the hub answered (any HTTP status: even a hub whose
+        disk is full is reachable, and its refusals are answers)."""
+        try:
+            # offline, a probe that takes longer than a press would is as good as none
+            wait = self.probe_timeout if self.online else min(self.probe_timeout, 0.8)
+            self.transport.request("GET", PROBE_PATH, timeout=wait)
+        except HubUnreachable as err:
+            self._misses += 1
+            if self.online is not True or self._misses >= PROBE_MISSES:
+                self.set_online(False, str(err))
+            return False
+        if self.online is not True:
+            log.info("hub answers again")
+        self.set_online(True)
+        return True
+
     # -- status file ---------------------------------------------------------------------
 
     def status(self) -> dict:
@@ -343,7 +389,8 @@ class SyncClient:
 
     def start(self) -> None:
         self._stop.clear()
-        for name, target in (("push", self._push_loop), ("pull", self._pull_loop)):
+        loops = (("push", self._push_loop), ("pull", self._pull_loop), ("probe", self._probe_loop))
+        for name, target in loops:
             t = threading.Thread(target=target, name=f"loket-sync-{name}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -354,6 +401,7 @@ class SyncClient:
         taking the lock here lets an apply already under way finish first)."""
         self._stop.set()
         self._wake.set()
+        self._back.set()
         for t in self._threads:
             t.join(timeout if t.name.endswith("push") else 0.2)
         with self._lock:
@@ -379,8 +427,10 @@ class SyncClient:
     def _pull_loop(self) -> None:
         delay = 0.5
         while not self._stop.is_set():
+            self._back.clear()
             try:
                 self._pull_ok = False
+                self._retry_after = None
                 self.pull_once(self.wait)
                 ok = self._pull_ok
             except Exception:
@@ -388,9 +438,21 @@ class SyncClient:
                 ok = False
             if ok:
                 delay = 0.5
+            elif self._retry_after is not None:
+                # The hub's long-poll places are taken: it said when to come back.
+                self._stop.wait(self._retry_after)
             else:
-                self._stop.wait(delay)
+                # Offline, the probe sets _back the moment the hub answers again.
+                self._back.wait(delay)
                 delay = min(delay * 2, self.max_backoff)
+
+    def _probe_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.probe_once()
+            except Exception:
+                log.exception("probe failed")
+            self._stop.wait(self.probe_online_s if self.online else self.probe_offline_s)
 
 
 class _HubRefused(Exception):

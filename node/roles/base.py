@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,11 +88,15 @@ class Context:
         if self.sync.online is False:
             attempts = 1  # known offline: one quick probe instead of three timeouts per press
         error = "no attempt"
+        # One RPC timeout in all, retries included: a press on a dead link (no reset, so
+        # every try times out) shows its offline result after RPC_TIMEOUT, not three of them.
+        deadline = time.monotonic() + RPC_TIMEOUT
         for _ in range(attempts):
+            left = deadline - time.monotonic()
+            if left <= 0.05:
+                break
             try:
-                status, answer = self.transport.request(
-                    method, path, json=body, timeout=RPC_TIMEOUT
-                )
+                status, answer = self.transport.request(method, path, json=body, timeout=left)
             except HubUnreachable as err:
                 error = str(err)
                 continue

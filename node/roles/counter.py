@@ -5,8 +5,9 @@ retries; the hub's event is logged here before the LED changes. Offline (or repl
 counter decides from its local view and logs its own event with the *same* req, so a hub
 call whose reply was lost gets retracted (docs/sync.md §4). An offline NEXT only takes
 tickets of this counter's residue class (``core.queue.residues``), which removed every
-collision in the simulated outage (§8.3); when its class is empty it falls back to the head
-of the queue and lets the fold settle the rare conflict.
+collision in the simulated outage (§8.3); when its class is empty it takes the tail of the
+queue, where its peers (calling their classes from the head) come last
+(``core.queue.choose_away_from_peers``), and lets the fold settle the rare conflict.
 
 The LED always shows ``counter_view`` of the local view (never a value remembered in RAM):
 after a restart it shows what the logs say. When the feed brings a ``call.superseded`` for
@@ -34,7 +35,7 @@ from typing import Any
 
 from core import fold_rules
 from core.model import TicketStatus
-from core.queue import choose_next, residues
+from core.queue import choose_away_from_peers, choose_next, residues
 from node.roles.base import Context, Role, config_value
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ class CounterRole(Role):
             day = self.ctx.service_day()  # yesterday's leftovers are never called
             ticket = choose_next(state, self.counter_id, residues(state, self.counter_id), day=day)
             if ticket is None:
-                ticket = choose_next(state, self.counter_id, day=day)
+                ticket = choose_away_from_peers(state, self.counter_id, day=day)
             if ticket is None:
                 return None
             deps = [d for d in (self.ctx.view.issued_by(ticket.key),) if d]

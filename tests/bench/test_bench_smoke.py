@@ -37,6 +37,7 @@ def test_percentile_interpolates_and_handles_empty() -> None:
         ("footprint", {"hub_rss_after_events_mb", "hub_startup_empty_s", "nodes"}),
         ("hall", {"first_sample", "burst", "max_age_s"}),
         ("kiosk", {"online", "offline", "presses"}),
+        ("streams", {"commands_none_held", "commands_streams_held", "streams_opened"}),
     ],
 )
 def test_benchmark_smoke(name: str, keys: set[str]) -> None:

@@ -10,7 +10,15 @@ from fold_helpers import DAY, T0, Log, key
 from core.errors import EventError
 from core.events import make_event, make_record
 from core.model import Counter, TicketStatus
-from core.queue import TENTATIVE_HSEQ, TRANSITIONS, QueueState, choose_next, fold, residues
+from core.queue import (
+    TENTATIVE_HSEQ,
+    TRANSITIONS,
+    QueueState,
+    choose_away_from_peers,
+    choose_next,
+    fold,
+    residues,
+)
 
 ST = TicketStatus
 TICKET_EVENTS = [
@@ -276,6 +284,20 @@ def test_choose_next_with_a_residue_class_takes_only_its_numbers():
     assert choose_next(log.state, "C1", residues(log.state, "C1")).number == 2
     assert choose_next(log.state, "C2", residues(log.state, "C2")).number == 1
     assert choose_next(log.state, "C1", (1, 2)).number == 1
+
+
+def test_a_counter_with_an_empty_class_takes_the_tail_where_its_peer_comes_last():
+    log = Log()
+    for c in ("C1", "C2"):
+        log.roster(c, ["B"])
+    for n in (1, 3, 5):  # all of C2's class (1, 2)
+        log.issue(n)
+    assert choose_next(log.state, "C1", residues(log.state, "C1")) is None
+    tail = choose_away_from_peers(log.state, "C1")
+    assert tail.number == 5
+    assert choose_next(log.state, "C2", residues(log.state, "C2")).number == 1  # the peer
+    log.roster("C1", ["B"], open_=False)
+    assert choose_away_from_peers(log.state, "C1") is None  # a closed counter calls nobody
 
 
 def test_prefix_tickets_are_partitioned_by_hseq():

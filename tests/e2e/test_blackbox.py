@@ -8,9 +8,9 @@ lets the test know when a press has been handled without sleeping.
 
 Workload: issue and call for a while, ``kill -9`` the hub, keep issuing and calling (leases,
 prefix numbers, offline calls), start the hub again on the same data folder, heal, sync to a
-fixpoint. Then the §7.1 invariants are checked **from the logs only**: the hub journal and
-every node's own log and replica, read back from disk with ``core.journal``, plus the paper
-the kiosks printed and the LEDs.
+fixpoint. Then the §7.1 invariants are checked **from the logs only** (tests/e2e/invariants.py):
+the hub journal and every node's own log and replica, read back from disk with
+``core.journal``, plus the paper the kiosks printed and the LEDs.
 """
 
 from __future__ import annotations
@@ -21,10 +21,17 @@ from types import SimpleNamespace
 
 import pytest
 from hubproc import HubProcess, free_port
+from invariants import (
+    check_hub_log,
+    check_leds,
+    check_no_silent_double_call,
+    check_node,
+    check_tickets,
+    node_logs,
+    read_log,
+)
 from simnet import printed_key
 
-from core.journal import Journal
-from core.model import TicketStatus
 from core.queue import fold
 
 PROFILE = """
@@ -100,14 +107,6 @@ def node_config(node_id: str, role: str, url: str, token: str, data: Path) -> Si
         mpp=SimpleNamespace(name="MPP Black Box", timezone="Asia/Jakarta"),
         sound=SimpleNamespace(backend="fake", lang="id"),
     )
-
-
-def read_log(directory: Path, prefix: str) -> list[dict]:
-    journal = Journal(directory, prefix=prefix)
-    try:
-        return list(journal)
-    finally:
-        journal.close()
 
 
 @pytest.fixture
@@ -192,54 +191,24 @@ def test_hub_kill9_mid_stream_then_restart_keeps_every_invariant(
     # -- read everything back from disk --------------------------------------------------
     assert len(epochs) == 1, "a kill -9 restart keeps the hub epoch"
     hub_log = read_log(mall.data / "journal", "events")
-    ids = [r["event"]["id"] for r in hub_log]
-    assert [r["hseq"] for r in hub_log] == list(range(1, len(hub_log) + 1))
-    assert len(ids) == len(set(ids))
+    ids = check_hub_log(hub_log)
     epoch = epochs.pop()
 
     state = fold(hub_log, [])
     printed = [printed_key(t) for p in papers.values() for t in p.tickets]
     assert printed, "the kiosks printed tickets"
-    dup = [k for k, n in Multiset(printed).items() if n > 1]
-    assert not dup, f"printed twice: {dup}"
     modes = Multiset(
         r["event"]["body"]["mode"] for r in hub_log if r["event"]["type"] == "ticket.issued"
     )
     assert modes["online"] and (modes["lease"] or modes["prefix"]), modes
 
     for nid in NODES:
-        own = read_log(mall.root / f"node-{nid}" / "own", "own")
-        missing = [e["id"] for e in own if e["id"] not in set(ids)]
-        assert not missing, f"{nid} logged events the hub lost: {missing}"
-        # one folder per hub epoch (node.replica names it after the epoch)
-        replica = read_log(mall.root / f"node-{nid}" / "replica" / epoch, "hub")
-        assert [r["event"]["id"] for r in replica] == ids, f"{nid} replica != hub log"
-
-    # no silent double call, one live call per counter, LEDs = fold, no ghost waiting
-    answered = {
-        r["event"]["body"]["call"]
-        for r in hub_log
-        if r["event"]["type"] in ("call.superseded", "call.retracted")
-    }
-    step = fold([], [])
-    for r in hub_log:
-        step.apply(r)
-        ev = r["event"]
-        if ev["type"] == "ticket.called":
-            t = step.tickets.get(ev["ticket"])
-            assert (t is not None and t.call_id == ev["id"]) or ev["id"] in answered, ev["id"]
-    called = [t for t in state.tickets.values() if t.status == TicketStatus.CALLED]
-    assert len({t.holder for t in called}) == len(called)
+        # one replica folder per hub epoch (node.replica names it after the epoch)
+        check_node(nid, ids, *node_logs(mall.root / f"node-{nid}", epoch))
+    check_no_silent_double_call(hub_log)
+    check_tickets(state, hub_log, printed)
+    shown = {}
     for cid, led in leds.items():
-        cs = state.counter_view(cid)
         base = [f for f in led.history if f.mode != "flash"][-1]
-        if cs.label:
-            assert (base.mode, base.text) == ("text", cs.label), cid
-        else:
-            assert base.mode == "idle", (cid, base)
-    for t in state.tickets.values():
-        if t.status == TicketStatus.WAITING:
-            assert t.key in printed, f"never-printed ticket waiting: {t.key}"
-        if t.status == TicketStatus.SERVED:
-            assert t.served_by in t.callers
-    assert set(printed) <= set(state.tickets)
+        shown[cid] = (base.mode, base.text)
+    check_leds(state, shown)

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from hub.streams import Caps, is_held
+
 
 class Frames:
     """Reads SSE frames from a streaming test response (blocking; heartbeats keep it moving)."""
@@ -76,7 +78,23 @@ def test_hello_then_live_records(client, auth, authority, open_stream, seed):
     second = issue(client, auth, "r2")
     frame = stream.next_record()
     assert frame["id"] == str(seed + 2)
-    assert frame["data"]["event"] == second["event"]
+    sent = frame["data"]["event"]
+    # An anonymous reader gets the ticket without its public id (the key to its status page).
+    assert "public" not in sent["body"] and second["event"]["body"]["public"]
+    assert sent == {**second["event"], "body": without_public(second["event"]["body"])}
+
+
+def without_public(body: dict) -> dict:
+    return {k: v for k, v in body.items() if k != "public"}
+
+
+def test_a_token_holder_gets_whole_records(client, auth, open_stream):
+    stream = open_stream(auth("viewer"))
+    stream.next()
+    issued = issue(client, auth, "r1")
+    assert (
+        stream.next_record()["data"]["event"]["body"]["public"] == issued["event"]["body"]["public"]
+    )
 
 
 def test_last_event_id_resumes_after_that_record(client, auth, open_stream, seed):
@@ -105,17 +123,56 @@ def test_heartbeat_when_idle(open_stream):
 
 
 def test_streams_per_client_are_capped(app, client, open_stream):
-    limiter = app.extensions["loket_streams"]
-    limiter.per_ip = 1
+    gate = app.extensions["loket_streams"]
+    gate.caps = Caps(streams=4, streams_per_ip=1)
     first = open_stream()
     first.next()
     refused = client.get("/api/v1/stream", buffered=False)
     assert refused.status_code == 429
     assert refused.json["error"] == "too_many_streams"
+    assert refused.headers["Retry-After"] == str(refused.json["retry_after_s"])
     first.close()
-    assert limiter.count("127.0.0.1") == 0
+    assert gate.held("sse", "127.0.0.1") == 0
     again = open_stream()
     assert again.next()["event"] == "hello"
+
+
+def test_streams_in_all_are_capped_with_503_and_retry_after(app, client, open_stream):
+    gate = app.extensions["loket_streams"]
+    gate.caps = Caps(streams=2, streams_per_ip=8)
+    held = [open_stream(), open_stream()]
+    for stream in held:
+        stream.next()
+    refused = client.get("/api/v1/stream", buffered=False)
+    assert refused.status_code == 503
+    assert refused.json["error"] == "too_many_streams" and refused.headers["Retry-After"]
+    assert client.get("/healthz").status_code == 200
+    held[0].close()
+    assert open_stream().next()["event"] == "hello"
+
+
+def test_long_polls_over_their_cap_are_refused_at_once(app, client, auth, seed):
+    gate = app.extensions["loket_streams"]
+    gate.caps = Caps(longpolls=1)
+    assert gate.enter("longpoll", "someone") is None  # the one place, held elsewhere
+    r = client.get(f"/api/v1/sync/changes?since={seed}&wait=20", headers=auth("C1"))
+    assert r.status_code == 503 and r.json["retry_after_s"] > 0
+    # a pull that does not wait is never refused, and the place is given back after a wait
+    assert client.get(f"/api/v1/sync/changes?since={seed}", headers=auth("C1")).status_code == 200
+    gate.leave("longpoll", "someone")
+    issue(client, auth, "r1")
+    r = client.get(f"/api/v1/sync/changes?since={seed}&wait=20", headers=auth("C1"))
+    assert r.status_code == 200 and len(r.json["results"]) == 1
+    assert gate.held("longpoll") == 0
+
+
+def test_held_requests_are_told_apart_from_commands():
+    assert is_held("/api/v1/stream", "")
+    assert is_held("/api/v1/sync/changes", "since=3&wait=25")
+    assert not is_held("/api/v1/sync/changes", "since=3&wait=0")
+    assert not is_held("/api/v1/sync/changes", "since=3")
+    assert not is_held("/api/v1/sync/changes", "wait=soon")
+    assert not is_held("/api/v1/tickets", "wait=25")
 
 
 def test_last_event_id_from_a_bigger_older_log_starts_at_now(client, auth, open_stream, seed):
