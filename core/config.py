@@ -42,6 +42,7 @@ from core.config_node import (  # noqa: F401 - re-exported: core.config is the p
     load_node_config,
     node_config_from_dict,
 )
+from core.config_region import UPSTREAM_KEYS, UpstreamConfig, upstream_config
 from core.config_schema import (
     ID_EXPECTED,
     ID_PATTERN,
@@ -139,6 +140,7 @@ class HubConfig:
     displays: tuple[HallDisplay, ...] = ()
     catalogue: Mapping[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     source: Path | None = None
+    upstream: UpstreamConfig | None = None  # [upstream]: the regional server (off when None)
 
     def service(self, service_id: str) -> Service:
         return _find(self.services, service_id, "service")
@@ -207,6 +209,7 @@ HUB_SECTIONS = {
         ),
         Key("issue_per_min", "int", default=30, min=0, max=100_000),
     ),
+    "upstream": UPSTREAM_KEYS,
 }
 AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME, *catalogue_keys.AGENCY_KEYS)
 SERVICE_KEYS = (
@@ -245,7 +248,7 @@ HUB_ARRAYS = {
 # Profile tables that seed the holiday list (core.config_catalogue.seed_holidays).
 SEED_TABLES = ("calendar", "holidays")
 # What stays in the profile and never enters the log: where this hub runs.
-DEPLOYMENT_SECTIONS = ("hub",)
+DEPLOYMENT_SECTIONS = ("hub", "upstream")
 
 
 def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
@@ -261,6 +264,7 @@ def hub_config_from_dict(raw: Mapping[str, Any], *, source: str | Path = "<dict>
 def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) -> HubConfig | None:
     catalogue = check_catalogue(raw, problems, profile=True)
     hub = _section(raw, "hub", problems)
+    upstream = upstream_config(_section(raw, "upstream", problems), problems)
     host = hub["host"]
     if isinstance(host, str) and not valid_host(host):
         problems.add(
@@ -310,6 +314,7 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
         displays=tuple(HallDisplay(d["id"], d["name"]) for d in catalogue["displays"]),
         catalogue=catalogue,
         source=source,
+        upstream=upstream,
     )
 
 
