@@ -86,7 +86,7 @@ class PgCluster:
             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=60",
             "-c", f"fsync={'on' if self.fsync else 'off'}",
         ]
-        log = open(self.root / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+        self._log = log = open(self.root / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [str(self.bindir / "postgres"), "-D", str(data), *opts],
             stdout=log, stderr=subprocess.STDOUT, **self._as_postgres(),
@@ -94,6 +94,7 @@ class PgCluster:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self._log.close()
                 raise RuntimeError(f"postgres exited: {(self.root / 'server.log').read_text()}")
             ok = subprocess.run(
                 [str(self.bindir / "pg_isready"), "-h", str(self.root), "-p", str(self.port)],
@@ -118,6 +119,9 @@ class PgCluster:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None

@@ -11,6 +11,9 @@
     loket hub import-profile --config hub.toml [--dry-run]    # the profile's into the log
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
+    loket region serve --config region.toml [--port N]  # the regional server (PostgreSQL)
+    loket region add-site SITE --name NAME --config region.toml  # prints the site token once
+    loket region adduser NAME --config region.toml [--password-file F] [--role R]
     loket demo [--port N] [--profile hub.toml] [--data DIR]
     loket config check FILE                        # hub or node profile, told apart by content
 
@@ -50,6 +53,8 @@ _EXTRAS = {
     "serial": "node",
     "luma": "node",
     "pygame": "node",
+    "psycopg": "region",
+    "psycopg_pool": "region",
 }
 
 
@@ -78,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline-first queue system for a Mal Pelayanan Publik.",
     )
     parser.add_argument("--version", action="version", version=f"loket {version()}")
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{hub,node,demo,config}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{hub,node,region,demo,config}")
 
     hub = groups.add_parser("hub", help="run and administer the hub").add_subparsers(
         dest="command", required=True
@@ -134,6 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status = _with_config(node_cmds.add_parser("status", help="print the node's sync state"))
     _data_option(status, "data folder to read (default: [node] data_dir)")
+
+    region = groups.add_parser("region", help="the regional server (off-site, PostgreSQL)")
+    region_cmds = region.add_subparsers(dest="command", required=True)
+    rserve = _with_config(region_cmds.add_parser("serve", help="run the regional server"))
+    rserve.add_argument("--port", type=_port, help="listen port (overrides [region] port)")
+    site = _with_config(region_cmds.add_parser("add-site", help="register a site, print its token"))
+    site.add_argument("site", metavar="SITE")
+    site.add_argument("--name", required=True, help="the mall's name")
+    radd = _with_config(region_cmds.add_parser("adduser", help="create or update a region user"))
+    radd.add_argument("username", metavar="NAME")
+    radd.add_argument("--password-file", type=Path, metavar="FILE")
+    radd.add_argument("--role", choices=USER_ROLES, default="admin")
 
     demo = groups.add_parser("demo", help="a whole demo MPP on this machine (fake devices)")
     demo.add_argument("--port", type=_port, default=8080, help="hub port (default 8080)")
@@ -191,6 +208,10 @@ def _validate(args: argparse.Namespace) -> None:
         from core.config import load_node_config
 
         load_node_config(args.config)
+    elif args.group == "region":
+        from core.config_region import load_region_config
+
+        load_region_config(args.config)
     elif args.group == "demo" and args.profile is not None:
         from core.config import load_hub_config
 
@@ -198,7 +219,12 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
-    module = {"hub": "hub.commands", "node": "node.commands", "demo": "loket.demo"}[args.group]
+    module = {
+        "hub": "hub.commands",
+        "node": "node.commands",
+        "region": "region.commands",
+        "demo": "loket.demo",
+    }[args.group]
     name = "run" if args.group == "demo" else args.command.replace("-", "_")
     return getattr(importlib.import_module(module), name)
 

@@ -1,0 +1,68 @@
+"""People-facing words of the regional server's pages, one table per language (C6)."""
+
+from __future__ import annotations
+
+TEXT = {
+    "id": {
+        "title": "Dasbor Regional",
+        "login": "Masuk",
+        "logout": "Keluar",
+        "username": "Nama pengguna",
+        "password": "Kata sandi",
+        "login_failed": "Nama pengguna atau kata sandi salah.",
+        "from": "Dari",
+        "to": "Sampai",
+        "show": "Tampilkan",
+        "site": "Lokasi (MPP)",
+        "issued": "Tiket",
+        "served": "Dilayani",
+        "no_show": "Tidak hadir",
+        "no_show_rate": "Tidak hadir (%)",
+        "wait_mean": "Rata-rata tunggu (menit)",
+        "wait_p90": "Tunggu p90 (menit)",
+        "service_mean": "Rata-rata layanan (menit)",
+        "ikm": "IKM (SKM)",
+        "last_sync": "Sinkron terakhir",
+        "events": "Kejadian tersimpan",
+        "agency": "Instansi",
+        "service": "Layanan",
+        "chart_tickets": "Tiket per lokasi",
+        "chart_wait": "Rata-rata waktu tunggu per lokasi (menit)",
+        "csv": "Unduh CSV",
+        "never": "belum pernah",
+        "bad_range": "Tanggal harus berformat YYYY-MM-DD, paling lama 92 hari.",
+    },
+    "en": {
+        "title": "Regional dashboard",
+        "login": "Log in",
+        "logout": "Log out",
+        "username": "Username",
+        "password": "Password",
+        "login_failed": "Wrong username or password.",
+        "from": "From",
+        "to": "To",
+        "show": "Show",
+        "site": "Site (MPP)",
+        "issued": "Tickets",
+        "served": "Served",
+        "no_show": "No-shows",
+        "no_show_rate": "No-shows (%)",
+        "wait_mean": "Mean wait (min)",
+        "wait_p90": "Wait p90 (min)",
+        "service_mean": "Mean service (min)",
+        "ikm": "IKM (SKM)",
+        "last_sync": "Last sync",
+        "events": "Events stored",
+        "agency": "Agency",
+        "service": "Service",
+        "chart_tickets": "Tickets per site",
+        "chart_wait": "Mean waiting time per site (min)",
+        "csv": "Download CSV",
+        "never": "never",
+        "bad_range": "Dates must be YYYY-MM-DD, at most 92 days apart.",
+    },
+}
+
+
+def lang_of(arg: str | None) -> str:
+    return arg if arg in TEXT else "id"
