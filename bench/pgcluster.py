@@ -76,20 +76,41 @@ class PgCluster:
             os.chown(self.root, pw.pw_uid, pw.pw_gid)
         data = self.root / "data"
         subprocess.run(
-            [str(self.bindir / "initdb"), "-D", str(data), "-U", "loket", "-A", "trust",
-             "-E", "UTF8", "--locale=C.UTF-8"],
-            check=True, capture_output=True, **self._as_postgres(),
+            [
+                str(self.bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "loket",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            check=True,
+            capture_output=True,
+            **self._as_postgres(),
         )
         self.port = free_port()
         opts = [
-            "-c", f"port={self.port}", "-c", f"unix_socket_directories={self.root}",
-            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=60",
-            "-c", f"fsync={'on' if self.fsync else 'off'}",
+            "-c",
+            f"port={self.port}",
+            "-c",
+            f"unix_socket_directories={self.root}",
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "max_connections=60",
+            "-c",
+            f"fsync={'on' if self.fsync else 'off'}",
         ]
         self._log = log = open(self.root / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [str(self.bindir / "postgres"), "-D", str(data), *opts],
-            stdout=log, stderr=subprocess.STDOUT, **self._as_postgres(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            **self._as_postgres(),
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -104,9 +125,18 @@ class PgCluster:
                 break
             time.sleep(0.1)
         subprocess.run(
-            [str(self.bindir / "createdb"), "-h", str(self.root), "-p", str(self.port),
-             "-U", "loket", "loket"],
-            check=True, capture_output=True,
+            [
+                str(self.bindir / "createdb"),
+                "-h",
+                str(self.root),
+                "-p",
+                str(self.port),
+                "-U",
+                "loket",
+                "loket",
+            ],
+            check=True,
+            capture_output=True,
         )
         return self
 

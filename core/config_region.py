@@ -27,7 +27,7 @@ from core.config_schema import (
     validated,
 )
 
-_URL = "an http:// or https:// URL such as \"https://region.example.go.id\""
+_URL = 'an http:// or https:// URL such as "https://region.example.go.id"'
 
 UPSTREAM_KEYS = (
     Key("url", expected=_URL),

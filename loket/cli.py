@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline-first queue system for a Mal Pelayanan Publik.",
     )
     parser.add_argument("--version", action="version", version=f"loket {version()}")
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{hub,node,region,demo,config}")
+    groups = parser.add_subparsers(
+        dest="group", required=True, metavar="{hub,node,region,demo,config}"
+    )
 
     hub = groups.add_parser("hub", help="run and administer the hub").add_subparsers(
         dest="command", required=True

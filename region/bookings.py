@@ -75,7 +75,8 @@ def taken(conn: psycopg.Connection, site: str, service: str, day: str, session, 
     """Bookings holding a place: checked in, or not yet past their grace time."""
     return conn.execute(
         "SELECT count(*) FROM bookings b WHERE b.site = %s AND b.service = %s AND b.day = %s"
-        " AND b.session IS NOT DISTINCT FROM %s AND (now() <= b.starts_at + %s * interval '1 minute'"
+        " AND b.session IS NOT DISTINCT FROM %s"
+        " AND (now() <= b.starts_at + %s * interval '1 minute'"
         " OR EXISTS (SELECT 1 FROM events e WHERE e.site = b.site AND e.type = 'ticket.issued'"
         " AND e.day = b.day AND e.record->'event'->'body'->>'booking' = b.code_hash))",
         (site, service, day, session, grace_min),

@@ -92,8 +92,9 @@ def dashboard_page() -> Any:
         reports = dashboard.region_reports(conn, listed, date_from, date_to)
     state = {s["id"]: s for s in listed}
     charts = {
-        "tickets": svg.bar_chart([(r.name, r.report.total.issued) for r in reports],
-                                 t["chart_tickets"]),
+        "tickets": svg.bar_chart(
+            [(r.name, r.report.total.issued) for r in reports], t["chart_tickets"]
+        ),
         "wait": svg.bar_chart(
             [(r.name, float(dashboard.minutes(r.report.total.wait.mean) or 0)) for r in reports],
             t["chart_wait"],

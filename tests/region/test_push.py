@@ -9,9 +9,22 @@ from region.sites import add_site
 
 def record(hseq: int, seq: int | None = None, ticket: str = "2026-12-01/A-001") -> dict:
     ev = make_event(
-        "K1", "inc1", seq or hseq, "ticket.issued", ticket=ticket, req=f"K1:inc1:r{hseq}",
-        body={"service": "A", "number": hseq, "label": ticket.split("/")[1], "day": "2026-12-01",
-              "mode": "lease", "kiosk": "K1", "priority": 1, "lease": None},
+        "K1",
+        "inc1",
+        seq or hseq,
+        "ticket.issued",
+        ticket=ticket,
+        req=f"K1:inc1:r{hseq}",
+        body={
+            "service": "A",
+            "number": hseq,
+            "label": ticket.split("/")[1],
+            "day": "2026-12-01",
+            "mode": "lease",
+            "kiosk": "K1",
+            "priority": 1,
+            "lease": None,
+        },
     )
     return make_record(hseq, 1_764_550_000_000 + hseq, 1_764_550_000_000 + hseq, ev)
 
@@ -21,7 +34,9 @@ def labelled(hseq: int) -> dict:
 
 
 def post(client, token, body):
-    return client.post("/region/api/v1/push", json=body, headers={"Authorization": f"Bearer {token}"})
+    return client.post(
+        "/region/api/v1/push", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def test_migrations_are_versioned_and_applied_once(region_conn):
@@ -41,8 +56,13 @@ def test_push_is_idempotent_and_answers_the_region_epoch(region_app, region_conn
     first = post(client, token, {"site": "mpp-a", "events": batch})
     assert first.status_code == 200, first.json
     epoch = setting(region_conn, "region_epoch")
-    assert first.json == {"accepted": 3, "duplicates": 0, "conflicts": 0, "last_hseq": 3,
-                          "region_epoch": epoch}
+    assert first.json == {
+        "accepted": 3,
+        "duplicates": 0,
+        "conflicts": 0,
+        "last_hseq": 3,
+        "region_epoch": epoch,
+    }
     again = post(client, token, {"site": "mpp-a", "events": [*batch, labelled(4)], "epoch": epoch})
     assert (again.json["accepted"], again.json["duplicates"]) == (1, 3)
     rows = region_conn.execute(
@@ -60,9 +80,10 @@ def test_same_id_other_body_is_a_conflict_not_stored(region_app, region_conn):
     answer = post(client, token, {"site": "mpp-a", "events": [forged]})
     assert answer.json["conflicts"] == 1 and answer.json["accepted"] == 0
     assert region_conn.execute("SELECT count(*) FROM conflicts").fetchone()[0] == 1
-    assert region_conn.execute(
-        "SELECT record->'event'->'body'->>'number' FROM events"
-    ).fetchone()[0] == "1"
+    assert (
+        region_conn.execute("SELECT record->'event'->'body'->>'number' FROM events").fetchone()[0]
+        == "1"
+    )
 
 
 def test_a_token_pushes_only_for_its_own_site_and_malformed_batches_store_nothing(
