@@ -85,6 +85,8 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
         "lease": _f(str, _NULL),
         # The kiosk makes it, so the ticket's status page works before the hub sees the ticket.
         "public": _f(str, _NULL, optional=True),
+        # A check-in of an online booking (core.booking): the code's hash, from booking.made.
+        "booking": _f(str, _NULL, optional=True),
     },
     "ticket.called": {
         "counter": _STR,
@@ -111,6 +113,14 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     # writes it; by = the user who changed it ("profile" for the seed).
     "catalogue.set": {"kind": _KIND, "id": _STR, "value": _f(dict), "by": _STR},
     "catalogue.retired": {"kind": _KIND, "id": _STR, "by": _STR},
+    # An online booking pulled down from the regional server (hub.upstream); session null =
+    # the whole day. Only the code's hash travels: the citizen holds the code.
+    "booking.made": {
+        "code_hash": _STR,
+        "service": _STR,
+        "date": _STR,
+        "session": _f(str, _NULL),
+    },
 }
 _NO_TICKET = {
     "lease.granted",
@@ -120,10 +130,13 @@ _NO_TICKET = {
     "clock.skew",
     "catalogue.set",
     "catalogue.retired",
+    "booking.made",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
-HUB_ONLY_TYPES = frozenset({"catalogue.set", "catalogue.retired", "roster.updated"})
+HUB_ONLY_TYPES = frozenset(
+    {"catalogue.set", "catalogue.retired", "roster.updated", "booking.made"}
+)
 
 _DERIVED: dict[str, dict[str, BodyField]] = {
     "call.superseded": {

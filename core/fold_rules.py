@@ -145,6 +145,9 @@ def on_issued(st: QueueState, step: Step) -> None:
         issued_ms=step.est_ms,
         public=b.get("public"),
     )
+    booking = st.bookings.get(b.get("booking") or "")
+    if booking is not None and booking["ticket"] is None:
+        booking["ticket"] = t.key
     if e.req is not None:
         # Same req twice = one button press: the ticket the kiosk printed is real; a ticket the
         # hub issued online for it (reply lost, never printed) is a ghost.
@@ -371,6 +374,15 @@ def on_hello(st: QueueState, step: Step) -> None:
     """Clock anchoring is the hub's business; the queue has nothing to change."""
 
 
+def on_booking_made(st: QueueState, step: Step) -> None:
+    """An online booking the kiosk may check in (``ticket`` = the ticket it became)."""
+    b = step.event.body
+    st.bookings.setdefault(
+        b["code_hash"],
+        {"service": b["service"], "date": b["date"], "session": b["session"], "ticket": None},
+    )
+
+
 def on_catalogue_set(st: QueueState, step: Step) -> None:
     """One entity created or replaced. A counter's configured services become its roster
     (its open flag stays: pausing is the roster's business, not the catalogue's)."""
@@ -414,4 +426,5 @@ HANDLERS = {
     "node.hello": on_hello,
     "catalogue.set": on_catalogue_set,
     "catalogue.retired": on_catalogue_retired,
+    "booking.made": on_booking_made,
 }

@@ -56,6 +56,8 @@ class QueueState:
         self.rejections: list[dict[str, Any]] = []
         self.recent_calls: list[dict[str, Any]] = []
         self.leases: dict[str, dict[str, Any]] = {}
+        # code hash -> {service, date, session, ticket (the check-in's key or None)}
+        self.bookings: dict[str, dict[str, Any]] = {}
         self.last_hseq = 0
         # req -> ticket key of online (hub-issued) / printed (lease, prefix) tickets: ghosts.
         self.online_reqs: dict[str, str] = {}
@@ -118,6 +120,7 @@ class QueueState:
         other.rejections = list(self.rejections)
         other.recent_calls = list(self.recent_calls)
         other.leases = {k: dict(v) for k, v in self.leases.items()}
+        other.bookings = {k: dict(v) for k, v in self.bookings.items()}
         other.last_hseq = self.last_hseq
         other.online_reqs = dict(self.online_reqs)
         other.printed_reqs = dict(self.printed_reqs)

@@ -55,6 +55,7 @@ BODIES = {
     "anomaly.double_service": {"ticket": "t", "first": "C1", "second": "C2"},
     "rating.rejected": {"event": "C1:i:7", "reason": "already_rated"},
     "clock.skew": {"node": "C07", "skew_ms": 600_000},
+    "booking.made": {"code_hash": "ab" * 32, "service": "A", "date": DAY, "session": None},
 }
 NO_TICKET = {
     "lease.granted",
@@ -63,6 +64,7 @@ NO_TICKET = {
     "node.hello",
     "catalogue.set",
     "catalogue.retired",
+    "booking.made",
 }
 
 
