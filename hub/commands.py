@@ -91,7 +91,7 @@ def serve(args: Any) -> int:
     """
     import waitress
 
-    from hub import control, create_app
+    from hub import control, create_app, upstream
 
     config = _config(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -119,12 +119,15 @@ def serve(args: Any) -> int:
     control.write_file(config.hub.data_dir, url, secret)
     # systemd stops with SIGTERM: leave like Ctrl-C (close the store, drop the control file).
     signal.signal(signal.SIGTERM, _stop)
+    pusher = upstream.start(app, config)  # [upstream]: the regional server (off by default)
     print(f"Loket hub serving on {url}/ ({threads} threads)", flush=True)
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        if pusher is not None:
+            pusher.stop()
         control.remove_file(config.hub.data_dir)
         server.close()
         store.close()

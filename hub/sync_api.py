@@ -137,4 +137,6 @@ def healthz() -> tuple[Response, int]:
     """``ok`` false and 503 while the journal cannot be written (a full or read-only disk);
     the hub keeps trying by itself and answers 200 again once it can."""
     health = _authority().health()
+    pusher = current_app.extensions.get("loket_upstream")
+    health["upstream"] = pusher.status() if pusher is not None else None
     return jsonify(health), 200 if health["ok"] else 503
