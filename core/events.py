@@ -120,6 +120,8 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
         "service": _STR,
         "date": _STR,
         "session": _f(str, _NULL),
+        # released (no check-in any more) after this time: session start + grace, or closing
+        "expires_ms": _f(int, optional=True),
     },
 }
 _NO_TICKET = {

@@ -379,7 +379,13 @@ def on_booking_made(st: QueueState, step: Step) -> None:
     b = step.event.body
     st.bookings.setdefault(
         b["code_hash"],
-        {"service": b["service"], "date": b["date"], "session": b["session"], "ticket": None},
+        {
+            "service": b["service"],
+            "date": b["date"],
+            "session": b["session"],
+            "expires_ms": b.get("expires_ms"),
+            "ticket": None,
+        },
     )
 
 

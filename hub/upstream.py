@@ -156,7 +156,7 @@ class Upstream:
             return 0
         made = 0
         for b in answer.get("bookings") or []:
-            body = {k: b[k] for k in ("code_hash", "service", "date", "session")}
+            body = {k: b[k] for k in ("code_hash", "service", "date", "session", "expires_ms")}
             req = f"booking:{b['code_hash']}"
             self.authority.commit_hub_event("booking.made", req=req, body=body)
             self.bookings_after = max(self.bookings_after, int(b["seq"]))

@@ -15,7 +15,7 @@ from core.config_region import RegionConfig
 
 
 def create_app(config: RegionConfig, pool: Any, *, settings: dict | None = None) -> Flask:
-    from region import api, pages
+    from region import api, booking_page, pages
     from region.db import setting
 
     app = Flask(__name__)
@@ -31,4 +31,5 @@ def create_app(config: RegionConfig, pool: Any, *, settings: dict | None = None)
     app.extensions["region_config"] = config
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(booking_page.bp)
     return app

@@ -33,7 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Access:
-    kind: str  # public | site | role | login
+    kind: str  # public | site | role | login | citizen
     role: str | None = None
 
 
@@ -49,6 +49,18 @@ def public(view: F) -> F:
     """Read-only for anyone, or the citizen's own booking form (validated, rate-limited)."""
     _declare(view, Access("public"))
     return view
+
+
+def citizen_form(view: F) -> F:
+    """The public booking form: anyone, but a POST needs the page's CSRF token (no login)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        check_csrf()
+        return view(*args, **kwargs)
+
+    _declare(wrapper, Access("citizen"))
+    return wrapper  # type: ignore[return-value]
 
 
 def login_route(view: F) -> F:

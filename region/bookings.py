@@ -4,8 +4,10 @@ The site's catalogue (services, sessions with their quotas, hours, holidays) com
 its events, so the region offers exactly what the mall offers. A booking takes one place of
 its session's quota (the day's quota without sessions) until it is checked in (a
 ``ticket.issued`` carrying ``booking`` = its code hash, pushed up by the hub) or released:
-not checked in ``booking_grace_min`` after its session starts. A booking is not a priority
-lane: at the kiosk it becomes an ordinary ticket that joins the queue at check-in time.
+not checked in ``booking_grace_min`` after its session starts (a booking for the whole day:
+by closing time). The kiosk applies the same limit offline (``expires_ms`` in the event).
+A booking is not a priority lane: at the kiosk it becomes an ordinary ticket that joins the
+queue at check-in time.
 """
 
 from __future__ import annotations
@@ -66,35 +68,33 @@ def sessions_of(
     if not spans:
         return []
     if service.sessions:
-        return [(s.id, s.start, s.quota) for s in service.sessions]
-    first = spans[0][0]
-    return [(None, f"{first // 60:02d}:{first % 60:02d}", service.daily_quota)]
+        return [(s.id, s.start, s.quota, None) for s in service.sessions]
+    first, last = spans[0][0], min(spans[-1][1], 24 * 60 - 1)
+    return [(None, _hhmm(first), service.daily_quota, _hhmm(last))]
 
 
-def taken(conn: psycopg.Connection, site: str, service: str, day: str, session, grace_min: int):
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def taken(conn: psycopg.Connection, site: str, service: str, day: str, session):
     """Bookings holding a place: checked in, or not yet past their grace time."""
     return conn.execute(
         "SELECT count(*) FROM bookings b WHERE b.site = %s AND b.service = %s AND b.day = %s"
         " AND b.session IS NOT DISTINCT FROM %s"
-        " AND (now() <= b.starts_at + %s * interval '1 minute'"
+        " AND (now() <= b.expires_at"
         " OR EXISTS (SELECT 1 FROM events e WHERE e.site = b.site AND e.type = 'ticket.issued'"
         " AND e.day = b.day AND e.record->'event'->'body'->>'booking' = b.code_hash))",
-        (site, service, day, session, grace_min),
+        (site, service, day, session),
     ).fetchone()[0]
 
 
-def slots(conn, site: str, service: str, day: date, grace_min: int) -> list[Slot]:
+def slots(conn, site: str, service: str, day: date) -> list[Slot]:
     cat = catalogue_of(conn, site)
+    iso = day.isoformat()
     return [
-        Slot(
-            service,
-            day.isoformat(),
-            sid,
-            start,
-            quota,
-            taken(conn, site, service, day.isoformat(), sid, grace_min),
-        )
-        for sid, start, quota in sessions_of(cat, service, day)
+        Slot(service, iso, sid, start, quota, taken(conn, site, service, iso, sid))
+        for sid, start, quota, _ in sessions_of(cat, service, day)
     ]
 
 
@@ -112,16 +112,20 @@ def book(
     cat = catalogue_of(conn, site)
     if service not in cat.services:
         raise BookingRefused("unknown_service", f"site {site!r} offers no service {service!r}")
-    offered = {sid: (start, quota) for sid, start, quota in sessions_of(cat, service, day)}
+    offered = {sid: rest for sid, *rest in sessions_of(cat, service, day)}
     if not offered:
         raise BookingRefused("closed", f"service {service!r} is closed on {day.isoformat()}")
     if session not in offered:
         raise BookingRefused("unknown_session", f"no session {session!r} on {day.isoformat()}")
-    start, quota = offered[session]
+    start, quota, end = offered[session]
     tz = ZoneInfo(cat.timezone or "UTC")
-    starts_at = datetime.combine(day, time.fromisoformat(start), tz)
+    if end is None:  # a session: released grace_min after it starts
+        expires = datetime.combine(day, time.fromisoformat(start), tz)
+        expires += timedelta(minutes=grace_min)
+    else:  # the whole day: until closing time
+        expires = datetime.combine(day, time.fromisoformat(end), tz)
     now = now or datetime.now(tz)
-    if starts_at + timedelta(minutes=grace_min) < now:
+    if expires < now:
         raise BookingRefused("too_late", "that session has already begun")
     code = new_code()
     with conn.transaction():
@@ -129,15 +133,12 @@ def book(
         conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{site}/{service}/{day}/{session}",)
         )
-        if (
-            quota is not None
-            and taken(conn, site, service, day.isoformat(), session, grace_min) >= quota
-        ):
+        if quota is not None and taken(conn, site, service, day.isoformat(), session) >= quota:
             raise BookingRefused("quota_reached", "that session is fully booked")
         conn.execute(
-            "INSERT INTO bookings (site, code_hash, service, day, session, starts_at)"
+            "INSERT INTO bookings (site, code_hash, service, day, session, expires_at)"
             " VALUES (%s, %s, %s, %s, %s, %s)",
-            (site, code_hash(code), service, day, session, starts_at),
+            (site, code_hash(code), service, day, session, expires),
         )
     return code
 
@@ -145,9 +146,10 @@ def book(
 def after(conn: psycopg.Connection, site: str, seq: int) -> list[dict]:
     """The site's bookings after cursor ``seq`` (what its hub pulls)."""
     rows = conn.execute(
-        "SELECT seq, code_hash, service, day::text, session FROM bookings"
+        "SELECT seq, code_hash, service, day::text, session,"
+        " (extract(epoch FROM expires_at) * 1000)::bigint FROM bookings"
         " WHERE site = %s AND seq > %s ORDER BY seq LIMIT %s",
         (site, seq, PULL_LIMIT),
     ).fetchall()
-    keys = ("seq", "code_hash", "service", "date", "session")
+    keys = ("seq", "code_hash", "service", "date", "session", "expires_ms")
     return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -6,7 +6,7 @@ CREATE TABLE bookings (
     service    text NOT NULL,
     day        date NOT NULL,
     session    text,
-    starts_at  timestamptz NOT NULL,   -- when the session (or the day's hours) begins
+    expires_at timestamptz NOT NULL,   -- released if not checked in by then
     made_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX bookings_site_seq ON bookings (site, seq);
