@@ -31,6 +31,9 @@ def open_pool(config: RegionConfig) -> ConnectionPool:
         max_size=config.pool_max,
         open=False,
         name="loket-region",
+        # every write says where its transaction is (conn.transaction()); a plain read
+        # must not leave one open behind it
+        kwargs={"autocommit": True},
     )
     pool.open(wait=True, timeout=30)
     return pool

@@ -29,6 +29,7 @@ import string
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from core import booking as bookings
 from core.numbering import LeaseBook, format_label, prefix_label, service_day, ticket_key
 from node.roles.base import Context, Role, config_value
 
@@ -154,7 +155,58 @@ class KioskRole(Role):
         self._print(event, None, offline=True, now_ms=now)
         return event
 
-    def _issue_offline(self, service: str, req: str, public: str, now_ms: int) -> dict:
+    # -- online bookings (issue 12) ------------------------------------------------------
+
+    def on_scan(self, text: str) -> dict | None:
+        """What a USB scanner (a keyboard) or the touchscreen's code field sent: a booking
+        code checks in; anything else is ignored (logged), never a ticket."""
+        if len(bookings.normalize(text)) != bookings.LENGTH:
+            log.info("scan %r is not a booking code; ignored", text[:40])
+            self.last_error = "not_a_booking_code"
+            return None
+        return self.check_in(text)
+
+    def check_in(self, code: str) -> dict | None:
+        """Check a booked citizen in: a ticket that joins the queue now, like a walk-in.
+
+        Decided from the kiosk's own fold (the hub's ``booking.made`` events it received,
+        its own check-ins), so it works while the hub or the internet is down for every
+        booking synced before. The ticket is a node event carrying the booking's hash
+        (``ticket.issued`` from a lease, or a prefix number), logged before it is printed.
+        Refusals (``last_error``): unknown_booking, wrong_day, booking_expired,
+        already_checked_in, service_not_here.
+        """
+        ctx = self.ctx
+        key = bookings.code_hash(code)
+        state = ctx.view.state()
+        found = state.bookings.get(key)
+        now = self._now_ms()
+        problem = None
+        if found is None:
+            problem = "unknown_booking"
+        elif found["ticket"] is not None:
+            problem = "already_checked_in"
+        elif found["date"] != service_day(now, self._tz()):
+            problem = "wrong_day"
+        elif found.get("expires_ms") is not None and now > found["expires_ms"]:
+            problem = "booking_expired"
+        elif found["service"] not in self.services:
+            problem = "service_not_here"
+        if problem is not None:
+            self.last_error = problem
+            log.info("booking check-in refused: %s", problem)
+            return None
+        req = ctx.outbox.new_req()
+        public = secrets.token_urlsafe(12)
+        event = self._issue_offline(found["service"], req, public, now, booking=key)
+        ctx.sync.wake()
+        # Printed like any ticket the hub has not confirmed yet (its small offline mark).
+        self._print(event, None, offline=True, now_ms=now)
+        return event
+
+    def _issue_offline(
+        self, service: str, req: str, public: str, now_ms: int, booking: str | None = None
+    ) -> dict:
         ctx = self.ctx
         day = service_day(now_ms, self._tz())
         prefix = ctx.service_info(service).get("prefix") or service
@@ -178,6 +230,8 @@ class KioskRole(Role):
             "lease": lease_id,
             "public": public,
         }
+        if booking is not None:
+            body["booking"] = booking
         return ctx.outbox.append_own(
             "ticket.issued", body, ticket=ticket_key(day, label), req=req, deps=deps
         )

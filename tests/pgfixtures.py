@@ -1,24 +1,21 @@
-"""A real PostgreSQL for the region tests (bench.pgcluster): one cluster per test session,
-a fresh database per test. Nothing is mocked."""
+"""A real PostgreSQL for tests that need the regional server (bench.pgcluster): one cluster
+per test session, a fresh database per test. Nothing is mocked. Import the fixtures into a
+conftest: ``from pgfixtures import pg_cluster, region_app, ...``."""
 
 from __future__ import annotations
 
 import itertools
-import sys
-from pathlib import Path
 
 import pytest
 
-psycopg = pytest.importorskip("psycopg")
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.pgcluster import PgCluster  # noqa: E402
+from bench.pgcluster import PgCluster
 
 _names = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
 def pg_cluster():
+    pytest.importorskip("psycopg")
     cluster = PgCluster("region-tests", fsync=False).start()
     yield cluster
     cluster.stop()
@@ -26,6 +23,8 @@ def pg_cluster():
 
 @pytest.fixture
 def region_dsn(pg_cluster) -> str:
+    import psycopg
+
     name = f"region_t{next(_names)}"
     with psycopg.connect(pg_cluster.dsn, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
@@ -33,7 +32,7 @@ def region_dsn(pg_cluster) -> str:
 
 
 @pytest.fixture
-def region_config(region_dsn, tmp_path):
+def region_config(region_dsn):
     from core.config_region import region_config_from_dict
 
     return region_config_from_dict(
@@ -57,3 +56,21 @@ def region_app(region_config):
 def region_conn(region_app):
     with region_app.extensions["region_pool"].connection() as conn:
         yield conn
+
+
+class RegionClient:
+    """``hub.upstream``'s region seam over the region app's test client; ``down`` cuts it."""
+
+    def __init__(self, app, token: str):
+        self.app, self.token, self.down = app, token, False
+
+    def request(self, method: str, path: str, body: dict | None = None) -> dict:
+        from hub.upstream import RegionUnreachable
+
+        if self.down:
+            raise RegionUnreachable("region unreachable (test: uplink cut)")
+        headers = {"Authorization": f"Bearer {self.token}"}
+        resp = self.app.test_client().open(path, method=method, json=body, headers=headers)
+        if resp.status_code != 200:
+            raise RegionUnreachable(f"region answered {resp.status_code}: {resp.get_json()}")
+        return resp.get_json()
