@@ -93,7 +93,7 @@ def book(site: str) -> Any:
                     hint=t["book_hint"].format(grace=_cfg().booking_grace_min),
                 )
         slots = (
-            bookings.slots(conn, site, service, day, _cfg().booking_grace_min)
+            bookings.slots(conn, site, service, day)
             if day in dates and service in cat.services
             else []
         )
