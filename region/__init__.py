@@ -16,6 +16,7 @@ from core.config_region import RegionConfig
 
 def create_app(config: RegionConfig, pool: Any, *, settings: dict | None = None) -> Flask:
     from region import api, booking_page, pages
+    from region.dashboard import ReportCache
     from region.db import setting
 
     app = Flask(__name__)
@@ -29,6 +30,7 @@ def create_app(config: RegionConfig, pool: Any, *, settings: dict | None = None)
     )
     app.extensions["region_pool"] = pool
     app.extensions["region_config"] = config
+    app.extensions["region_reports"] = ReportCache()
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(booking_page.bp)

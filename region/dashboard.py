@@ -9,6 +9,7 @@ events for agencies and the time zone.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -74,8 +75,41 @@ def site_report(
     )
 
 
-def region_reports(conn, sites: list[dict], date_from: str, date_to: str) -> list[SiteReport]:
-    return [site_report(conn, s["id"], s["name"], date_from, date_to) for s in sites]
+class ReportCache:
+    """Site reports kept until that site pushes again: a site's figures change only when its
+    hub's records do, so the page across 300 sites recomputes only the sites that pushed
+    since it was last shown (``site_state.events`` counts every accepted record)."""
+
+    def __init__(self, max_entries: int = 4096):
+        self.max_entries = max_entries
+        self._items: dict[tuple, tuple[int, SiteReport]] = {}
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, conn, site: dict, date_from: str, date_to: str) -> SiteReport:
+        key = (site["id"], date_from, date_to)
+        version = site.get("events") or 0
+        with self._lock:
+            found = self._items.get(key)
+        if found is not None and found[0] == version:
+            self.hits += 1
+            return found[1]
+        self.misses += 1
+        report = site_report(conn, site["id"], site["name"], date_from, date_to)
+        with self._lock:
+            if len(self._items) >= self.max_entries:
+                self._items.clear()  # rare; simpler than an LRU for a page cache
+            self._items[key] = (version, report)
+        return report
+
+
+def region_reports(
+    conn, sites: list[dict], date_from: str, date_to: str, cache: ReportCache | None = None
+) -> list[SiteReport]:
+    """Every site's report (``sites`` as ``region.sites.sites`` lists them)."""
+    if cache is None:
+        return [site_report(conn, s["id"], s["name"], date_from, date_to) for s in sites]
+    return [cache.get(conn, s, date_from, date_to) for s in sites]
 
 
 def days(date_from: str, date_to: str) -> list[str]:

@@ -33,6 +33,10 @@ def _pool():
     return current_app.extensions["region_pool"]
 
 
+def _cache() -> dashboard.ReportCache:
+    return current_app.extensions["region_reports"]
+
+
 def _words() -> tuple[str, dict]:
     lang = lang_of(request.args.get("lang"))
     return lang, TEXT[lang]
@@ -90,7 +94,7 @@ def dashboard_page() -> Any:
     date_from, date_to = date_range()
     with _pool().connection() as conn:
         listed = sites.sites(conn)
-        reports = dashboard.region_reports(conn, listed, date_from, date_to)
+        reports = dashboard.region_reports(conn, listed, date_from, date_to, _cache())
     state = {s["id"]: s for s in listed}
     charts = {  # core.svg escapes every label: safe to mark
         "tickets": svg.bar_chart(
@@ -127,7 +131,7 @@ def dashboard_csv() -> Response:
         abort(404)
     with _pool().connection() as conn:
         listed = sites.sites(conn)
-        reports = dashboard.region_reports(conn, listed, date_from, date_to)
+        reports = dashboard.region_reports(conn, listed, date_from, date_to, _cache())
         rows = dashboard.csv_rows(conn, reports, table, date_from, date_to)
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)

@@ -64,6 +64,15 @@ def test_dashboard_needs_a_login_and_posts_need_csrf(region_app, region_conn):
     rows = client.get("/region/dashboard.csv?table=sites").data.decode().splitlines()
     assert rows[0].startswith("site,name,issued") and rows[1].startswith("mpp-a,MPP Alpha,0")
     assert client.get("/region/?from=2026-13-01").status_code == 400
+    # the page's cache holds a site only until it pushes again
+    from test_push import labelled
+
+    from region import ingest
+
+    csv_day = "/region/dashboard.csv?table=sites&from=2026-12-01"
+    assert client.get(csv_day).data.decode().splitlines()[1].startswith("mpp-a,MPP Alpha,0")
+    ingest.store(region_conn, "mpp-a", [labelled(1)])
+    assert client.get(csv_day).data.decode().splitlines()[1].startswith("mpp-a,MPP Alpha,1")
     assert client.post("/region/logout", data={}).status_code == 400  # no CSRF token
 
 
