@@ -9,14 +9,19 @@ from __future__ import annotations
 import csv
 import http.cookiejar
 import io
+import json
 import re
 import urllib.parse
 import urllib.request
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hubproc import HubProcess, demo_hub_profile
 from proxy import Relay
 from regionproc import RegionProcess, add_upstream, get_json, loket, region_profile, wait_until
+
+from core.booking import code_hash
 
 pytestmark = pytest.mark.slow
 
@@ -172,11 +177,47 @@ def test_two_hubs_push_to_one_region_and_an_outage_heals_exactly(
             ):
                 assert row[key] == hub_summary[key], (site, key)
             assert row["ikm"] == hub_summary["ikm"]
+
+        # a citizen books on the region's page; mpp-b's running hub pulls it into its log
+        code = book_somewhere(region.url, "mpp-b")
+
+        def booked():
+            req = urllib.request.Request(
+                hubs["mpp-b"].url + "/api/v1/sync/changes?since=0&limit=1000",
+                headers={"Authorization": f"Bearer {tokens['mpp-b']}"},
+            )
+            with urllib.request.urlopen(req, timeout=30) as r:
+                feed = json.loads(r.read())
+            return [x["event"] for x in feed["results"] if x["event"]["type"] == "booking.made"]
+
+        made = wait_until(booked, "the booking to reach mpp-b's hub")
+        assert [e["body"]["code_hash"] for e in made] == [code_hash(code)]
     finally:
         relay.stop()
         for hub in hubs.values():
             hub.stop()
         region.stop()
+
+
+def book_somewhere(base: str, site: str) -> str:
+    """Book service A on the first open day from tomorrow on, through the public page."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    start = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    for ahead in range(1, 14):
+        day = (start + timedelta(days=ahead)).isoformat()
+        with opener.open(f"{base}/region/book/{site}?service=A&date={day}", timeout=30) as r:
+            page = r.read().decode()
+        if 'type="radio"' not in page:
+            continue  # closed that day
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        session = re.search(r'name="session" value="([^"]*)"', page).group(1)
+        form = {"service": "A", "date": day, "session": session, "csrf_token": token}
+        data = urllib.parse.urlencode(form).encode()
+        with opener.open(f"{base}/region/book/{site}", data=data, timeout=30) as r:
+            done = r.read().decode()
+        return re.search(r'id="code">([A-Z0-9-]+)<', done).group(1)
+    pytest.fail("no open day to book in two weeks")
 
 
 def _secret(tmp_path):
