@@ -129,7 +129,7 @@ def _timed(fn, repeat: int = 3) -> dict[str, float]:
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return {"best_s": round(min(times), 4), "median_s": round(sorted(times)[len(times) // 2], 4)}
+    return {"best_s": round(min(times), 6), "median_s": round(sorted(times)[len(times) // 2], 6)}
 
 
 def run(size: str = "quick") -> dict[str, Any]:
@@ -181,9 +181,12 @@ def run(size: str = "quick") -> dict[str, Any]:
         for th in threads:
             th.join()
         ingest_s = time.perf_counter() - t
+        progress = {"ingested": total, "seconds": round(ingest_s, 2)}
+        print(f"region bench: {json.dumps(progress)}", file=sys.stderr, flush=True)
 
         with pool.connection() as conn:
             filled = _fill(conn, sizes["stored"], total)
+            print(f"region bench: filled {filled} rows", file=sys.stderr, flush=True)
             stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
             listed = [{"id": n, "name": n} for n in names]
             one = _timed(lambda: dashboard.site_report(conn, names[0], "x", day, day))
