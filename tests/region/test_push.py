@@ -102,3 +102,21 @@ def test_a_token_pushes_only_for_its_own_site_and_malformed_batches_store_nothin
     assert "events[1]" in refused.json["message"]
     assert post(client, token_a, {"site": "mpp-a"}).json["error"] == "missing_field"
     assert region_conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+
+
+def test_a_month_already_in_the_default_partition_does_not_stop_a_start(region_conn):
+    from datetime import date
+
+    from region.db import ensure_partitions
+
+    add_site(region_conn, "mpp-a", "MPP A")
+    far = labelled(1)
+    far["recv_ms"] = far["est_ms"] = 2_000_000_000_000  # 2033: a hub clock far ahead
+    from region.ingest import store
+
+    store(region_conn, "mpp-a", [far])
+    assert ensure_partitions(region_conn, 1, today=date(2033, 5, 1)) == [
+        "events_2033_04",
+        "events_2033_06",
+    ]
+    assert region_conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
