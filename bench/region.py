@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -248,6 +249,8 @@ def run(size: str = "quick") -> dict[str, Any]:
 
 
 def main() -> int:
+    # a stopped run (SIGTERM, timeout) still stops its PostgreSQL and removes its folder
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     size = os.environ.get("LOKET_BENCH_REGION", "quick")
     if len(sys.argv) > 1:
         size = sys.argv[1]
