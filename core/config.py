@@ -42,7 +42,13 @@ from core.config_node import (  # noqa: F401 - re-exported: core.config is the p
     load_node_config,
     node_config_from_dict,
 )
-from core.config_region import UPSTREAM_KEYS, UpstreamConfig, upstream_config
+from core.config_region import (
+    UPSTREAM_KEYS,
+    RegionConfig,
+    UpstreamConfig,
+    region_config_from_dict,
+    upstream_config,
+)
 from core.config_schema import (
     ID_EXPECTED,
     ID_PATTERN,
@@ -463,14 +469,16 @@ def _without_nulls(raw: Mapping[str, Any]) -> dict[str, Any]:
 # -- either profile ----------------------------------------------------------------------------
 
 
-def load_config(path: str | os.PathLike[str]) -> HubConfig | NodeConfig:
-    """Load a hub or a node profile, telling them apart by their contents ([node] or not)."""
+def load_config(path: str | os.PathLike[str]) -> HubConfig | NodeConfig | RegionConfig:
+    """Load a hub, node or region profile, told apart by their contents ([node], [region])."""
     path = Path(path)
     problems = Problems(str(path))
     raw = read_toml(path, problems)
     problems.raise_if_any()
     if "node" in raw:
         return node_config_from_dict(raw, source=path)
+    if "region" in raw:
+        return region_config_from_dict(raw, source=path)
     if "mpp" in raw or "hub" in raw or "services" in raw:
         return hub_config_from_dict(raw, source=path)
     problems.add(

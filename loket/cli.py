@@ -233,8 +233,12 @@ def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
 
 def _config_check(args: argparse.Namespace, out: TextIO) -> int:
     from core.config import HubConfig, load_config
+    from core.config_region import RegionConfig
 
     config = load_config(args.file)
+    if isinstance(config, RegionConfig):
+        print(f"OK: {args.file}: regional server {config.name!r} on port {config.port}", file=out)
+        return EXIT_OK
     if isinstance(config, HubConfig):
         what = (
             f"hub profile for {config.mpp.name!r}: {len(config.agencies)} agencies, "

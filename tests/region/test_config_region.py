@@ -47,3 +47,17 @@ def test_region_profile_reports_every_problem():
         assert path in text, path
     ok = region_config_from_dict({"region": {"name": "R", "dsn": "dbname=loket"}})
     assert (ok.port, ok.booking_grace_min, ok.months_ahead) == (8090, 30, 3)
+
+
+def test_loket_config_check_knows_a_region_profile(tmp_path, capsys):
+    from loket.cli import main
+
+    good = tmp_path / "region.toml"
+    good.write_text('[region]\nname = "R"\ndsn = "dbname=loket"\n', encoding="utf-8")
+    assert main(["config", "check", str(good)]) == 0
+    assert "regional server 'R'" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[region]\nname = "R"\nport = 0\n', encoding="utf-8")
+    assert main(["config", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "region.port" in err and "region.dsn" in err
