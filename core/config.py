@@ -42,6 +42,13 @@ from core.config_node import (  # noqa: F401 - re-exported: core.config is the p
     load_node_config,
     node_config_from_dict,
 )
+from core.config_region import (
+    UPSTREAM_KEYS,
+    RegionConfig,
+    UpstreamConfig,
+    region_config_from_dict,
+    upstream_config,
+)
 from core.config_schema import (
     ID_EXPECTED,
     ID_PATTERN,
@@ -147,6 +154,7 @@ class HubConfig:
     displays: tuple[HallDisplay, ...] = ()
     catalogue: Mapping[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     source: Path | None = None
+    upstream: UpstreamConfig | None = None  # [upstream]: the regional server (off when None)
 
     def service(self, service_id: str) -> Service:
         return _find(self.services, service_id, "service")
@@ -223,6 +231,7 @@ HUB_SECTIONS = {
         Key("max_streams_per_ip", "int", default=8, min=1, max=1000),
         Key("max_longpolls", "int", default=128, min=1, max=1000),
     ),
+    "upstream": UPSTREAM_KEYS,
 }
 AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME, *catalogue_keys.AGENCY_KEYS)
 SERVICE_KEYS = (
@@ -261,7 +270,7 @@ HUB_ARRAYS = {
 # Profile tables that seed the holiday list (core.config_catalogue.seed_holidays).
 SEED_TABLES = ("calendar", "holidays")
 # What stays in the profile and never enters the log: where this hub runs.
-DEPLOYMENT_SECTIONS = ("hub",)
+DEPLOYMENT_SECTIONS = ("hub", "upstream")
 
 
 def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
@@ -277,6 +286,7 @@ def hub_config_from_dict(raw: Mapping[str, Any], *, source: str | Path = "<dict>
 def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) -> HubConfig | None:
     catalogue = check_catalogue(raw, problems, profile=True)
     hub = _section(raw, "hub", problems)
+    upstream = upstream_config(_section(raw, "upstream", problems), problems)
     host = hub["host"]
     if isinstance(host, str) and not valid_host(host):
         problems.add(
@@ -336,6 +346,7 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
         displays=tuple(HallDisplay(d["id"], d["name"]) for d in catalogue["displays"]),
         catalogue=catalogue,
         source=source,
+        upstream=upstream,
     )
 
 
@@ -484,14 +495,16 @@ def _without_nulls(raw: Mapping[str, Any]) -> dict[str, Any]:
 # -- either profile ----------------------------------------------------------------------------
 
 
-def load_config(path: str | os.PathLike[str]) -> HubConfig | NodeConfig:
-    """Load a hub or a node profile, telling them apart by their contents ([node] or not)."""
+def load_config(path: str | os.PathLike[str]) -> HubConfig | NodeConfig | RegionConfig:
+    """Load a hub, node or region profile, told apart by their contents ([node], [region])."""
     path = Path(path)
     problems = Problems(str(path))
     raw = read_toml(path, problems)
     problems.raise_if_any()
     if "node" in raw:
         return node_config_from_dict(raw, source=path)
+    if "region" in raw:
+        return region_config_from_dict(raw, source=path)
     if "mpp" in raw or "hub" in raw or "services" in raw:
         return hub_config_from_dict(raw, source=path)
     problems.add(

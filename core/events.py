@@ -91,6 +91,8 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
         "public": _f(str, _NULL, optional=True),
         # The priority lane (C3): a catalogue category id; absent or null = normal.
         "category": _f(str, _NULL, optional=True),
+        # A check-in of an online booking (core.booking): the code's hash, from booking.made.
+        "booking": _f(str, _NULL, optional=True),
     },
     "ticket.called": {
         "counter": _STR,
@@ -141,6 +143,16 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     # The hall screens' running text line, for every screen (zone null) or one zone's;
     # "" clears it. Set by a supervisor in the admin (hub.hall_admin).
     "hall.running_text": {"text": _STR, "zone": _f(str, _NULL), "by": _STR},
+    # An online booking pulled down from the regional server (hub.upstream); session null =
+    # the whole day. Only the code's hash travels: the citizen holds the code.
+    "booking.made": {
+        "code_hash": _STR,
+        "service": _STR,
+        "date": _STR,
+        "session": _f(str, _NULL),
+        # released (no check-in any more) after this time: session start + grace, or closing
+        "expires_ms": _f(int, optional=True),
+    },
 }
 _NO_TICKET = {
     "lease.granted",
@@ -154,6 +166,7 @@ _NO_TICKET = {
     "counter.paused",
     "counter.resumed",
     "hall.running_text",
+    "booking.made",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
@@ -165,6 +178,7 @@ HUB_ONLY_TYPES = frozenset(
         "device.status",
         "audit.out_of_order",
         "hall.running_text",
+        "booking.made",
     }
 )
 

@@ -148,6 +148,9 @@ def on_issued(st: QueueState, step: Step) -> None:
         public=b.get("public"),
         category=b.get("category"),
     )
+    booking = st.bookings.get(b.get("booking") or "")
+    if booking is not None and booking["ticket"] is None:
+        booking["ticket"] = t.key
     if e.req is not None:
         # Same req twice = one button press: the ticket the kiosk printed is real; a ticket the
         # hub issued online for it (reply lost, never printed) is a ghost.
@@ -412,6 +415,21 @@ def on_hello(st: QueueState, step: Step) -> None:
     """Clock anchoring is the hub's business; the queue has nothing to change."""
 
 
+def on_booking_made(st: QueueState, step: Step) -> None:
+    """An online booking the kiosk may check in (``ticket`` = the ticket it became)."""
+    b = step.event.body
+    st.bookings.setdefault(
+        b["code_hash"],
+        {
+            "service": b["service"],
+            "date": b["date"],
+            "session": b["session"],
+            "expires_ms": b.get("expires_ms"),
+            "ticket": None,
+        },
+    )
+
+
 def on_catalogue_set(st: QueueState, step: Step) -> None:
     """One entity created or replaced. A counter's configured services become its roster
     (its open flag stays: pausing is the roster's business, not the catalogue's)."""
@@ -482,4 +500,5 @@ HANDLERS = {
     "catalogue.retired": on_catalogue_retired,
     "device.status": on_device_status,
     "hall.running_text": on_running_text,
+    "booking.made": on_booking_made,
 }

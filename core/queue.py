@@ -64,6 +64,8 @@ class QueueState:
         self.devices: dict[str, dict[str, dict[str, Any]]] = {}
         # The hall's running text by zone ("*" = every screen), from hall.running_text.
         self.running_text: dict[str, str] = {}
+        # code hash -> {service, date, session, ticket (the check-in's key or None)}
+        self.bookings: dict[str, dict[str, Any]] = {}
         self.last_hseq = 0
         # counter -> (lane of its last call, calls in a row): the priority rule's memory.
         self.lanes: dict[str, priority.Run] = {}
@@ -132,6 +134,7 @@ class QueueState:
         other.leases = {k: dict(v) for k, v in self.leases.items()}
         other.devices = {k: dict(v) for k, v in self.devices.items()}
         other.running_text = dict(self.running_text)
+        other.bookings = {k: dict(v) for k, v in self.bookings.items()}
         other.last_hseq = self.last_hseq
         other.lanes = dict(self.lanes)
         other.service_times = {k: list(v) for k, v in self.service_times.items()}

@@ -107,8 +107,15 @@ def dashboard() -> str:
         notices=recent_notices(),
         barrier=barrier_pending(),
         profile_differences=list(getattr(ui.authority(), "profile_differences", ())),
+        upstream=upstream_status(),
         snap=snap,
     )
+
+
+def upstream_status() -> dict | None:
+    """The regional server link (hub.upstream), None when the profile has no [upstream]."""
+    pusher = current_app.extensions.get("loket_upstream")
+    return pusher.status() if pusher is not None else None
 
 
 @bp.post("/barrier/lift")

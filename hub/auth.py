@@ -31,7 +31,6 @@ without one fails that test.
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import ipaddress
 import secrets
@@ -43,14 +42,13 @@ from typing import Any, TypeVar
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 
 from core.catalogue import Catalogue
+from core.passwords import DUMMY_HASH, check_password, hash_password, token_hash
 from hub import identity, roles, strictjson
 from hub.errors import parsed_body
 from hub.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# scrypt cost: 16 MiB of memory, ~50 ms on a Pi 4; stored with each hash so it can be raised.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 CONTROL_HEADER = "X-Loket-Control"
 TOKEN_HINT_CHARS = 6
 
@@ -94,10 +92,6 @@ def access_of(view: Callable[..., Any]) -> Access | None:
 
 
 # -- tokens -------------------------------------------------------------------------------------
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _check_name(name: str) -> None:
@@ -435,34 +429,6 @@ def _local(addr: str | None) -> bool:
 # -- admin users -------------------------------------------------------------------------------
 
 
-def hash_password(password: str) -> str:
-    """``scrypt$N$r$p$salt$hash`` (hex), the format :func:`check_password` reads."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
-    )
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def check_password(stored: str, password: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        got = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=bytes.fromhex(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(digest) // 2,
-            maxmem=256 * 1024 * 1024,
-        )
-    except (ValueError, TypeError, UnicodeEncodeError):
-        return False
-    return hmac.compare_digest(got.hex(), digest)
-
-
 def add_user(store: Store, username: str, password: str, role: str = "admin") -> None:
     """Create or update an admin user (``loket hub adduser``) with a role of ``hub.roles``."""
     if not username or len(password) < 8:
@@ -479,13 +445,8 @@ def verify_user(store: Store, username: str, password: str) -> dict | None:
     """
     doc = store.user(username)
     if doc is None:
-        check_password(_DUMMY_HASH, password)
+        check_password(DUMMY_HASH, password)
         return None
     if not check_password(doc.get("password_hash", ""), password):
         return None
     return {k: v for k, v in doc.items() if k != "password_hash"}
-
-
-_DUMMY_HASH = (
-    f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${'00' * 16}${'00' * 32}"  # never matches in practice
-)

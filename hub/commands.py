@@ -82,7 +82,7 @@ def serve(args: Any) -> int:
     The data folder's lock is taken (by the store, in ``create_app``) before the port is
     bound; a port in use or an address that is not this machine's is one line, exit 1.
     """
-    from hub import control, create_app, serving
+    from hub import control, create_app, serving, upstream
 
     config = _config(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -105,6 +105,7 @@ def serve(args: Any) -> int:
     control.write_file(config.hub.data_dir, url, secret)
     # systemd stops with SIGTERM: leave like Ctrl-C (close the store, drop the control file).
     signal.signal(signal.SIGTERM, _stop)
+    pusher = upstream.start(app, config)  # [upstream]: the regional server (off by default)
     held = caps.pool_threads
     print(f"Loket hub serving on {url}/ ({threads} + {held} stream threads)", flush=True)
     from core import sdnotify
@@ -116,6 +117,8 @@ def serve(args: Any) -> int:
         pass
     finally:
         watchdog.stop()
+        if pusher is not None:
+            pusher.stop()
         control.remove_file(config.hub.data_dir)
         server.close()
         store.close()

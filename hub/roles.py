@@ -31,7 +31,9 @@ the hub's user can read.
 
 from __future__ import annotations
 
-USER_ROLES = ("viewer", "supervisor", "admin")
+from core.roles import USER_ROLES, at_least, is_role
+
+__all__ = ["PERMISSIONS", "USER_ROLES", "at_least", "is_role"]
 
 # Named permissions for routes that are not plain reads (keeps the table above honest).
 PERMISSIONS = {
@@ -44,14 +46,3 @@ PERMISSIONS = {
     "users": "admin",
     "catalogue": "admin",
 }
-
-
-def is_role(role: object) -> bool:
-    return isinstance(role, str) and role in USER_ROLES
-
-
-def at_least(role: object, needed: str) -> bool:
-    """Whether ``role`` may do what ``needed`` may (unknown roles may do nothing)."""
-    if not is_role(role):
-        return False
-    return USER_ROLES.index(role) >= USER_ROLES.index(needed)  # type: ignore[arg-type]

@@ -153,4 +153,6 @@ def healthz() -> tuple[Response, int]:
     caller = optional_caller() if request.headers.get("Authorization") else None
     if caller is not None and caller.kind == "device":
         current_app.extensions["loket_presence"].probed(caller.id)  # a node's probe
+    pusher = current_app.extensions.get("loket_upstream")
+    health["upstream"] = pusher.status() if pusher is not None else None
     return jsonify(health), 200 if health["ok"] else 503

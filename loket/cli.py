@@ -14,6 +14,9 @@
     loket provision --hub URL --code CODE [--template NAME] [--out FILE] [--list]   # on a Pi
     loket node run --config node.toml [--simulate]
     loket node status --config node.toml [--data DIR]
+    loket region serve --config region.toml [--port N]  # the regional server (PostgreSQL)
+    loket region add-site SITE --name NAME --config region.toml  # prints the site token once
+    loket region adduser NAME --config region.toml [--password-file F] [--role R]
     loket node board --config display-browser.toml [--print]
     loket selftest [--non-interactive] [--profile node.toml]   # on a node, agent stopped
     loket demo [--port N] [--profile hub.toml] [--data DIR] [--open-all-day]
@@ -56,6 +59,8 @@ _EXTRAS = {
     "serial": "node",
     "luma": "node",
     "pygame": "node",
+    "psycopg": "region",
+    "psycopg_pool": "region",
 }
 
 
@@ -87,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     groups = parser.add_subparsers(
         dest="group",
         required=True,
-        metavar="{hub,node,provision,selftest,demo,simulate-day,config}",
+        metavar="{hub,node,region,provision,selftest,demo,simulate-day,config}",
     )
 
     hub = groups.add_parser("hub", help="run and administer the hub").add_subparsers(
@@ -198,6 +203,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask nobody: machine checks only (mock pins are driven by the test itself)",
     )
+    region = groups.add_parser("region", help="the regional server (off-site, PostgreSQL)")
+    region_cmds = region.add_subparsers(dest="command", required=True)
+    rserve = _with_config(region_cmds.add_parser("serve", help="run the regional server"))
+    rserve.add_argument("--port", type=_port, help="listen port (overrides [region] port)")
+    site = _with_config(region_cmds.add_parser("add-site", help="register a site, print its token"))
+    site.add_argument("site", metavar="SITE")
+    site.add_argument("--name", required=True, help="the mall's name")
+    radd = _with_config(region_cmds.add_parser("adduser", help="create or update a region user"))
+    radd.add_argument("username", metavar="NAME")
+    radd.add_argument("--password-file", type=Path, metavar="FILE")
+    radd.add_argument("--role", choices=USER_ROLES, default="admin")
 
     demo = groups.add_parser("demo", help="a whole demo MPP on this machine (fake devices)")
     demo.add_argument("--port", type=_port, default=8080, help="hub port (default 8080)")
@@ -290,6 +306,10 @@ def _validate(args: argparse.Namespace) -> None:
         from core.config import load_node_config
 
         load_node_config(args.config)
+    elif args.group == "region":
+        from core.config_region import load_region_config
+
+        load_region_config(args.config)
     elif args.group in ("demo", "simulate-day") and args.profile is not None:
         from core.config import load_hub_config
 
@@ -300,6 +320,7 @@ def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
     module = {
         "hub": "hub.commands",
         "node": "node.commands",
+        "region": "region.commands",
         "demo": "loket.demo",
         "provision": "loket.provision",
         "selftest": "node.selftest",
@@ -312,8 +333,12 @@ def _target(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
 
 def _config_check(args: argparse.Namespace, out: TextIO) -> int:
     from core.config import HubConfig, load_config
+    from core.config_region import RegionConfig
 
     config = load_config(args.file)
+    if isinstance(config, RegionConfig):
+        print(f"OK: {args.file}: regional server {config.name!r} on port {config.port}", file=out)
+        return EXIT_OK
     if isinstance(config, HubConfig):
         what = (
             f"hub profile for {config.mpp.name!r}: {len(config.agencies)} agencies, "

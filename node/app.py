@@ -139,6 +139,13 @@ class Node:
 
         self.submit(work)
 
+    def scan(self, text: str) -> None:
+        """Text from a scanner acting as a keyboard, or a typed code (kiosks: check-in)."""
+        on_scan = getattr(self.role, "on_scan", None)
+        if on_scan is None:
+            return
+        self.submit(lambda: on_scan(text))
+
     def run_once(self, timeout: float | None = 0) -> bool:
         """Run one queued item; False when there was none within ``timeout``."""
         try:

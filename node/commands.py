@@ -117,11 +117,14 @@ def _keyboard_loop(node: Any, role: str, stdin: TextIO, stdout: TextIO, panel: A
     elif role == "kiosk":
         services = list(getattr(node.role, "services", []))
         keys = ", ".join(f"{chr(97 + i)} = {s}" for i, s in enumerate(services))
-        stdout.write(f"keys: {keys}; q = quit (then Enter)\n")
+        stdout.write(f"keys: {keys}; a booking code (ABCD-2345) checks in; q = quit\n")
     else:
         stdout.write("hall display: shows and announces calls; q = quit (then Enter)\n")
     stdout.flush()
     for line in stdin:
+        if role == "kiosk" and "-" in line.strip():
+            node.scan(line.strip())  # a keyboard-wedge scanner types the code and Enter
+            continue
         for key in line.strip():
             if key == "q":
                 return

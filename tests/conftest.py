@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# PostgreSQL fixtures for the regional server's tests (started only by tests that use them).
+pytest_plugins = ["pgfixtures"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

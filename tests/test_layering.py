@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN_IN_CORE = (
     "flask", "tinydb", "gpiozero", "escpos", "pygame", "luma", "serial", "waitress",
     "werkzeug", "PIL", "usb", "RPi", "lgpio", "spidev", "hub", "node", "loket",
+    "region", "psycopg", "psycopg_pool",
 )  # fmt: skip
-PACKAGES = ("core", "hub", "node", "loket")
+PACKAGES = ("core", "hub", "node", "loket", "region")
 HARDWARE_LIBS = (
     "gpiozero", "escpos", "serial", "luma", "pygame", "spidev", "RPi", "lgpio", "usb",
     "pigpio", "smbus", "smbus2",
@@ -110,7 +111,11 @@ def parse(path: Path) -> ast.Module:
 # -- the checks on the real tree ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("package", "forbidden"), [("hub", "node"), ("node", "hub")])
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [("hub", "node"), ("node", "hub"), ("region", "hub"), ("region", "node"), ("hub", "region"),
+     ("node", "region")],
+)  # fmt: skip
 def test_hub_and_node_never_import_each_other(package, forbidden):
     files = python_files(package)
     assert files, f"no {package}/*.py found: the check would be empty"
@@ -123,7 +128,7 @@ def test_hub_and_node_never_import_each_other(package, forbidden):
     assert offenders == []
 
 
-@pytest.mark.parametrize("package", ["core", "hub", "node", "bench"])
+@pytest.mark.parametrize("package", ["core", "hub", "node", "bench", "region"])
 def test_nothing_but_the_tests_imports_the_composition_root(package):
     offenders = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"

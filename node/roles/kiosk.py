@@ -44,6 +44,7 @@ import string
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from core import booking as bookings
 from core import calendar, quota
 from core.numbering import LeaseBook, format_label, prefix_label, service_day, ticket_key
 from core.priority import priority_value
@@ -327,8 +328,68 @@ class KioskRole(PrinterCare, TicketContent, Role):
         numbers = allowed.numbers
         return numbers if numbers is not None and numbers.hi is not None else None
 
+    # -- online bookings (issue 12) ------------------------------------------------------
+
+    def on_scan(self, text: str) -> dict | None:
+        """What a USB scanner (a keyboard) or the touchscreen's code field sent: a booking
+        code checks in; anything else is ignored (logged), never a ticket."""
+        if len(bookings.normalize(text)) != bookings.LENGTH:
+            log.info("scan %r is not a booking code; ignored", text[:40])
+            self.last_error = "not_a_booking_code"
+            return None
+        return self.check_in(text)
+
+    def check_in(self, code: str) -> dict | None:
+        """Check a booked citizen in: a ticket that joins the queue now, like a walk-in.
+
+        Decided from the kiosk's own fold (the hub's ``booking.made`` events it received,
+        its own check-ins), so it works while the hub or the internet is down for every
+        booking synced before. The ticket is a node event carrying the booking's hash
+        (``ticket.issued`` from a lease, or a prefix number), logged before it is printed.
+        Refusals (``last_error``): unknown_booking, wrong_day, booking_expired,
+        already_checked_in, service_not_here.
+        """
+        ctx = self.ctx
+        key = bookings.code_hash(code)
+        state = ctx.view.state()
+        found = state.bookings.get(key)
+        now = self._now_ms()
+        problem = None
+        if found is None:
+            problem = "unknown_booking"
+        elif found["ticket"] is not None:
+            problem = "already_checked_in"
+        elif found["date"] != service_day(now, self._tz()):
+            problem = "wrong_day"
+        elif found.get("expires_ms") is not None and now > found["expires_ms"]:
+            problem = "booking_expired"
+        elif found["service"] not in self.services:
+            problem = "service_not_here"
+        if problem is not None:
+            self.last_error = problem
+            log.info("booking check-in refused: %s", problem)
+            return None
+        req = ctx.outbox.new_req()
+        public = secrets.token_urlsafe(12)
+        try:
+            event = self._issue_offline(found["service"], req, public, now, booking=key)
+        except IssueRefused as refused:  # closed now, or no lease number left (C2)
+            self.last_error = refused.code
+            log.info("booking check-in refused: %s", refused.code)
+            return None
+        ctx.sync.wake()
+        # Printed like any ticket the hub has not confirmed yet (its small offline mark).
+        self._print(event, None, offline=True, now_ms=now)
+        return event
+
     def _issue_offline(
-        self, service: str, req: str, public: str, now_ms: int, category: str | None = None
+        self,
+        service: str,
+        req: str,
+        public: str,
+        now_ms: int,
+        category: str | None = None,
+        booking: str | None = None,
     ) -> dict:
         ctx = self.ctx
         numbers = self._offline_numbers(service, now_ms)
@@ -358,6 +419,8 @@ class KioskRole(PrinterCare, TicketContent, Role):
         }
         if category is not None:
             body["category"] = category
+        if booking is not None:
+            body["booking"] = booking
         return ctx.outbox.append_own(
             "ticket.issued", body, ticket=ticket_key(day, label), req=req, deps=deps
         )

@@ -65,6 +65,7 @@ BODIES = {
     "anomaly.double_service": {"ticket": "t", "first": "C1", "second": "C2"},
     "rating.rejected": {"event": "C1:i:7", "reason": "already_rated"},
     "clock.skew": {"node": "C07", "skew_ms": 600_000},
+    "booking.made": {"code_hash": "ab" * 32, "service": "A", "date": DAY, "session": None},
 }
 NO_TICKET = {
     "lease.granted",
@@ -77,6 +78,7 @@ NO_TICKET = {
     "counter.paused",
     "counter.resumed",
     "hall.running_text",
+    "booking.made",
 }
 
 

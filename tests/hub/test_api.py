@@ -368,6 +368,7 @@ def test_healthz_and_time(client, auth, req, authority, clock, seed):
         "hub_epoch": authority.epoch,
         "last_hseq": seed + 1,
         "rebuilds": 0,
+        "upstream": None,  # no [upstream] in the profile (issue 12)
     }
     t = client.get("/api/v1/time").json
     assert t["hub_ms"] == clock.wall_ms()
