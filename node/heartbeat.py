@@ -52,6 +52,9 @@ class Heartbeat:
         self.last_answer: tuple[int, dict] | None = None
         self.sent = 0
         self._stop = threading.Event()
+        self._wake = threading.Event()  # send_now: beat at once from the thread
+        self._pending: dict = {}
+        self._pending_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def body(self, devices: dict | None = None) -> dict:
@@ -78,7 +81,19 @@ class Heartbeat:
 
     def send_now(self, reports: dict) -> bool:
         """A heartbeat now, with ``reports`` ({slot: {status, detail}}) over the polled
-        statuses: the caller has just read them and a second query would only cost time."""
+        statuses: the caller has just read them and a second query would only cost time.
+
+        With the heartbeat thread running this only wakes it (True: handed over), so a
+        visitor's press never waits for the hub, least of all a dead one; without it (a
+        node stepped by hand) the beat is sent here and its outcome returned."""
+        if self._thread is not None and self._thread.is_alive():
+            with self._pending_lock:
+                self._pending.update(reports)
+            self._wake.set()
+            return True
+        return self._send_with(reports)
+
+    def _send_with(self, reports: dict) -> bool:
         devices = {**health.device_statuses(self.ctx.devices, skip=set(reports)), **reports}
         return self.send(devices)
 
@@ -107,6 +122,7 @@ class Heartbeat:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
@@ -114,7 +130,13 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                with self._pending_lock:
+                    reports, self._pending = self._pending, {}
+                if reports and not self._send_with(reports):
+                    with self._pending_lock:  # not delivered: the next round tries again
+                        self._pending = {**reports, **self._pending}
                 self.tick()
             except Exception:  # noqa: BLE001 - health reporting must never stop the node
                 log.exception("heartbeat failed")
-            self._stop.wait(self.poll_s)
+            self._wake.wait(self.poll_s)
+            self._wake.clear()

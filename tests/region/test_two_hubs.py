@@ -155,7 +155,7 @@ def test_two_hubs_push_to_one_region_and_an_outage_heals_exactly(
             hub_rows = admin_csv(
                 hubs[site].url,
                 "/admin/login",
-                f"/admin/reports.csv?table=summary&{rng}",
+                f"/admin/reports.csv?table=summary&lang=en&{rng}",  # the region's keys are English
                 "lead",
                 "rahasia-123",
             )
