@@ -12,8 +12,7 @@ ID = {
     "ulang tercatat di daftar audit dengan alasannya.",
     "recall_button": "Panggil ulang",
     "recall_done": "Tiket {ticket} dipanggil ulang ke loket {counter}.",
-    "recall_not_recallable": "Tidak dipanggil ulang: tiket {ticket} tidak dilewati oleh loket "
-    "ini.",
+    "recall_not_recallable": "Tidak dipanggil ulang: tiket {ticket} tidak dilewati oleh loket ini.",
     "recall_grace_over": "Tidak dipanggil ulang: masa tenggang {ticket} sudah lewat, alasan "
     "wajib diisi.",
     "reprint_title": "Cetak ulang tiket terakhir kios",
