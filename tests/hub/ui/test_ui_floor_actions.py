@@ -43,6 +43,8 @@ def test_a_supervisor_pauses_from_the_live_view_and_comes_back_to_it(client, aut
 def test_a_call_from_the_live_view_shows_the_refusal_or_the_call(client, authority, csrf):
     issue(authority, 3)
     login(client, "pengawas", "supervisor")
+    offered = row(client.get("/admin/supervisor/live").get_data(as_text=True), "C2")
+    assert re.findall(r'<option value="([^"]+)">', offered) == ["B-001", "B-002", "B-003"]
     form = {"counter": "C2", "ticket": "B-003", "reason": "", "back": "supervisor"}
     before = authority.last_hseq
     page = client.post(
