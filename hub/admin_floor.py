@@ -2,10 +2,13 @@
 
 ``/admin/floor`` shows every counter (open or paused, who it serves) and what waits; a
 supervisor may call a specific waiting ticket to a counter - only with a reason, which the
-hub records as ``audit.out_of_order`` - and pause or resume a counter. ``/admin/audit``
-lists the day's out-of-order calls with who, when and why, counted per counter (viewers
-read it: the transparency the MPP exists for). Both go through the same Authority commands
-the counters' API uses (``hub.floor_ops``), so a page and a button can never disagree.
+hub records as ``audit.out_of_order`` - pause or resume a counter, recall a skipped visitor
+(after the grace window only with a reason: a late recall, audited) and ask a kiosk to
+reprint its last ticket (``kiosk.reprint``, heard by the kiosk through its feed).
+``/admin/audit`` lists the day's out-of-order calls with who, when and why, counted per
+counter (viewers read it: the transparency the MPP exists for). Both go through the same
+Authority commands the counters' API uses (``hub.floor_ops``), so a page and a button can
+never disagree.
 Words come from ``hub.ui.TEXT`` in the page's language (``?lang=en``, default Indonesian).
 """
 
