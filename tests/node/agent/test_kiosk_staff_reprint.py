@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 
-from conftest import T0
-
 from core.clock import FakeClock
 from hub.auth import add_user
 
@@ -56,9 +54,9 @@ def test_a_reprint_from_the_admin_prints_the_kiosks_last_ticket_again(hub, make_
     assert len(printer.jobs) == 2
 
 
-def test_a_reprint_recorded_before_the_kiosk_booted_prints_nothing(hub, make_node):
+def test_a_reprint_recorded_before_the_kiosk_booted_prints_nothing(hub, hub_clock, make_node):
     supervisor(hub)("K1")  # the kiosk is not even running
-    later = FakeClock(wall_ms=T0 + 60_000, mono_ms=1_000, boot_id="K1-later")
+    later = FakeClock(wall_ms=hub_clock.wall_ms() + 60_000, mono_ms=1_000, boot_id="K1-later")
     kiosk = make_node("K1", "kiosk", clock=later)
     kiosk.press("a")
     kiosk.step()
