@@ -143,6 +143,9 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     # The hall screens' running text line, for every screen (zone null) or one zone's;
     # "" clears it. Set by a supervisor in the admin (hub.hall_admin).
     "hall.running_text": {"text": _STR, "zone": _f(str, _NULL), "by": _STR},
+    # Staff asked this kiosk to print its last ticket again (the admin, hub.admin_floor); the
+    # kiosk acts on one newer than its boot. No state: the fold passes it by.
+    "kiosk.reprint": {"kiosk": _STR, "by": _STR},
     # An online booking pulled down from the regional server (hub.upstream); session null =
     # the whole day. Only the code's hash travels: the citizen holds the code.
     "booking.made": {
@@ -166,6 +169,7 @@ _NO_TICKET = {
     "counter.paused",
     "counter.resumed",
     "hall.running_text",
+    "kiosk.reprint",
     "booking.made",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
@@ -178,6 +182,7 @@ HUB_ONLY_TYPES = frozenset(
         "device.status",
         "audit.out_of_order",
         "hall.running_text",
+        "kiosk.reprint",
         "booking.made",
     }
 )

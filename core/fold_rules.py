@@ -480,6 +480,10 @@ def on_running_text(st: QueueState, step: Step) -> None:
         st.running_text.pop(zone, None)
 
 
+def on_kiosk_reprint(st: QueueState, step: Step) -> None:
+    """A command to one kiosk's printer (node.roles.kiosk acts on it); no queue state."""
+
+
 HANDLERS = {
     "ticket.issued": on_issued,
     "ticket.called": on_called,
@@ -500,5 +504,6 @@ HANDLERS = {
     "catalogue.retired": on_catalogue_retired,
     "device.status": on_device_status,
     "hall.running_text": on_running_text,
+    "kiosk.reprint": on_kiosk_reprint,
     "booking.made": on_booking_made,
 }

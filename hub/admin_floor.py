@@ -2,10 +2,13 @@
 
 ``/admin/floor`` shows every counter (open or paused, who it serves) and what waits; a
 supervisor may call a specific waiting ticket to a counter - only with a reason, which the
-hub records as ``audit.out_of_order`` - and pause or resume a counter. ``/admin/audit``
-lists the day's out-of-order calls with who, when and why, counted per counter (viewers
-read it: the transparency the MPP exists for). Both go through the same Authority commands
-the counters' API uses (``hub.floor_ops``), so a page and a button can never disagree.
+hub records as ``audit.out_of_order`` - pause or resume a counter, recall a skipped visitor
+(after the grace window only with a reason: a late recall, audited) and ask a kiosk to
+reprint its last ticket (``kiosk.reprint``, heard by the kiosk through its feed).
+``/admin/audit`` lists the day's out-of-order calls with who, when and why, counted per
+counter (viewers read it: the transparency the MPP exists for). Both go through the same
+Authority commands the counters' API uses (``hub.floor_ops``), so a page and a button can
+never disagree.
 Words come from ``hub.ui.TEXT`` in the page's language (``?lang=en``, default Indonesian).
 """
 
@@ -32,6 +35,8 @@ _WORDS_FOR = {
     "not_served_here": "floor_not_served_here",
     "counter_closed": "floor_counter_paused",
     "unknown_counter": "floor_unknown_counter",
+    "not_recallable": "recall_not_recallable",
+    "grace_over": "recall_grace_over",
 }
 
 
@@ -45,7 +50,12 @@ def _words() -> dict[str, str]:
     return ui.text(_lang())
 
 
+# Pages a form may come back to (``back`` field): a fixed list, so no open redirect.
+_BACK_TO = {"floor": "admin_floor.floor", "supervisor": "admin_supervisor.page"}
+
+
 def _back(endpoint: str) -> Response:
+    endpoint = _BACK_TO.get(request.form.get("back", ""), endpoint)
     lang = request.args.get("lang") or request.form.get("lang")
     return redirect(url_for(endpoint, **({"lang": lang} if lang else {})))
 
@@ -70,7 +80,12 @@ def floor() -> str:
         )
     waiting = {sid: [w["label"] for w in rows] for sid, rows in ui.snapshot_waiting(snap).items()}
     return render_template(
-        "admin_floor.html", words=_words(), lang=_lang(), counters=counters, waiting=waiting
+        "admin_floor.html",
+        words=_words(),
+        lang=_lang(),
+        counters=counters,
+        waiting=waiting,
+        kiosks=sorted(ui.catalogue().kiosks),
     )
 
 
@@ -110,6 +125,41 @@ def pause() -> Response:
         flash(words[_WORDS_FOR.get(exc.code, "floor_refused")].format(ticket=""))
     else:
         flash(words["floor_resumed" if resume else "floor_paused"].format(counter=counter))
+    return _back("admin_floor.floor")
+
+
+@bp.post("/floor/recall")
+@require_role("supervisor")
+def recall() -> Response:
+    """A skipped visitor came back: recall them to the counter that skipped them; after the
+    grace window only with a reason, audited as a late recall (``hub.floor_ops``)."""
+    words = _words()
+    counter = request.form.get("counter", "").strip()
+    ticket = request.form.get("ticket", "").strip()[:80]
+    try:
+        ui.authority().counter_command(
+            counter, "recall", f"admin:{secrets.token_hex(8)}",
+            ticket=ticket, reason=request.form.get("reason", ""), by=g.caller.id,
+        )  # fmt: skip
+    except Refused as exc:
+        flash(words[_WORDS_FOR.get(exc.code, "floor_refused")].format(ticket=ticket.upper()))
+    else:
+        flash(words["recall_done"].format(ticket=ticket.upper(), counter=counter))
+    return _back("admin_floor.floor")
+
+
+@bp.post("/floor/reprint")
+@require_role("supervisor")
+def reprint() -> Response:
+    """Ask a kiosk to print its last ticket again (a visitor lost it, the paper jammed): a
+    hub-only ``kiosk.reprint`` the kiosk hears through the feed (node.roles.kiosk)."""
+    words = _words()
+    kiosk = request.form.get("kiosk", "").strip()
+    if kiosk not in ui.catalogue().kiosks:
+        flash(words["reprint_unknown_kiosk"])
+    else:
+        ui.authority().commit_hub_event("kiosk.reprint", body={"kiosk": kiosk, "by": g.caller.id})
+        flash(words["reprint_sent"].format(kiosk=kiosk))
     return _back("admin_floor.floor")
 
 

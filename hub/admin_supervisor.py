@@ -6,9 +6,10 @@ again after each record, so what a supervisor sees is never older than the last 
 the figures are computed in one place, on the hub. Viewers may watch; cancelling needs a
 supervisor (``POST /admin/tickets/cancel``, with a confirmation box).
 
-Device faults are the dashboard's device alerts (``hub.admin_devices``: heartbeats and
-``device.status``). Out-of-order calls (``audit.out_of_order``) are read defensively: the
-branch that produces them has not landed yet, and until then the section says there is none.
+Supervisors act from each counter row: pause/resume and a specific call with a reason, posted
+to ``hub.admin_floor``'s routes (``back=supervisor`` brings them back here with the answer),
+so the floor page and this one run the same commands. Device faults are the dashboard's
+device alerts (``hub.admin_devices``: heartbeats and ``device.status``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ bp = Blueprint("admin_supervisor", __name__, url_prefix="/admin/supervisor")
 
 WINDOW = 2000  # recent records scanned for counter changes and out-of-order calls
 MIN = 60_000
+CALLABLE = 50  # waiting labels offered per counter row (typing any other still works)
 
 
 @bp.get("/")
@@ -89,6 +91,7 @@ def counter_rows(snap: Mapping, recent: list[dict], now: int) -> list[dict[str, 
         if isinstance(cid, str):
             since[cid] = r.get("est_ms") or r.get("recv_ms") or since.get(cid, 0)
     live = ui.snapshot_counters(snap)
+    waiting = ui.snapshot_waiting(snap)
     rows = []
     for cid, c in ui.counters().items():
         state = live.get(cid, {})
@@ -108,6 +111,10 @@ def counter_rows(snap: Mapping, recent: list[dict], now: int) -> list[dict[str, 
                 "ticket": state.get("label") or ui.label_of(state.get("current")) or "",
                 "since": ui.clock_text(at, "%H:%M"),
                 "for_min": (now - at) // MIN if at else None,
+                # what a supervisor may call here: the call form offers these labels
+                "callable": [
+                    w["label"] for sid in state.get("services") or () for w in waiting.get(sid, [])
+                ][:CALLABLE],
             }
         )
     return rows

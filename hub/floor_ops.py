@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from core import fold_rules
 from core.events import AUDIT_KINDS
 from core.model import TicketStatus
+from core.priority import is_priority
 from core.queue import choose_next, residues
 from hub import catalogue_ops
 from hub.errors import Refused, unknown
@@ -104,9 +105,20 @@ def call_ticket(
     call = _call(auth, t, counter_id, req, offset=len(events))
     events.append(call)
     if head is None or head.key != t.key:
-        events.append(audit(auth, "specific_call", call, counter_id, by, reason, len(events)))
+        kind = out_of_order_kind(head, t)
+        events.append(audit(auth, kind, call, counter_id, by, reason, len(events)))
     logged = commit(auth, events)
     return answer(auth, next(e for e in logged if e["id"] == call.id), logged)
+
+
+def out_of_order_kind(head: Any, called: Any) -> str:
+    """``priority_beyond_rule`` when a priority ticket is called while the priority rule
+    would have called a normal one (the head is normal, so the rule held the priority lane
+    back); otherwise a plain ``specific_call``. One record per call, the most specific kind,
+    so the per-counter counts stay one per out-of-order call."""
+    if head is not None and is_priority(called) and not is_priority(head):
+        return "priority_beyond_rule"
+    return "specific_call"
 
 
 def recall_no_show(
@@ -114,9 +126,8 @@ def recall_no_show(
 ) -> list:
     """A skipped visitor turned up: within the grace window the counter that called them
     calls them again; after it only with a reason, audited as a late recall."""
-    t = auth.state.tickets.get(key)
-    if t is None:
-        raise unknown("ticket", key)
+    t = _find(auth, key)
+    key = t.key
     if t.status != TicketStatus.NO_SHOW or counter_id not in t.callers:
         raise Refused(
             "not_recallable",

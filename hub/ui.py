@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, request, session
 
-from hub import ui_words
+from hub import floor_words, ui_words
 
 # Words shown on the hall board and status page; the board takes ?lang=en.
 TEXT = {
@@ -362,6 +362,8 @@ TEXT = {
 
 
 for _lang, _words in (("id", ui_words.ID), ("en", ui_words.EN)):
+    TEXT[_lang].update(_words)
+for _lang, _words in (("id", floor_words.ID), ("en", floor_words.EN)):
     TEXT[_lang].update(_words)
 
 

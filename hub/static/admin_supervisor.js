@@ -13,12 +13,33 @@
     busy = true;
     fetch(live.dataset.src, {credentials: "same-origin", cache: "no-store"})
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-      .then(function (html) { live.innerHTML = html; })
+      .then(function (html) { keepTyping(function () { live.innerHTML = html; }); })
       .catch(function () { link.textContent = link.dataset.stale; })
       .then(function () {
         busy = false;
         if (again) { again = false; refresh(); }
       });
+  }
+
+  // A supervisor typing a ticket or a reason in a row's form must not lose it when the
+  // fragment is replaced: carry the typed values and the focus over to the new rows.
+  function keyOf(input) {
+    var row = input.closest("tr[data-counter]");
+    return (row ? row.dataset.counter : "") + "|" + input.form.className + "|" + input.name;
+  }
+
+  function keepTyping(replace) {
+    var typed = {}, focused = null;
+    live.querySelectorAll("form input:not([type=hidden])").forEach(function (i) {
+      if (i.value) { typed[keyOf(i)] = i.value; }
+      if (i === document.activeElement) { focused = keyOf(i); }
+    });
+    replace();
+    live.querySelectorAll("form input:not([type=hidden])").forEach(function (i) {
+      var k = keyOf(i);
+      if (typed[k] !== undefined) { i.value = typed[k]; }
+      if (k === focused) { i.focus(); }
+    });
   }
 
   var stream = new EventSource(live.dataset.stream);

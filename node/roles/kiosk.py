@@ -95,6 +95,10 @@ class KioskRole(PrinterCare, TicketContent, Role):
         # service -> the day we last asked a lease for (RAM only: it limits requests, the
         # numbers themselves always come from the log).
         self._asked: dict[str, str] = {}
+        # Staff reprints (``kiosk.reprint`` from the admin) count from this boot on: one the
+        # hub recorded before it asked for a ticket printed before a restart, which is gone.
+        self._boot_ms = ctx.clock.wall_ms()
+        self._reprint_hseq = 0
 
     @property
     def services(self) -> list[str]:
@@ -208,6 +212,20 @@ class KioskRole(PrinterCare, TicketContent, Role):
                 category=body.get("category"),
             )
         )
+
+    def on_records(self, records: list[dict]) -> None:
+        """The feed: a staff reprint for this kiosk, recorded since its boot, reprints once."""
+        for rec in records:
+            ev = rec["event"]
+            if ev.get("type") != "kiosk.reprint" or (ev.get("body") or {}).get("kiosk") != (
+                self.ctx.node_id
+            ):
+                continue
+            if rec["hseq"] <= self._reprint_hseq or (rec.get("recv_ms") or 0) < self._boot_ms:
+                continue
+            self._reprint_hseq = rec["hseq"]
+            log.info("kiosk %s: staff reprint (%s)", self.ctx.node_id, ev["body"].get("by"))
+            self.reprint()
 
     def config_problems(self, only: str | None = None) -> list[str]:
         """The profile's services (``[node] services``) the hub's catalogue does not know or

@@ -58,6 +58,7 @@ BODIES = {
         "reason": "lansia, ditunda",
     },  # fmt: skip
     "hall.running_text": {"text": "Loket 5 tutup pukul 12.00", "zone": None, "by": "spv"},
+    "kiosk.reprint": {"kiosk": "K1", "by": "spv"},
     "call.superseded": {"call": "C2:i:4", "counter": "C2", "winner": "C1", "ticket": "t"},
     "call.retracted": {"call": "hub:E:9", "counter": "C1", "ticket": "t"},
     "transfer.rejected": {"event": "C2:i:5", "counter": "C2", "ticket": "t"},
@@ -78,6 +79,7 @@ NO_TICKET = {
     "counter.paused",
     "counter.resumed",
     "hall.running_text",
+    "kiosk.reprint",
     "booking.made",
 }
 

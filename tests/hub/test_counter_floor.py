@@ -192,3 +192,36 @@ def test_a_counter_configured_to_put_first_puts_the_visitor_first(client, auth, 
     r = press(client, auth, "C2", "transfer", req(), to="A")
     assert r.json["event"]["body"]["first"] is True
     assert [t.label for t in authority.state.waiting("A")] == ["B-001", "A-001", "A-002"]
+
+
+# -- priority beyond the rule (floor-followup) -------------------------------------------------
+
+
+def test_a_specific_call_of_a_priority_ticket_past_the_rule_is_audited_as_such(
+    client, auth, req, authority
+):
+    # The default rule (max_in_row 2): after two priority calls in a row a normal ticket
+    # waiting is next, so calling the third priority ticket by hand goes beyond the rule.
+    issue(client, auth, req())  # B-001 normal
+    for _ in range(3):
+        issue(client, auth, req(), category="lansia")  # B-002..B-004
+    assert press(client, auth, "C2", "next", req()).json["ticket"]["label"] == "B-002"
+    assert press(client, auth, "C2", "next", req()).json["ticket"]["label"] == "B-003"
+    mark = authority.last_hseq
+    r = press(client, auth, "C2", "call_ticket", req(), ticket="B-004", reason="ibu hamil pusing")
+    assert r.status_code == 200 and r.json["ticket"]["label"] == "B-004"
+    assert types_after(authority, mark) == ["ticket.done", "ticket.called", "audit.out_of_order"]
+    entries = audit_log(client, auth).json["entries"]
+    assert [(e["kind"], e["label"], e["reason"]) for e in entries] == [
+        ("priority_beyond_rule", "B-004", "ibu hamil pusing")
+    ]
+
+
+def test_a_specific_call_the_rule_allows_stays_a_specific_call(client, auth, req, authority):
+    issue(client, auth, req())  # B-001 normal
+    issue(client, auth, req(), category="lansia")  # B-002 priority
+    issue(client, auth, req(), category="lansia")  # B-003 priority
+    # The rule would call B-002 (priority lane first); B-003 skips only B-002.
+    r = press(client, auth, "C2", "call_ticket", req(), ticket="B-003", reason="dipanggil dulu")
+    assert r.status_code == 200
+    assert [e["kind"] for e in audit_log(client, auth).json["entries"]] == ["specific_call"]

@@ -117,6 +117,8 @@ FORGED: list[tuple[str, str, Callable[[Hub], dict], str]] = [
      {"kind": "counter", "id": "C2", "by": "C1"}), "hub_only"),
     ("hall running text from a counter", "C1", lambda h: hub_only("C1", "hall.running_text",
      {"text": "Gratis!", "zone": None, "by": "C1"}), "hub_only"),
+    ("reprint order from a kiosk", "K1", lambda h: hub_only("K1", "kiosk.reprint",
+     {"kiosk": "K1", "by": "K1"}), "hub_only"),
     ("other counter", "C1", lambda h: call("C1", 1, h.online["ticket"], counter="C2"),
      "other_counter"),
     ("online call pushed", "C1", lambda h: call("C1", 1, h.online["ticket"], mode="online"),

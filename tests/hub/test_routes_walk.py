@@ -494,6 +494,10 @@ def test_the_declarations_match_the_role_table(mall):
     assert declared[("/admin/nodes/pair", ("POST",))][2] == "admin"
     assert declared[("/admin/running-text", ("POST",))][2] == "supervisor"  # the hall's line
     assert declared[("/admin/running-text", ("GET",))][2] == "viewer"
+    # the floor's supervisor actions (floor-followup): a late recall, a kiosk's reprint
+    for path in ("/admin/floor/call", "/admin/floor/pause", "/admin/floor/recall"):
+        assert declared[(path, ("POST",))][2] == "supervisor"
+    assert declared[("/admin/floor/reprint", ("POST",))][2] == "supervisor"
     assert declared[("/admin/", ("GET",))][2] == "viewer"
     assert declared[("/control/pair", ("POST",))][0] == "control"
     assert declared[("/control/import-profile", ("POST",))][0] == "control"
