@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_pi_setup import REPO, check_counter_root
+from test_pi_setup import REPO, check_browser_display_root, check_counter_root
 
 from core.paths import demo_hub_profile, firmware_config_dir
 
@@ -81,3 +81,17 @@ def test_hub_in_a_bookworm_root(bookworm, tmp_path) -> None:
     assert (root / "etc/loket/hub.toml").stat().st_mode & 0o777 == 0o640
     ids = subprocess.run(["chroot", str(root), "id", "loket"], capture_output=True, text=True)
     assert ids.returncode == 0, ids.stderr
+
+
+def test_browser_display_in_a_bookworm_root(bookworm, tmp_path) -> None:
+    root = fresh_root(bookworm, tmp_path)
+    profile = firmware_config_dir() / "node" / "display-browser.toml"
+    setup_sh("display", profile, root)
+    check_browser_display_root(root)
+    # systemd's own view of the root: the board is enabled, the node agent is not
+    for unit, state in (("loket-board.service", "enabled"), ("loket-node.service", "")):
+        done = subprocess.run(
+            ["systemctl", "--root", str(root), "is-enabled", unit], capture_output=True, text=True
+        )
+        assert done.stdout.strip().startswith(state) if state else done.returncode != 0, unit
+    assert "0 step(s) changed" in setup_sh("display", profile, root)
