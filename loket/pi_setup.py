@@ -232,8 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KIND",
-        help="leave out steps of this kind (apt, user, unit, udev, spi, screen, chrony, "
-        "journald)",
+        help="leave out steps of this kind (apt, user, unit, udev, spi, screen, chrony, journald)",
     )
     return p
 
