@@ -15,6 +15,7 @@ import urllib.request
 from contextlib import redirect_stderr
 from pathlib import Path
 
+from conftest import FlaskTransport
 from hubproc import HubProcess, demo_hub_profile
 
 from core.config import load_node_config
@@ -124,8 +125,6 @@ def test_node_board_beats_for_the_display_until_chromium_ends(
 
 
 def test_a_board_url_the_hub_refuses_is_a_screen_fault(hub, tmp_path) -> None:
-    from conftest import FlaskTransport
-
     url = "http://hub.test/board?zone=lantai-9"
     profile = browser_profile(tmp_path, "http://hub.test", "t", Path("/bin/true"), url=url)
     beat = board_heartbeat.beat_for(load_node_config(profile), transport=FlaskTransport(hub, "D1"))

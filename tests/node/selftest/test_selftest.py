@@ -5,17 +5,23 @@ when a pin, the SPI device or the printer is missing."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from wires import RecordingInterface, recording_factory
 
-from core.config import load_node_config
-from core.paths import firmware_config_dir
+from core.clock import FakeClock
+from core.config import load_hub_config, load_node_config
+from core.paths import demo_hub_profile, firmware_config_dir
 from node import selftest
 from node.selftest_checks import Seams
+
+T0 = 1_795_831_200_000
 
 PROFILES = firmware_config_dir() / "node"
 
@@ -33,6 +39,28 @@ class AppTransport:
         body = resp.get_json(silent=True) or {}
         resp.close()
         return resp.status_code, body
+
+
+def demo_hub(tmp_path: Path) -> Iterator[SimpleNamespace]:
+    """The demo profile's hub app with tokens for the nodes the shipped profiles name."""
+    from hub import create_app
+    from hub.auth import pair_node
+
+    config = load_hub_config(demo_hub_profile())
+    config = dataclasses.replace(
+        config, hub=dataclasses.replace(config.hub, data_dir=str(tmp_path / "hub"))
+    )
+    clock = FakeClock(wall_ms=T0)
+    app = create_app(config, clock=clock)
+    authority = app.extensions["loket"]
+    tokens = {n: pair_node(authority.store, n) for n in ("C1", "C3", "C4", "D1", "K1")}
+    yield SimpleNamespace(app=app, tokens=tokens, clock=clock)
+    authority.store.close()
+
+
+@pytest.fixture
+def hub(tmp_path: Path):
+    yield from demo_hub(tmp_path)
 
 
 def profile(tmp_path: Path, name: str, **replace: str) -> Path:

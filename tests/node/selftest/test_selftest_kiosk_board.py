@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from escpos.printer import Dummy
 from netprinter import PAPER_OK, PAPER_OUT, FakeNetworkPrinter
-from test_selftest import AppTransport, profile, rows, run
+from test_selftest import AppTransport, demo_hub, profile, rows, run
 from wires import recording_factory
 
 from core.config import load_node_config
@@ -23,6 +23,11 @@ KIOSK_PROFILES = ("kiosk-serial58.toml", "kiosk-usb-buttons.toml", "kiosk-usb.to
 def kiosk(tmp_path: Path, name: str, **replace: str) -> Path:
     """A shipped kiosk profile as kiosk K1 (the one the demo hub has)."""
     return profile(tmp_path, name, id='"K1"', **replace)
+
+
+@pytest.fixture
+def hub(tmp_path: Path):
+    yield from demo_hub(tmp_path)
 
 
 @pytest.fixture
