@@ -15,7 +15,6 @@ import urllib.request
 from contextlib import redirect_stderr
 from pathlib import Path
 
-from conftest import FlaskTransport
 from hubproc import HubProcess, demo_hub_profile
 
 from core.config import load_node_config
@@ -124,10 +123,25 @@ def test_node_board_beats_for_the_display_until_chromium_ends(
     assert "Traceback" not in output, output
 
 
+class ClientTransport:
+    """The transport contract over the hub app's test client, as display D1 (no import of
+    the agent conftest's: a `from conftest import` breaks beside other test folders)."""
+
+    def __init__(self, hub) -> None:
+        self.client, self.token = hub.app.test_client(), hub.tokens["D1"]
+
+    def request(self, method, path, json=None, timeout=None):
+        auth = {"Authorization": f"Bearer {self.token}"}
+        resp = self.client.open(path, method=method, json=json, headers=auth)
+        body = resp.get_json(silent=True) or {}
+        resp.close()
+        return resp.status_code, body
+
+
 def test_a_board_url_the_hub_refuses_is_a_screen_fault(hub, tmp_path) -> None:
     url = "http://hub.test/board?zone=lantai-9"
     profile = browser_profile(tmp_path, "http://hub.test", "t", Path("/bin/true"), url=url)
-    beat = board_heartbeat.beat_for(load_node_config(profile), transport=FlaskTransport(hub, "D1"))
+    beat = board_heartbeat.beat_for(load_node_config(profile), transport=ClientTransport(hub))
     assert beat.tick() is True
     (logged,) = [e["body"] for e in hub.events("device.status") if e["body"]["node"] == "D1"]
     assert (logged["device"], logged["status"]) == ("screen", "fault")
