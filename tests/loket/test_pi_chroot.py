@@ -1,6 +1,8 @@
-"""The slow, real run of issue 14 item 4: `setup.sh --pi counter` and `--pi hub` into a
-fresh Debian bookworm root made by debootstrap (units installed and enabled, not started),
-then the user, groups, folders, unit, udev rule and chrony settings are checked.
+"""The slow, real run of issue 14 item 4: `setup.sh --pi counter`, `--pi hub` and `--pi
+display` with the browser profile into a fresh Debian bookworm root made by debootstrap (units
+installed and enabled, not started), then the user, groups, folders, unit, udev rule and
+chrony settings are checked (for the browser display: the board unit enabled, the node agent
+not, the graphical default target, Chromium's profile folder).
 
 Runs only with LOKET_CHROOT=1 (as root, with debootstrap and network for its first run):
 the bookworm root is cached in /var/cache/loket-chroot/bookworm and copied fresh for each
