@@ -28,8 +28,10 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from core.paths import demo_hub_profile
+from core.zones import zones as catalogue_zones
 
 DEFAULT_DATA = Path("var/demo")
 ADMIN_USER = "admin"
@@ -51,6 +53,7 @@ class Demo:
     names: dict[str, str] = field(default_factory=dict)  # service id -> name
     serving: dict[str, list[int]] = field(default_factory=dict)  # service id -> loket numbers
     mpp: str = ""
+    zones: list[str] = field(default_factory=list)  # the catalogue's zones (C7), for board URLs
     _thread: threading.Thread | None = None
     _closing: threading.Event = field(default_factory=threading.Event)
 
@@ -151,6 +154,7 @@ def start(
     # earlier run of this demo folder.
     catalogue = app.extensions["loket"].catalogue()
     demo.mpp = catalogue.mpp.name
+    demo.zones = catalogue_zones(catalogue)
     demo.kiosks = {k.id: list(k.services) for k in catalogue.kiosks.values()}
     demo.prefixes = {s.prefix: s.id for s in catalogue.services.values()}
     demo.names = {s.id: s.name for s in catalogue.services.values()}
@@ -292,7 +296,7 @@ def banner(demo: Demo) -> str:
     counter_id = demo.counters.get(numbers[0], "C1")
     return f"""
 Loket demo: {demo.mpp} on fake hardware
-  Hall board     {url}/board
+  Hall board     {url}/board{zone_boards(url, demo.zones)}
   Admin          {url}/admin/  (user {ADMIN_USER}, password {demo.admin_password})
   Hub state      {url}/api/v1/state
 
@@ -315,6 +319,11 @@ returns the same answer, so a retried request never takes a second number):
   curl -s -X POST {url}/api/v1/counters/{counter_id}/next -H 'Authorization: Bearer {token}' \\
        -H 'Content-Type: application/json' -d '{{"req": "curl-'"$(date +%s%N)"'"}}'
 """
+
+
+def zone_boards(url: str, zones: list[str]) -> str:
+    """One more line per zone: each floor's TV shows (and speaks) only its own calls."""
+    return "".join(f"\n  Zone board     {url}/board?zone={quote(z)}" for z in zones)
 
 
 def _ranges(numbers: list[int]) -> str:

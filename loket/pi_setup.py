@@ -22,9 +22,11 @@ from loket.pi_steps import (
     Command,
     Context,
     EnsureLine,
+    EnsureWord,
     MakeDir,
     SetupError,
     Step,
+    Symlink,
     WriteFile,
     has_group,
     has_user,
@@ -45,11 +47,20 @@ PACKAGES = {
     "kiosk": ("libusb-1.0-0",),
     "counter": (),
     "display": ("alsa-utils",),
-    "browser": ("chromium", "unclutter"),
+    # cage: the one-window Wayland compositor the board's unit runs Chromium in (it shows no
+    # pointer without a mouse, so no unclutter); fonts for Chromium's own pages and fallbacks.
+    "browser": ("chromium", "cage", "fonts-dejavu-core", "fonts-noto-core"),
 }
+# The browser board's extra groups: render (the GPU under cage), input (cage opens the touch
+# and keyboard devices itself); video and audio are in GROUPS already.
+BROWSER_GROUPS = ("render", "input")
 ETC, VAR = "/etc/loket", "/var/lib/loket"
 CONFIG_TXT = "/boot/firmware/config.txt"
 WANTS = "/etc/systemd/system/multi-user.target.wants/"
+GRAPHICAL_WANTS = "/etc/systemd/system/graphical.target.wants/"
+DEFAULT_TARGET = "/etc/systemd/system/default.target"
+GRAPHICAL_TARGET = "/usr/lib/systemd/system/graphical.target"  # bookworm: /lib is /usr/lib
+CMDLINE_TXT = "/boot/firmware/cmdline.txt"
 JOURNALD = (
     "[Journal]\n# An SD card wears out: keep the journal small.\nSystemMaxUse=64M\n"
     "SystemKeepFree=512M\nRuntimeMaxUse=32M\nMaxFileSec=1week\n"
@@ -106,7 +117,8 @@ def plan(role: str, profile: Path, raw: dict, src: Path = SOURCE_ROOT) -> list[S
             why="packages this role needs",
         )
     ]
-    for group in GROUPS:
+    groups = GROUPS + (BROWSER_GROUPS if browser else ())
+    for group in groups:
         steps.append(
             Command(
                 ["groupadd", "--system", "--root", "{root}", group],
@@ -124,7 +136,7 @@ def plan(role: str, profile: Path, raw: dict, src: Path = SOURCE_ROOT) -> list[S
             why="the service user",
         )
     )  # fmt: skip
-    for group in GROUPS:
+    for group in groups:
         steps.append(
             Command(
                 ["usermod", "--root", "{root}", "-aG", group, USER],
@@ -139,8 +151,13 @@ def plan(role: str, profile: Path, raw: dict, src: Path = SOURCE_ROOT) -> list[S
         # The profile holds the device's token: readable by the service, by nobody else.
         WriteFile(f"{ETC}/{name}", profile.read_text("utf-8"), 0o640, ("root", USER)),
     ]
+    if browser:
+        steps += browser_folders(raw)
     unit = "loket-hub.service" if role == "hub" else "loket-node.service"
-    units = [unit] + (["loket-board.service"] if browser else [])
+    # A browser display runs only the board: Chromium speaks, so a node agent would be a
+    # second voice in the hall (the board's unit conflicts with loket-node.service too).
+    units = ["loket-board.service"] if browser else [unit]
+    wants = GRAPHICAL_WANTS if browser else WANTS
     for u in units:
         if not (firmware_config_dir() / "systemd" / u).exists():
             raise SetupError(f"firmware_config/systemd/{u} is missing (the browser board's unit)")
@@ -158,13 +175,38 @@ def plan(role: str, profile: Path, raw: dict, src: Path = SOURCE_ROOT) -> list[S
     steps.append(
         WriteFile("/etc/chrony/conf.d/loket.conf", chrony_text(role, hub_host), kind="chrony")
     )
+    if browser:
+        steps += browser_boot()
     steps += [
         Command(["systemctl", "--root", "{root}", "enable", *units], kind="unit",
-                unless=lambda c: all(c.path(WANTS + u).is_symlink() for u in units),
+                unless=lambda c: all(c.path(wants + u).is_symlink() for u in units),
                 why="started at boot (not started now)"),
         Command(["systemctl", "daemon-reload"], kind="unit", host_only=True),
     ]  # fmt: skip
     return steps
+
+
+def browser_folders(raw: dict) -> list[Step]:
+    """Chromium writes its profile and the cached clips under ``<data_dir>/chromium``."""
+    data_dir = str((raw.get("node") or {}).get("data_dir") or f"{VAR}/node")
+    return [
+        MakeDir(data_dir, 0o750, (USER, USER)),
+        MakeDir(f"{data_dir}/chromium", 0o700, (USER, USER)),
+    ]
+
+
+def browser_boot() -> list[Step]:
+    """Boot to the graphical target with the console never blanking, and no node agent."""
+    return [
+        # `systemctl set-default graphical.target`: cage takes tty1 at boot
+        Symlink(DEFAULT_TARGET, GRAPHICAL_TARGET, kind="unit"),
+        Command(["systemctl", "--root", "{root}", "disable", "loket-node.service"],
+                kind="unit", why="the board speaks; a node agent would be a second voice",
+                unless=lambda c: not c.path(WANTS + "loket-node.service").is_symlink()),
+        # The kernel console blanks after 10 minutes; the unit's setterm covers a running
+        # system, this covers the boot before cage starts and every restart in between.
+        EnsureWord(CMDLINE_TXT, "consoleblank=0", kind="screen"),
+    ]  # fmt: skip
 
 
 def with_root(steps: list[Step], root: Path) -> list[Step]:
@@ -190,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KIND",
-        help="leave out steps of this kind (apt, user, unit, udev, spi, chrony, journald)",
+        help="leave out steps of this kind (apt, user, unit, udev, spi, screen, chrony, journald)",
     )
     return p
 

@@ -140,6 +140,56 @@ class EnsureLine(Step):
 
 
 @dataclass
+class EnsureWord(Step):
+    """A word on a one-line file (the kernel command line in /boot/firmware/cmdline.txt):
+    appended once. A missing file is not created: that is no Raspberry Pi boot partition."""
+
+    dest: str
+    word: str
+    kind: str = "line"
+
+    def describe(self) -> str:
+        return f"word {self.word!r} on {self.dest}"
+
+    def needed(self, ctx: Context) -> bool:
+        try:
+            return self.word not in ctx.path(self.dest).read_text("utf-8").split()
+        except OSError:
+            return False
+
+    def apply(self, ctx: Context) -> None:
+        path = ctx.path(self.dest)
+        line = path.read_text("utf-8").strip()
+        path.write_text(f"{line} {self.word}\n" if line else f"{self.word}\n", "utf-8")
+
+
+@dataclass
+class Symlink(Step):
+    """``dest`` -> ``target`` (an absolute path as seen inside the root), replacing another
+    link there. What ``systemctl set-default`` writes, without needing the target's unit
+    file in the root: a chroot without systemd installed gets the same link a Pi does."""
+
+    dest: str
+    target: str
+    kind: str = "link"
+
+    def describe(self) -> str:
+        return f"link {self.dest} -> {self.target}"
+
+    def needed(self, ctx: Context) -> bool:
+        path = ctx.path(self.dest)
+        return not (path.is_symlink() and os.readlink(path) == self.target)
+
+    def apply(self, ctx: Context) -> None:
+        path = ctx.path(self.dest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".loket-new")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(self.target)
+        os.replace(tmp, path)
+
+
+@dataclass
 class Command(Step):
     argv: Sequence[str]
     kind: str = "command"

@@ -82,10 +82,14 @@ def board(args: Any, out: TextIO | None = None) -> int:
 
     from node.hardware.screen_browser import chromium_argv, exec_chromium
 
-    argv = chromium_argv(_load_config(args))
+    config = _load_config(args)
+    argv = chromium_argv(config)
     if getattr(args, "print", False):
         print(shlex.join(argv), file=out or sys.stdout)
         return 0
+    from node.board_heartbeat import start_companion
+
+    start_companion(args.config, config)  # the heartbeat Chromium cannot send
     exec_chromium(argv)
     return 1  # not reached: exec replaced this process
 

@@ -23,14 +23,13 @@ from node.selftest_checks import (
     Ask,
     Check,
     Seams,
+    browser_display,
     check_buttons,
     check_disk,
     check_display,
     check_hub,
-    check_printer,
-    check_screen,
-    check_sound,
 )
+from node.selftest_media import check_board, check_printer, check_screen, check_sound
 
 DEFAULT_PROFILE = "/etc/loket/node.toml"  # where `setup.sh --pi` installs it
 
@@ -48,7 +47,9 @@ def steps_for(config: Any) -> list[tuple[str, Step]]:
         steps.append(("printer", check_printer))
     if getattr(config, "sound", None) is not None:
         steps.append(("speaker", check_sound))
-    if getattr(config, "screen", None) is not None:
+    if browser_display(config):
+        steps.append(("board", check_board))
+    elif getattr(config, "screen", None) is not None:
         steps.append(("screen", check_screen))
     steps += [("hub", check_hub), ("disk", check_disk)]
     return steps
@@ -73,7 +74,10 @@ def table(rows: Sequence[Check]) -> str:
     width[1] = max(width[1], *(len(r.result) for r in rows))
     lines = [f"{head[0]:<{width[0]}}  {head[1]:<{width[1]}}  {head[2]}"]
     lines.append(f"{'-' * width[0]}  {'-' * width[1]}  {'-' * 6}")
-    lines += [f"{r.name:<{width[0]}}  {r.result:<{width[1]}}  {r.detail}" for r in rows]
+    # A driver's message may span lines (pyserial's does): one row stays one line.
+    lines += [
+        f"{r.name:<{width[0]}}  {r.result:<{width[1]}}  {' '.join(r.detail.split())}" for r in rows
+    ]
     failed = [r.name for r in rows if r.result == FAIL]
     passed = sum(r.result == PASS for r in rows)
     if failed:

@@ -1,10 +1,14 @@
-"""The checks of ``loket selftest``, one function per device or concern.
+"""The checks of ``loket selftest``, one function per device or concern: the rows, the
+seams, the LED display, the buttons (a counter's panel, a kiosk's buttons and LEDs), the hub,
+the clock and the disk here; printer, speaker, screen and browser board in
+``node.selftest_media``.
 
 Each returns a list of ``Check`` rows and never raises: a device that cannot even be opened
 is a FAIL row saying why (that is the most useful thing a self-test can find). Devices are
 built from the profile exactly as ``loket node run`` builds them; ``Seams`` lets tests (and
 a bench without hardware) hand in the libraries' own test doubles: a gpiozero MockFactory,
-a luma-compatible recording SPI interface, a pyserial ``loop://`` URL, a transport.
+a luma-compatible recording SPI interface, a pyserial ``loop://`` URL, an opener of an
+escpos ``Dummy`` for a USB or serial printer, a transport.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.announce import call_clips
 from core.health import as_status
 from node import health
 from node.roles.base import config_value
@@ -44,6 +47,7 @@ class Seams:
     spi_interface: Any = None  # luma serial interface for the MAX7219
     serial_url: str | None = None  # pyserial URL for a serial LED panel (e.g. "loop://")
     printer: Any = None  # a built TicketPrinter
+    printer_device: Callable[[], Any] | None = None  # opens an escpos device (escpos Dummy)
     transport: Transport | None = None
     clock: Any = None  # core.clock.Clock (wall time for the offset)
     extra: dict = field(default_factory=dict)
@@ -65,11 +69,11 @@ class Ask:
         return answer in ("y", "yes", "ya")
 
 
-def _fail_open(name: str, exc: Exception) -> list[Check]:
+def fail_open(name: str, exc: Exception) -> list[Check]:
     return [Check(name, FAIL, f"cannot open: {exc}")]
 
 
-def _verdict(name: str, machine_ok: bool, detail: str, person: bool | None) -> Check:
+def verdict(name: str, machine_ok: bool, detail: str, person: bool | None) -> Check:
     if not machine_ok:
         return Check(name, FAIL, detail)
     if person is False:
@@ -96,7 +100,7 @@ def check_display(config: Any, seams: Seams, ask: Ask) -> list[Check]:
     try:
         display = make_display(section, **kw)
     except Exception as exc:  # noqa: BLE001 - the self-test reports, never crashes
-        return _fail_open("display", exc)
+        return fail_open("display", exc)
     try:
         width = display.width
         ask.say(f"display: lighting each of the {width} digits in turn")
@@ -115,7 +119,7 @@ def check_display(config: Any, seams: Seams, ask: Ask) -> list[Check]:
         ok = not errors and not status.fault
         detail = "; ".join(errors) or f"{width} digits lit one by one, then all"
         person = ask.confirm("Did every digit light up, one after the other, then all?")
-        return [_verdict("display", ok, detail if ok else detail or status.detail, person)]
+        return [verdict("display", ok, detail if ok else detail or status.detail, person)]
     finally:
         try:
             display.close()
@@ -140,8 +144,10 @@ def check_buttons(config: Any, seams: Seams, ask: Ask) -> list[Check]:
     """Ask for each button; non-interactive, drive each pin of a MockFactory (or press the
     fake panel) and see which ones the panel reports."""
     from node.hardware.buttons import FakeButtonPanel, make_buttons
+    from node.hardware.kiosk_buttons import make_kiosk_buttons
 
-    pins = _configured_pins(config)
+    kiosk = config_value(config, "node", "role") == "kiosk"
+    pins = _configured_pins(config, kiosk)
     step = _StepClock()
     kw: dict[str, Any] = {"threaded": False}
     backend = config_value(config, "buttons", "backend")
@@ -150,9 +156,9 @@ def check_buttons(config: Any, seams: Seams, ask: Ask) -> list[Check]:
     if not ask.interactive:
         kw["clock"] = step
     try:
-        panel = make_buttons(config.buttons, **kw)
+        panel = (make_kiosk_buttons if kiosk else make_buttons)(config.buttons, **kw)
     except Exception as exc:  # noqa: BLE001
-        return _fail_open("buttons", exc)
+        return fail_open("buttons", exc)
     rows = []
     try:
         for name in panel.names:
@@ -169,14 +175,36 @@ def check_buttons(config: Any, seams: Seams, ask: Ask) -> list[Check]:
                 continue
             detail = f"pin {pin} responded" if got else f"pin {pin}: no press seen"
             rows.append(Check(f"button {name}", PASS if got else FAIL, detail))
+        if getattr(panel, "leds", None):
+            rows.append(_check_leds(panel, ask))
     finally:
         panel.close()
     return rows
 
 
-def _configured_pins(config: Any) -> dict[str, Any]:
-    from node.hardware import buttons
+def _check_leds(panel: Any, ask: Ask) -> Check:
+    """A kiosk's button LEDs: all on, each output read back (a mock pin's state, a real
+    pin's level), then off again."""
+    panel.light(None, True)
+    try:
+        dark = [sid for sid, led in panel.leds.items() if not led.value]
+        person = ask.confirm("Is the LED of every service button lit?")
+    finally:
+        panel.light(None, False)
+    lit = ", ".join(f"{sid} pin {led.pin}" for sid, led in panel.leds.items())
+    if dark:
+        return Check("button LEDs", FAIL, f"not lit: {', '.join(dark)}")
+    return verdict("button LEDs", True, f"lit: {lit}", person)
 
+
+def _configured_pins(config: Any, kiosk: bool = False) -> dict[str, Any]:
+    from node.hardware import buttons
+    from node.hardware.kiosk_buttons import REPRINT
+
+    if kiosk:  # one button per service, and the staff's reprint button
+        pins = dict(config_value(config, "buttons", "service_pins", None) or {})
+        reprint = config_value(config, "buttons", "reprint_pin", None)
+        return {**pins, REPRINT: reprint} if reprint is not None else pins
     try:
         return buttons.pin_map(config.buttons)
     except Exception:  # noqa: BLE001 - the panel itself reports a bad map
@@ -224,104 +252,6 @@ def _drive(panel: Any, factory: Any, pin: Any, name: str, step: _StepClock, conf
     return seen
 
 
-# -- printer -----------------------------------------------------------------------------
-
-
-def check_printer(config: Any, seams: Seams, ask: Ask) -> list[Check]:
-    """Ask the paper sensor, print a test ticket, ask again."""
-    from node.hardware.printer import TicketPrint, make_printer
-
-    try:
-        printer = seams.printer or make_printer(config.printer)
-    except Exception as exc:  # noqa: BLE001
-        return _fail_open("printer", exc)
-    try:
-        before = as_status(printer.status())
-        if before.fault:
-            return [Check("printer", FAIL, f"{before.status}: {before.detail}")]
-        ticket = TicketPrint(
-            label="TES-001",
-            service_name="Uji printer / printer test",
-            agency_name="Loket selftest",
-            mpp_name=str(config_value(config, "mpp", "name", "") or "Mal Pelayanan Publik"),
-            issued_at=time.strftime("%d-%m-%Y %H:%M"),
-            people_ahead=0,
-            est_wait_min=0,
-            status_url="http://loket.invalid/t/selftest-ticket",
-            offline=False,
-        )
-        try:
-            printer.print_ticket(ticket)
-        except Exception as exc:  # noqa: BLE001
-            return [Check("printer", FAIL, f"test ticket not printed: {exc}")]
-        after = as_status(printer.status())
-        detail = f"test ticket printed; paper {after.status}"
-        if after.detail:
-            detail += f" ({after.detail})"
-        person = ask.confirm("Did a test ticket come out, with a readable QR code?")
-        return [_verdict("printer", not after.fault, detail, person)]
-    finally:
-        if seams.printer is None:
-            printer.close()
-
-
-# -- sound and screen --------------------------------------------------------------------
-
-
-def check_sound(config: Any, seams: Seams, ask: Ask) -> list[Check]:
-    """Play the chime, then a sample call ("A-001 to counter 1")."""
-    from node.hardware.sound import make_announcer
-
-    try:
-        announcer = make_announcer(config.sound)
-    except Exception as exc:  # noqa: BLE001
-        return _fail_open("speaker", exc)
-    try:
-        lang = config_value(config, "sound", "lang", "id") or "id"
-        outcomes = [str(announcer.announce(["chime"], label="selftest chime"))]
-        outcomes.append(str(announcer.announce(call_clips("A-001", 1, lang), label="selftest")))
-        wait = getattr(announcer, "wait_idle", None)
-        if wait is not None and not wait(30):
-            return [Check("speaker", FAIL, "the sample call did not finish within 30 s")]
-        status = as_status(announcer.status())
-        ok = outcomes == ["queued", "queued"] and not status.fault
-        detail = "chime and sample call A-001 played" if ok else f"{outcomes} {status.detail}"
-        person = ask.confirm("Did you hear the chime and 'nomor antrian A nol nol satu'?")
-        return [_verdict("speaker", ok, detail, person)]
-    finally:
-        announcer.close()
-
-
-def check_screen(config: Any, seams: Seams, ask: Ask) -> list[Check]:
-    """Draw a board with a sample call on the hall screen."""
-    from node.hardware.screen import make_screen
-
-    try:
-        screen = make_screen(config.screen)
-    except Exception as exc:  # noqa: BLE001
-        return _fail_open("screen", exc)
-    try:
-        screen.render(
-            {
-                "title": "Loket selftest",
-                "now": {"label": "A-001", "counter": 1},
-                "recent": [],
-                "waiting": [],
-                "offline": False,
-                "lang": "id",
-            }
-        )
-        wait = getattr(screen, "wait_drawn", None)
-        drawn = wait(30) if wait is not None else True
-        status = as_status(screen.status())
-        ok = drawn and not status.fault
-        detail = f"sample board drawn {status.detail}".strip() if ok else "board not drawn"
-        person = ask.confirm("Does the screen show A-001 -> loket 1?")
-        return [_verdict("screen", ok, detail, person)]
-    finally:
-        screen.close()
-
-
 # -- hub, clock, disk --------------------------------------------------------------------
 
 
@@ -342,6 +272,9 @@ def check_hub(config: Any, seams: Seams, ask: Ask) -> list[Check]:
             Check("clock offset", SKIP, "no hub to compare with"),
         ]
     rows = [Check("hub", PASS if status == 200 else FAIL, f"{url}: /healthz {status}")]
+    if not config_value(config, "node", "token") and browser_display(config):
+        rows.append(Check("token", SKIP, "none: the board needs none, but no heartbeats"))
+        return rows + [_offset_row(transport, clock)]
     try:
         status, body = transport.request("GET", "/api/v1/sync/changes?since=0&limit=1", timeout=5)
     except HubUnreachable as exc:
@@ -352,16 +285,23 @@ def check_hub(config: Any, seams: Seams, ask: Ask) -> list[Check]:
         rows.append(
             Check("token", FAIL, f"{status} {body.get('error', '')}: {body.get('message', '')}")
         )
+    return rows + [_offset_row(transport, clock)]
+
+
+def _offset_row(transport: Transport, clock: Any) -> Check:
     offset = health.clock_offset_ms(transport, clock)
     if offset is None:
-        rows.append(Check("clock offset", FAIL, "the hub did not tell its time"))
-    else:
-        ok = abs(offset) <= MAX_OFFSET_MS
-        detail = f"{offset / 1000:+.3f} s from the hub"
-        if not ok:
-            detail += " (is chrony syncing from the hub? see docs/provisioning.md)"
-        rows.append(Check("clock offset", PASS if ok else FAIL, detail))
-    return rows
+        return Check("clock offset", FAIL, "the hub did not tell its time")
+    ok = abs(offset) <= MAX_OFFSET_MS
+    detail = f"{offset / 1000:+.3f} s from the hub"
+    if not ok:
+        detail += " (is chrony syncing from the hub? see docs/provisioning.md)"
+    return Check("clock offset", PASS if ok else FAIL, detail)
+
+
+def browser_display(config: Any) -> bool:
+    """``[screen] backend = "browser"``: Chromium on the hub's board, no node agent."""
+    return config_value(config, "screen", "backend") == "browser"
 
 
 def check_disk(config: Any, seams: Seams, ask: Ask) -> list[Check]:

@@ -68,9 +68,7 @@ def chromium_argv(config: Any) -> list[str]:
             "profile such as firmware_config/node/display-browser.toml"
         )
     browser = str(setting(section, "browser", "") or "")
-    found = (
-        shutil.which(browser) if browser else next(filter(None, map(shutil.which, BROWSERS)), None)
-    )
+    found = find_browser(section)
     if found is None:
         raise HardwareError(
             f"Chromium not found ({browser or ' or '.join(BROWSERS)}); install it with "
@@ -83,6 +81,15 @@ def chromium_argv(config: Any) -> list[str]:
         f"--user-data-dir={profile_dir}",
         board_url(config.node, section),
     ]
+
+
+def find_browser(section: Any) -> str | None:
+    """The Chromium to run: ``[screen] browser`` (a name or path), else the first of
+    ``BROWSERS`` on the PATH; None when there is none."""
+    browser = str(setting(section, "browser", "") or "")
+    if browser:
+        return shutil.which(browser)
+    return next(filter(None, map(shutil.which, BROWSERS)), None)
 
 
 def exec_chromium(argv: list[str]) -> None:

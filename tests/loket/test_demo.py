@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 import urllib.request
@@ -94,6 +95,8 @@ def test_kiosk_key_prints_a_ticket_and_curl_lines_carry_a_working_token(demo) ->
     text = demo_mod.banner(demo)
     assert f"Bearer {demo.api_token}" in text
     assert f"{demo.base_url}/board" in text
+    zone_urls = [f"{demo.base_url}/board?zone={z}" for z in demo.zones]
+    assert re.findall(r"Zone board +(\S+)", text) == zone_urls
 
 
 def test_restart_continues_the_same_day(tmp_path: Path) -> None:
@@ -160,6 +163,12 @@ def test_full_size_profile_keyboard_reaches_every_service_and_counter(tmp_path, 
         assert "Mal Pelayanan Publik Kabupaten Banyumas" in text
         assert "loket 1-25 (C<number>)" in text and '"st@K2" at K2' in text
         assert "status = node status" in text  # "st" is Samsat's ST here
+        # one board URL per zone of the profile, each a board the hub serves
+        zone_urls = re.findall(r"Zone board +(\S+)", text)
+        assert zone_urls == [f"{demo.base_url}/board?zone={z}" for z in ("lantai-1", "lantai-2")]
+        client = demo.app.test_client()
+        for url in zone_urls:
+            assert client.get(url.removeprefix(demo.base_url)).status_code == 200
         prefixes = list(demo.prefixes)
         assert len(prefixes) == 30
 

@@ -1,6 +1,8 @@
-"""The slow, real run of issue 14 item 4: `setup.sh --pi counter` and `--pi hub` into a
-fresh Debian bookworm root made by debootstrap (units installed and enabled, not started),
-then the user, groups, folders, unit, udev rule and chrony settings are checked.
+"""The slow, real run of issue 14 item 4: `setup.sh --pi counter`, `--pi hub` and `--pi
+display` with the browser profile into a fresh Debian bookworm root made by debootstrap (units
+installed and enabled, not started), then the user, groups, folders, unit, udev rule and
+chrony settings are checked (for the browser display: the board unit enabled, the node agent
+not, the graphical default target, Chromium's profile folder).
 
 Runs only with LOKET_CHROOT=1 (as root, with debootstrap and network for its first run):
 the bookworm root is cached in /var/cache/loket-chroot/bookworm and copied fresh for each
@@ -15,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_pi_setup import REPO, check_counter_root
+from test_pi_setup import REPO, check_browser_display_root, check_counter_root
 
 from core.paths import demo_hub_profile, firmware_config_dir
 
@@ -81,3 +83,17 @@ def test_hub_in_a_bookworm_root(bookworm, tmp_path) -> None:
     assert (root / "etc/loket/hub.toml").stat().st_mode & 0o777 == 0o640
     ids = subprocess.run(["chroot", str(root), "id", "loket"], capture_output=True, text=True)
     assert ids.returncode == 0, ids.stderr
+
+
+def test_browser_display_in_a_bookworm_root(bookworm, tmp_path) -> None:
+    root = fresh_root(bookworm, tmp_path)
+    profile = firmware_config_dir() / "node" / "display-browser.toml"
+    setup_sh("display", profile, root)
+    check_browser_display_root(root)
+    # systemd's own view of the root: the board is enabled, the node agent is not
+    for unit, state in (("loket-board.service", "enabled"), ("loket-node.service", "")):
+        done = subprocess.run(
+            ["systemctl", "--root", str(root), "is-enabled", unit], capture_output=True, text=True
+        )
+        assert done.stdout.strip().startswith(state) if state else done.returncode != 0, unit
+    assert "0 step(s) changed" in setup_sh("display", profile, root)

@@ -39,15 +39,18 @@ def profiles(tmp_path: Path) -> dict[str, Path]:
     }
 
 
+def dry_run(role: str, profile: Path, root: Path) -> subprocess.CompletedProcess:
+    root.mkdir()
+    return subprocess.run(
+        ["./setup.sh", "--pi", role, "--profile", str(profile), "--dry-run", "--root", str(root)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("role", pi_setup.ROLES)
 def test_dry_run_of_every_role_through_setup_sh(role, tmp_path) -> None:
     root = tmp_path / "root"
-    root.mkdir()
-    done = subprocess.run(
-        ["./setup.sh", "--pi", role, "--profile", str(profiles(tmp_path)[role]), "--dry-run",
-         "--root", str(root)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = dry_run(role, profiles(tmp_path)[role], root)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "useradd --system" in out and "usermod --root" in out
@@ -59,6 +62,27 @@ def test_dry_run_of_every_role_through_setup_sh(role, tmp_path) -> None:
     assert out.rstrip().endswith("nothing changed")
     assert list(root.iterdir()) == []  # a dry run touches nothing
     assert "pip" not in done.stderr.lower()  # no venv work in a dry run
+    if role == "display":  # the pygame board: today's steps, no browser in sight
+        assert "chromium" not in out and "loket-board" not in out and "graphical" not in out
+
+
+def test_dry_run_of_a_browser_display(tmp_path) -> None:
+    root = tmp_path / "root"
+    done = dry_run("display", NODE / "display-browser.toml", root)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    apt = next(line for line in out.splitlines() if "apt-get install" in line).split()
+    assert {"chromium", "cage", "fonts-dejavu-core"} <= set(apt)
+    for group in ("video", "render", "input", "audio"):
+        assert f"usermod --root {root} -aG {group} loket" in out
+    assert "write /etc/systemd/system/loket-board.service" in out
+    assert "write /etc/systemd/system/loket-node.service" not in out
+    assert "link /etc/systemd/system/default.target -> /usr/lib/systemd/system/graphical" in out
+    assert f"systemctl --root {root} disable loket-node.service" in out
+    assert f"systemctl --root {root} enable loket-board.service" in out
+    assert "folder /var/lib/loket/node/chromium (700 loket:loket)" in out
+    assert "'consoleblank=0' on /boot/firmware/cmdline.txt" in out
+    assert list(root.iterdir()) == []
 
 
 def test_a_profile_of_another_role_is_refused(tmp_path) -> None:
@@ -89,11 +113,31 @@ def test_generated_units_verify(unit, tmp_path) -> None:
     assert f"ExecStart={REPO}/.venv/bin/loket" in text
 
 
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
+def test_the_board_unit_verifies(tmp_path) -> None:
+    """cage must be installed for the verify (it checks ExecStart's binary): a fake one
+    stands in where it is not, so the unit's own syntax and directives are still checked."""
+    text = pi_setup.unit_text("loket-board.service", REPO)
+    if not Path("/usr/bin/cage").exists():
+        cage = tmp_path / "cage"
+        cage.write_text("#!/bin/sh\n")
+        cage.chmod(0o755)
+        text = text.replace("/usr/bin/cage", str(cage))
+    path = tmp_path / "loket-board.service"
+    path.write_text(text, "utf-8")
+    done = subprocess.run(
+        ["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Restart=always" in text and "WantedBy=graphical.target" in text
+    assert f"{REPO}/.venv/bin/loket node board" in text
+
+
 def scratch_root(tmp_path: Path) -> Path:
     """The few files useradd/groupadd need, as on a fresh Debian (no gpio/spi groups)."""
     root = tmp_path / "root"
     (root / "etc").mkdir(parents=True)
-    groups = {"root": 0, "lp": 7, "dialout": 20, "audio": 29, "video": 44}
+    groups = {"root": 0, "lp": 7, "dialout": 20, "audio": 29, "video": 44, "input": 101}
     (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
     (root / "etc/shadow").write_text("root:*:19000:0:99999:7:::\n")
     (root / "etc/group").write_text("".join(f"{g}:x:{n}:\n" for g, n in groups.items()))
@@ -148,3 +192,46 @@ def test_the_hub_serves_time_to_the_lan(tmp_path) -> None:
     assert "allow" in chrony.split() and "local stratum 10" in chrony
     assert (root / "etc/systemd/system/multi-user.target.wants/loket-hub.service").is_symlink()
     assert not (root / "etc/udev/rules.d/99-loket.rules").exists()
+
+
+def check_browser_display_root(root: Path) -> None:
+    """What a browser display's set-up root must hold (shared with the chroot test)."""
+    group = (root / "etc/group").read_text()
+    for g in ("video", "render", "input", "audio"):
+        line = next(x for x in group.splitlines() if x.startswith(f"{g}:"))
+        assert "loket" in line.split(":")[3].split(","), line
+    system = root / "etc/systemd/system"
+    assert (system / "graphical.target.wants/loket-board.service").is_symlink()
+    assert os.readlink(system / "default.target").endswith("graphical.target")
+    assert not (system / "multi-user.target.wants/loket-node.service").exists()
+    chromium = root / "var/lib/loket/node/chromium"
+    assert chromium.stat().st_mode & 0o777 == 0o700
+    loket_uid = next(
+        int(x.split(":")[2]) for x in (root / "etc/passwd").read_text().splitlines()
+        if x.startswith("loket:")
+    )  # fmt: skip
+    assert chromium.stat().st_uid == loket_uid
+    assert "cage" in (system / "loket-board.service").read_text()
+
+
+@needs_root
+def test_a_browser_display_boots_to_the_board_not_the_node_agent(tmp_path, capsys) -> None:
+    root = scratch_root(tmp_path)
+    # this Pi ran the pygame board before: its node agent is enabled and must end up disabled
+    system = root / "etc/systemd/system"
+    (system / "multi-user.target.wants").mkdir(parents=True)
+    (system / "loket-node.service").write_text(pi_setup.unit_text("loket-node.service", REPO))
+    (system / "multi-user.target.wants/loket-node.service").symlink_to(
+        "/etc/systemd/system/loket-node.service"
+    )
+    (root / "boot/firmware").mkdir(parents=True)
+    (root / "boot/firmware/cmdline.txt").write_text("console=tty1 root=PARTUUID=1 rootwait\n")
+    args = ["display", "--profile", str(NODE / "display-browser.toml"), "--root", str(root),
+            "--skip", "apt"]  # fmt: skip
+    assert pi_setup.main(args) == 0
+    check_browser_display_root(root)
+    cmdline = (root / "boot/firmware/cmdline.txt").read_text()
+    assert cmdline == "console=tty1 root=PARTUUID=1 rootwait consoleblank=0\n"
+    capsys.readouterr()
+    assert pi_setup.main(args) == 0
+    assert "0 step(s) changed" in capsys.readouterr().out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +22,7 @@ from node import selftest
 from node.selftest_checks import Seams
 
 T0 = 1_795_831_200_000
+
 PROFILES = firmware_config_dir() / "node"
 
 
@@ -39,8 +41,8 @@ class AppTransport:
         return resp.status_code, body
 
 
-@pytest.fixture
-def hub(tmp_path: Path):
+def demo_hub(tmp_path: Path) -> Iterator[SimpleNamespace]:
+    """The demo profile's hub app with tokens for the nodes the shipped profiles name."""
     from hub import create_app
     from hub.auth import pair_node
 
@@ -54,6 +56,11 @@ def hub(tmp_path: Path):
     tokens = {n: pair_node(authority.store, n) for n in ("C1", "C3", "C4", "D1", "K1")}
     yield SimpleNamespace(app=app, tokens=tokens, clock=clock)
     authority.store.close()
+
+
+@pytest.fixture
+def hub(tmp_path: Path):
+    yield from demo_hub(tmp_path)
 
 
 def profile(tmp_path: Path, name: str, **replace: str) -> Path:
