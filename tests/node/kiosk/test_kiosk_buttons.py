@@ -199,3 +199,43 @@ def test_a_refusal_on_a_button_kiosk_prints_a_slip_or_flashes(tmp_path, strict_h
         assert len(printer.tickets) == 1  # only the first press took a number
     finally:
         node.stop()
+
+
+def test_a_scanned_booking_on_a_button_kiosk_prints_or_slips(tmp_path, hub):
+    """No screen: a scanner line checks in and prints the ticket; a refusal is a slip."""
+    from core.booking import code_hash, new_code
+
+    config = kiosk_profile(
+        "kiosk-usb-buttons.toml", tmp_path, printer={"backend": "fake", "profile": "TM-T20II"}
+    )
+    node = build_node(
+        config, transport=Transport(hub, hub.tokens["K2"]), clock=FakeClock(wall_ms=T0)
+    )
+    node.start(threads=False)
+    try:
+        node.step()  # the catalogue: K2 offers ST, S5, SB, SK
+        code = new_code()
+        body = {
+            "code_hash": code_hash(code),
+            "service": "SK",
+            "date": "2026-11-30",
+            "session": None,
+        }
+        hub.extensions["loket"].commit_hub_event("booking.made", req="booking:x", body=body)
+        node.step()
+        printer = node.ctx.devices.printer
+        node.scan(code)
+        node.drain()
+        (ticket,) = printer.tickets
+        assert ticket.label.encode() in printer.jobs[-1] and printer.notices == []
+        node.scan(code)  # used already
+        node.scan("ZZZZ-ZZZZ")
+        node.drain()
+        assert [n.lines[0] for n in printer.notices] == [
+            "Kode booking ini sudah dipakai",
+            "Kode booking tidak dikenal",
+        ]
+        assert b"Kode booking tidak dikenal" in printer.jobs[-1]
+        assert len(printer.tickets) == 1
+    finally:
+        node.stop()
