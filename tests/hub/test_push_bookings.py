@@ -66,3 +66,27 @@ def test_a_booking_checked_in_twice_is_refused_the_second_time(booked):
     log = booked.log()
     assert first["id"] in log and again["id"] not in log and other["id"] not in log
     assert booked.authority.state.bookings[key]["ticket"] == first["ticket"]
+
+
+def make_booking(authority, code: str, service: str = "A", **over) -> str:
+    body = {"code_hash": code_hash(code), "service": service, "date": DAY, "session": None}
+    authority.commit_hub_event("booking.made", req=f"booking:{code_hash(code)}", body=body | over)
+    return code_hash(code)
+
+
+def walk_in(client, auth, n: int):
+    return client.post("/api/v1/tickets", json={"req": f"w{n}", "service": "A"}, headers=auth("K1"))
+
+
+def test_a_booking_holds_a_place_of_the_quota_until_it_expires(client, auth, authority, clock):
+    """A (quota 5) with two bookings of today: three walk-ins, then quota_reached; an expired
+    booking (past its grace) holds nothing, a booking of another day nothing either."""
+    make_booking(authority, "AAAA-2222")
+    make_booking(authority, "BBBB-3333", expires_ms=clock.wall_ms() + 60_000)
+    make_booking(authority, "CCCC-4444", date="2026-11-29")
+    assert [walk_in(client, auth, n).status_code for n in range(4)] == [201, 201, 201, 409]
+    refused = walk_in(client, auth, 9)
+    assert refused.json["error"] == "quota_reached"
+    clock.advance(61_000)  # BBBB's grace is over: its place is free again
+    assert walk_in(client, auth, 10).status_code == 201
+    assert walk_in(client, auth, 11).status_code == 409  # AAAA still holds the last one
