@@ -132,3 +132,25 @@ def test_every_check_in_refusal_is_shown_in_words(kiosk, tmp_path, lang):
         assert_nothing_clipped(ui)
         screenshot(ui, tmp_path, f"refused-{refusal}-{lang}")
     assert len(kiosk.ctx.devices.printer.tickets) == printed  # no refusal took a number
+
+
+def test_a_check_in_while_the_service_is_closed_is_refused_in_words(kiosk):
+    ui = kiosk.ctx.devices.screen
+    code = book(kiosk)
+    closure = {"date": DAY, "service": "A1", "reason": "genset"}
+    kiosk.transport.app.extensions["loket"].commit_hub_event(
+        "catalogue.set", body={"kind": "closure", "id": "c1", "value": closure, "by": "admin"}
+    )
+    kiosk.step()  # the closure reaches the kiosk with the feed
+    kiosk.transport.down = True  # the hub is gone: the kiosk's own view decides
+    for lang in ("id", "en"):
+        ui.home()
+        ui.lang = lang
+        ui.key_text(code + "\n")
+        kiosk.drain()
+        ui.step()
+        assert kiosk.role.last_outcome.code == "closure"
+        assert_says(ui, refusal_text("closure", lang))
+        assert_nothing_clipped(ui)
+    assert kiosk.ctx.devices.printer.tickets == []
+    assert kiosk.ctx.view.state().bookings[code_hash(code)]["ticket"] is None  # still usable
