@@ -230,7 +230,8 @@ def check(state: Any, service_id: str, now_ms: int, *, count_numbers: bool = Tru
     """``availability`` with the counts read from a folded ``QueueState``: how the hub and an
     offline kiosk (over its local view) both ask, so they count the same way.
     ``count_numbers=False`` leaves the quota to the caller (an offline kiosk prints from its
-    leases, which the allocator already counted)."""
+    leases, which the allocator already counted). Counted, the places unexpired online
+    bookings of the day still hold are added to the numbers issued (``core.quota``)."""
     catalogue = state.catalogue
     day = datetime.fromtimestamp(now_ms / 1000, tz_of(catalogue)).date().isoformat()
     # Counters serving this service may serve others too: the work queued for all of them
@@ -248,11 +249,18 @@ def check(state: Any, service_id: str, now_ms: int, *, count_numbers: bool = Tru
             svc = catalogue.services.get(sid)
             recent = state.service_minutes(sid)
             work += n * (recent or (svc.avg_service_min if svc is not None else 10.0))
+    issued = 0
+    if count_numbers:
+        issued = state.next_number(day, service_id) - 1
+        service = catalogue.services.get(service_id)
+        if service is not None:  # places online bookings hold (core.quota.held_by_bookings)
+            numbers = quota.current_range(service, local_minute(catalogue, now_ms)[1])
+            issued += quota.held_by_bookings(state.bookings, service_id, day, numbers, now_ms)
     return availability(
         catalogue,
         service_id,
         now_ms,
-        issued=state.next_number(day, service_id) - 1 if count_numbers else 0,
+        issued=issued,
         waiting=sum(1 for _ in state.iter_waiting((service_id,), day)),
         open_counters=state.open_counters(service_id),
         service_min=state.service_minutes(service_id),

@@ -84,6 +84,7 @@ class NodeConfig:
     printer: DeviceSection | None = None
     sound: DeviceSection | None = None
     screen: DeviceSection | None = None
+    scanner: DeviceSection | None = None
     source: Path | None = None
 
 
@@ -246,12 +247,31 @@ SCREEN = (
         "fake": (),
     },
 )
+# A USB barcode/QR scanner acting as a keyboard, read from its input device (kiosks: booking
+# check-in; node.hardware.scanner). A touchscreen kiosk needs none: SDL hands it the keys.
+SCANNER = (
+    (),
+    {
+        "evdev": (
+            Key(
+                "device",
+                required=True,
+                nonempty=True,
+                expected='an input device such as "/dev/input/by-id/usb-Scanner-event-kbd"',
+            ),
+            # Keeps the scanned keys away from the Pi's console (EVIOCGRAB).
+            Key("grab", "bool", default=True),
+        ),
+        "fake": (),
+    },
+)
 DEVICE_SECTIONS = {
     "buttons": BUTTONS,
     "display": DISPLAY,
     "printer": PRINTER,
     "sound": SOUND,
     "screen": SCREEN,
+    "scanner": SCANNER,
 }
 
 
@@ -333,6 +353,11 @@ def _build_node(
             "node.services",
             "not used by role 'counter' (its services come from the hub profile); "
             "expected no services key",
+        )
+    if "scanner" in raw and role is not None and role != "kiosk":
+        problems.add(
+            "scanner",
+            f"only a kiosk reads booking codes, this node is {role!r}; expected no [scanner]",
         )
     if node["services"]:
         unique_in_list(node["services"], "node.services", problems)

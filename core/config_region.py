@@ -103,6 +103,8 @@ REGION_KEYS = (
     Key("months_ahead", "int", default=3, min=1, max=36),
     Key("booking_grace_min", "int", default=30, min=0, max=720),
     Key("booking_days", "int", default=14, min=1, max=90),
+    # Booking form posts per minute from one address (0: no limit); region.booking_page.
+    Key("booking_per_min", "int", default=10, min=0, max=10_000),
     Key("timezone", default="Asia/Jakarta", expected='an IANA timezone such as "Asia/Jakarta"'),
 )
 
@@ -121,6 +123,7 @@ class RegionConfig:
     months_ahead: int = 3  # monthly event partitions created this far ahead
     booking_grace_min: int = 30  # a booking not checked in this long after its session starts
     booking_days: int = 14  # how far ahead citizens may book
+    booking_per_min: int = 10  # booking form posts a minute from one address (0: unlimited)
     timezone: str = "Asia/Jakarta"
     source: Path | None = None
 

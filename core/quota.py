@@ -8,6 +8,12 @@ lo)``, and none is left when it passes ``hi``. A morning's unused numbers are no
 into the afternoon (the afternoon starts at its own ``lo``): each session keeps the share the
 manager gave it.
 
+An online booking (issue 12, ``booking.made``) holds a place of its session's range until it
+is checked in or expires: ``held_by_bookings`` is added to the issued count when the hub asks
+whether a walk-in may have a number, so the last places of a session wait for the citizens
+who booked them. The check-in itself takes an ordinary number of the range (from a lease),
+and from then on counts as issued instead of held: the sum stays the same.
+
 Offline, the same range bounds what a kiosk prints: a quota service prints only numbers of
 a lease the hub granted inside the current session's range, never prefix numbers. Leases
 come from the one allocator and never reach past ``hi``, so however many kiosks are offline
@@ -16,6 +22,7 @@ at once, together they cannot print past the quota (the rule is "quota split by 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,4 +99,30 @@ def later_range(service: Any, minute: int) -> Range | None:
     return rs[i + 1] if i + 1 < len(rs) else None
 
 
-__all__ = ["Range", "current_range", "later_range", "ranges"]
+def held_by_bookings(
+    bookings: Mapping[str, Mapping[str, Any]],
+    service_id: str,
+    day: str,
+    numbers: Range | None,
+    now_ms: int,
+) -> int:
+    """Places of ``numbers`` (the current range) that bookings of ``service_id`` on ``day``
+    still hold: not checked in (``ticket`` None), not expired at ``now_ms``, and of that
+    range's session (a booking without a session holds a place of whichever range is
+    current: the day's, or the session it is checked in during)."""
+    if numbers is None or numbers.hi is None:
+        return 0
+    held = 0
+    for b in bookings.values():
+        if b.get("service") != service_id or b.get("date") != day or b.get("ticket"):
+            continue
+        expires = b.get("expires_ms")
+        if expires is not None and now_ms > expires:
+            continue
+        session = b.get("session")
+        if session is None or session == numbers.session:
+            held += 1
+    return held
+
+
+__all__ = ["Range", "current_range", "held_by_bookings", "later_range", "ranges"]

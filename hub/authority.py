@@ -683,7 +683,15 @@ class Authority:
             batch: dict[str, dict] = {}  # accepted so far in this push (a lease, an issue)
             texts: dict[str, str] = {}  # their canonical texts, made once
             ctx = pushcheck.Context(
-                self.state.catalogue, self.today(), lambda eid: self._find(eid, batch)
+                self.state.catalogue,
+                self.today(),
+                lambda eid: self._find(eid, batch),
+                self.state.bookings,
+                {
+                    e.body.get("booking")
+                    for e in self.gate.held.values()
+                    if e.type == "ticket.issued" and e.body.get("booking")
+                },
             )
             for raw in events:
                 reason = pushcheck.hub_only(raw)

@@ -19,9 +19,11 @@ hub event the hub does not hold is forged (it could not have been lost). So an e
 - kiosk: ``ticket.issued`` in ``lease`` mode (a number inside a ``lease.granted`` the hub gave
   *this* kiosk for that service and day, the label ``format_label(prefix, number)``, ``deps``
   naming the lease) or ``prefix`` mode (label ``<prefix>-<kiosk id>-<n>``), for a service the
-  kiosk offers, ``body.kiosk`` itself; ``ticket.cancelled`` of a ticket this kiosk issued
-  (``by`` itself, ``deps`` naming the issue: a print that failed); ``node.hello``. Online
-  numbers, leases, releases and roster changes are the hub's.
+  kiosk offers, ``body.kiosk`` itself; a check-in (``body.booking``) of a booking the hub
+  holds for that service and day, not used before (``unknown_booking``, ``booking_used``);
+  ``ticket.cancelled`` of a ticket this kiosk issued (``by`` itself, ``deps`` naming the
+  issue: a print that failed); ``node.hello``. Online numbers, leases, releases and roster
+  changes are the hub's.
 - counter: ``ticket.called`` (``mode`` offline), ``ticket.recalled|skipped|done|transferred|
   rated`` with ``body.counter`` its own counter, services that exist, a well-formed ticket key
   of a plausible day; ``counter.paused|resumed`` of its own counter (an offline pause);
@@ -38,8 +40,8 @@ every later event of that boot in the year -3 million.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -86,12 +88,16 @@ _CLOCK_KEYS = frozenset({"wall_ms", "mono_ms", "boot_id"})
 
 @dataclass(frozen=True)
 class Context:
-    """What a check may look at: the folded catalogue, the hub's service day, and earlier
-    events (``find(id)``: logged, held, or earlier in the same push)."""
+    """What a check may look at: the folded catalogue, the hub's service day, earlier
+    events (``find(id)``: logged, held, or earlier in the same push), the online bookings the
+    hub holds (``QueueState.bookings``) and the booking hashes checked in by events held or
+    accepted earlier in this push (``checked_in``: :func:`check` adds to it)."""
 
     catalogue: Any
     today: str
     find: Callable[[str], dict | None]
+    bookings: Mapping[str, dict] = field(default_factory=dict)
+    checked_in: set[str] = field(default_factory=set)
 
 
 def hub_only(raw: Any) -> str | None:
@@ -204,8 +210,34 @@ def _kiosk(ctx: Context, node: str, event: Event) -> str | None:
         tail = body["label"][len(head) :]
         if not body["label"].startswith(head) or not tail.isdigit() or not 1 <= int(tail):
             return f"bad_label: a prefix ticket of {node} reads {head}<n>"
+    else:
+        problem = _lease_number(ctx, node, event, prefix)
+        if problem:
+            return problem
+    return _booking(ctx, body)
+
+
+def _booking(ctx: Context, body: dict) -> str | None:
+    """A check-in (``body.booking``) names a booking the hub holds (a ``booking.made``), for
+    this ticket's service and day, that no ticket has used: a kiosk cannot mint check-ins, and
+    two kiosks offline at once cannot both check the same code in. Expiry is the kiosk's call
+    (its clock at check-in): the citizen already holds the ticket when the push arrives."""
+    key = body.get("booking")
+    if key is None:
         return None
-    return _lease_number(ctx, node, event, prefix)
+    booking = ctx.bookings.get(key)
+    if booking is None:
+        return "unknown_booking: no booking.made with this code hash reached this hub"
+    if (booking["service"], booking["date"]) != (body["service"], body["day"]):
+        return (
+            f"unknown_booking: the booking is for {booking['service']} on {booking['date']}, "
+            f"not {body['service']} on {body['day']}"
+        )
+    if booking.get("ticket") is not None or key in ctx.checked_in:
+        used = booking.get("ticket") or "an earlier event of this push"
+        return f"booking_used: the booking was checked in already ({used})"
+    ctx.checked_in.add(key)
+    return None
 
 
 def _lease_number(ctx: Context, node: str, event: Event, prefix: str) -> str | None:

@@ -301,6 +301,10 @@ def build_node(
 
             devices.buttons = make_kiosk_buttons(config.buttons, on_event=node.press)
             role.attach_buttons(devices.buttons)
+    if hardware is None and role_name == "kiosk" and getattr(config, "scanner", None) is not None:
+        from node.hardware.scanner import make_scanner
+
+        devices.scanner = make_scanner(config.scanner, node.scan)
     if hardware is None and role_name == "kiosk" and getattr(config, "screen", None) is not None:
         from node.kiosk_ui.app import make_kiosk_ui
 

@@ -2,10 +2,18 @@
 
 Quota-aware through ``region.bookings`` (the site's catalogue came up with its events). The
 QR code is drawn here as SVG (``qrcode``), nothing is loaded from elsewhere.
+
+The form needs no login, so one address could book a session empty in a loop: its posts are
+limited per address (``[region] booking_per_min``, ``core.ratelimit`` buckets; over it: 429
+with the page's words and ``Retry-After``, no booking made). The address is the connection's
+(``request.remote_addr``): behind a reverse proxy, the proxy must pass the citizen's address
+(werkzeug ``ProxyFix``) or every citizen shares one bucket.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +21,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
+from core.ratelimit import RateLimiter
 from region import bookings, sites
 from region.auth import citizen_form, csrf_token, public
 from region.dashboard import catalogue_of
@@ -27,6 +36,16 @@ def _cfg():
 
 def _pool():
     return current_app.extensions["region_pool"]
+
+
+def _limiter() -> RateLimiter:
+    ext = current_app.extensions
+    if "region_booking_limit" not in ext:  # one per app, made at its first booking post
+        ext.setdefault(
+            "region_booking_limit",
+            RateLimiter(_cfg().booking_per_min, lambda: int(time.monotonic() * 1000)),
+        )
+    return ext["region_booking_limit"]
 
 
 def qr_svg(text: str) -> Markup:
@@ -69,7 +88,12 @@ def book(site: str) -> Any:
         except ValueError:
             day = None
         error, code = None, None
-        if request.method == "POST":
+        wait_s = (
+            _limiter().take("book", request.remote_addr or "") if request.method == "POST" else 0
+        )
+        if wait_s:
+            error = "too_many_bookings"
+        elif request.method == "POST":
             session_id = values.get("session") or None
             if day not in dates:
                 error = "bad_date"
@@ -97,17 +121,22 @@ def book(site: str) -> Any:
             if day in dates and service in cat.services
             else []
         )
-    status = 200 if error is None else 409
-    return render_template(
-        "region_book.html",
-        t=t,
-        lang=lang,
-        site=site,
-        services=cat.services,
-        service=service,
-        dates=dates,
-        day=day,
-        slots=slots,
-        error=error,
-        csrf_token=csrf_token(),
-    ), status
+    status = 200 if error is None else (429 if wait_s else 409)
+    headers = {"Retry-After": str(math.ceil(wait_s))} if wait_s else {}
+    return (
+        render_template(
+            "region_book.html",
+            t=t,
+            lang=lang,
+            site=site,
+            services=cat.services,
+            service=service,
+            dates=dates,
+            day=day,
+            slots=slots,
+            error=error,
+            csrf_token=csrf_token(),
+        ),
+        status,
+        headers,
+    )

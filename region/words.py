@@ -52,6 +52,8 @@ TEXT = {
         "refused_unknown_service": "Layanan tidak dikenal.",
         "refused_unknown_session": "Sesi tidak dikenal.",
         "refused_bad_date": "Tanggal tidak dapat dipesan.",
+        "refused_too_many_bookings": "Terlalu banyak pemesanan dari alamat ini. Coba lagi "
+        "sebentar lagi.",
     },
     "en": {
         "title": "Regional dashboard",
@@ -102,6 +104,8 @@ TEXT = {
         "refused_unknown_service": "Unknown service.",
         "refused_unknown_session": "Unknown session.",
         "refused_bad_date": "That date cannot be booked.",
+        "refused_too_many_bookings": "Too many bookings from this address. Please try again "
+        "in a minute.",
     },
 }
 

@@ -7,8 +7,9 @@ listener that only stores it under a lock, and the next ``step()`` shows it.
 
 Input: mouse clicks and touches (SDL turns both into mouse button events; FINGERDOWN is
 handled too), and a USB barcode/QR scanner that types like a keyboard: a line of text ended
-by Enter goes to ``on_scan(text)`` (booking check-in hooks in there; by default the screen
-only says the code was read).
+by Enter goes to the role's ``on_scan(text)`` on the worker (a booking check-in; a role
+without one only has the screen say the code was read). A role that can check bookings in
+also gets the "Punya kode booking?" key and the code keypad (``node.kiosk_ui.checkin``).
 
 What the screens show of the catalogue (services by agency, names, priority categories) is
 read on the worker too (``refresh``, every ``REFRESH_S`` and after each outcome) and kept as a
@@ -27,7 +28,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from node.kiosk_ui import screens
+from node.kiosk_ui import checkin, screens
 from node.kiosk_ui.draw import Canvas
 from node.kiosk_ui.layout import frame, service_pages
 from node.kiosk_ui.words import LANGS, categories, printer_text, refusal_text, reopens_text, words
@@ -84,6 +85,8 @@ class KioskUI:
         self.default_lang = self.lang
         self.idle_s = float(setting(section, "idle_s", DEFAULT_IDLE_S))
         self.on_scan: Callable[[str], None] = getattr(role, "on_scan", None) or self._scanned
+        self.bookings = callable(getattr(role, "check_in", None))
+        self.code = checkin.CodeEntry()
         self._clock = clock
         self._lock = threading.Lock()
         self._incoming: list[Outcome] = []
@@ -154,9 +157,19 @@ class KioskUI:
             if ch in "\r\n":
                 line, self._typed = self._typed.strip(), ""
                 if line:
-                    self.on_scan(line)
+                    self._scan(line)
             else:
                 self._typed = (self._typed + ch)[-512:]
+
+    def _scan(self, line: str) -> None:
+        if self.on_scan == self._scanned:
+            self._scanned(line)
+            return
+        self._since = self._clock()
+        if self.bookings:  # the check-in's outcome replaces this "printing" screen
+            self.state, self.service = "printing", None
+        scan = self.on_scan
+        self.submit(lambda: scan(line))
 
     def _scanned(self, text: str) -> None:
         log.info("kiosk: scanned %r (no booking check-in here)", text)
@@ -178,6 +191,16 @@ class KioskUI:
             service, category = self.service, action[1]
             self.state = "printing"
             self.submit(lambda: self.role.request(service, category))
+        elif kind == "code" and self.bookings:
+            self.state, self.code = "code", checkin.CodeEntry()
+        elif kind == "char":
+            self.code.add(action[1])
+        elif kind == "delete":
+            self.code.delete()
+        elif kind == "check_in" and self.code.ready:
+            code, self.state, self.service = self.code.typed, "printing", None
+            self.code = checkin.CodeEntry()  # the code is not left on screen for the next one
+            self.submit(lambda: self.role.check_in(code))
         elif kind == "reprint":
             self.state = "printing"
             self.submit(self.role.reprint)
@@ -186,6 +209,7 @@ class KioskUI:
 
     def home(self) -> None:
         self.state, self.page, self.service, self.outcome = "services", 0, None, None
+        self.code = checkin.CodeEntry()
         self.lang = self.default_lang
         self.note = None
 
@@ -209,7 +233,7 @@ class KioskUI:
         if self.state == "result" and quiet >= RESULT_S:
             self.home()
         elif (
-            self.state in ("services", "priority")
+            self.state in ("services", "priority", "code")
             and quiet >= self.idle_s
             and (self.page or self.state != "services" or self.lang != self.default_lang)
         ):
@@ -248,7 +272,7 @@ class KioskUI:
 
     def current(self) -> str:
         """The state shown: ``fault`` wins over ``services`` while the printer cannot print."""
-        if self.state in ("services", "priority") and not self.role.can_print(
+        if self.state in ("services", "priority", "code") and not self.role.can_print(
             self.role.printer_state
         ):
             return "fault"
@@ -272,12 +296,14 @@ class KioskUI:
         elif state == "services":
             pages = service_pages(self.groups(), f)
             self.page = min(self.page, max(0, len(pages) - 1))
-            screens.services(c, f, t, pages, self.page, offline)
+            screens.services(c, f, t, pages, self.page, offline, booking=self.bookings)
             if self.note:
                 c.text(self.note, f.header, f.text_px, colour=(255, 255, 255), max_lines=1)
         elif state == "priority":
             cats = view["categories"].get(self.lang) or []
             screens.priority(c, f, t, self.service_name(self.service), cats)
+        elif state == "code":
+            checkin.entry(c, f, t, self.code)
         elif state == "printing":
             screens.printing(c, f, t, self.service_name(self.service))
         else:
@@ -289,8 +315,15 @@ class KioskUI:
     def _draw_result(self, c: Canvas, f: Any, t: dict) -> None:
         o = self.outcome
         name = self.service_name(o.service if o else self.service)
+        if o is not None and o.booking and not o.service:
+            name = t["booking_title"]
         if o is None or o.kind == "no_service":
             screens.message(c, f, t, name, [t["no_services"]])
+        elif o.kind == "printed" and o.booking:
+            # A check-in always prints from a lease; the emergency note would only confuse.
+            screens.number(
+                c, f, t, name, o.label or "", [t["booked"], t["take_ticket"]], reprint=False
+            )
         elif o.kind == "printed":
             lines = [t["take_ticket"]] + ([t["offline"]] if o.offline else [])
             screens.number(c, f, t, name, o.label or "", lines, reprint=False)

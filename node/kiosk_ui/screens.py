@@ -13,13 +13,20 @@ from node.kiosk_ui import draw
 from node.kiosk_ui.layout import Frame, Tile, key_grid, key_row
 
 
-def header(c: draw.Canvas, f: Frame, w: dict, title: str) -> None:
+def header(
+    c: draw.Canvas, f: Frame, w: dict, title: str, extra: tuple[str, tuple] | None = None
+) -> None:
+    """The title band with the language key, and ``extra`` (label, action) left of it."""
     x, y, width, height = f.header
     c.fill(draw.BAND, f.header)
     toggle = (width - width // 4 - f.gap, y + f.gap, width // 4, height - 2 * f.gap)
+    left = toggle[0]
+    if extra is not None:
+        left = toggle[0] - toggle[2] - f.gap
+        c.key((left, toggle[1], toggle[2], toggle[3]), extra[0], extra[1], f.text_px)
     c.text(
         title,
-        (f.gap, y, width - toggle[2] - 3 * f.gap, height),
+        (f.gap, y, left - 2 * f.gap, height),
         f.text_px * 3 // 2,
         colour=draw.BAND_INK,
         max_lines=1,
@@ -47,9 +54,12 @@ def services(
     pages: list[list[Tile]],
     page: int,
     offline: bool,
+    *,
+    booking: bool = False,
 ) -> None:
+    """``booking``: offer the booking check-in key (issue 12, ``node.kiosk_ui.checkin``)."""
     c.fill(draw.BG)
-    header(c, f, w, w["title"])
+    header(c, f, w, w["title"], (w["have_booking"], ("code",)) if booking else None)
     if not pages:
         c.text(w["no_services"], f.body, f.text_px * 3 // 2)
     else:

@@ -42,12 +42,14 @@ class Devices:
     announcer: Any = None
     screen: Any = None
     buttons: Any = None
+    scanner: Any = None  # a kiosk's booking-code scanner without a screen (node.hardware.scanner)
     # A kiosk's words to the visitor when it issues nothing (C2); the kiosk screen takes
     # them over; the console and demo kiosks print them.
     notices: Callable[[str], None] | None = None
 
     def close(self) -> None:
-        for dev in (self.buttons, self.display, self.printer, self.announcer, self.screen):
+        devices = (self.buttons, self.scanner, self.display, self.printer, self.announcer)
+        for dev in (*devices, self.screen):
             close = getattr(dev, "close", None)
             if close is not None:
                 try:

@@ -350,10 +350,10 @@ class KioskRole(PrinterCare, TicketContent, Role):
 
     def on_scan(self, text: str) -> dict | None:
         """What a USB scanner (a keyboard) or the touchscreen's code field sent: a booking
-        code checks in; anything else is ignored (logged), never a ticket."""
+        code checks in; anything else is told as ``not_a_booking_code``, never a ticket."""
         if len(bookings.normalize(text)) != bookings.LENGTH:
             log.info("scan %r is not a booking code; ignored", text[:40])
-            self.last_error = "not_a_booking_code"
+            self._booking_refused(None, "not_a_booking_code")
             return None
         return self.check_in(text)
 
@@ -364,8 +364,10 @@ class KioskRole(PrinterCare, TicketContent, Role):
         its own check-ins), so it works while the hub or the internet is down for every
         booking synced before. The ticket is a node event carrying the booking's hash
         (``ticket.issued`` from a lease, or a prefix number), logged before it is printed.
-        Refusals (``last_error``): unknown_booking, wrong_day, booking_expired,
-        already_checked_in, service_not_here.
+        Refusals (``last_error``, and an ``Outcome("refused", code=...)`` to the screen or
+        the refusal slip): unknown_booking, wrong_day, booking_expired, already_checked_in,
+        service_not_here, or a calendar code (closed now, no lease number left). A printer
+        that cannot print takes no number: the booking stays unused.
         """
         ctx = self.ctx
         key = bookings.code_hash(code)
@@ -384,21 +386,36 @@ class KioskRole(PrinterCare, TicketContent, Role):
         elif found["service"] not in self.services:
             problem = "service_not_here"
         if problem is not None:
-            self.last_error = problem
-            log.info("booking check-in refused: %s", problem)
+            self._booking_refused(found["service"] if found else None, problem)
+            return None
+        service = found["service"]
+        printer = self.check_printer()
+        if not self.can_print(printer):
+            self.last_error = f"printer cannot print: {printer[0]} ({printer[1]})"
+            self._tell(
+                Outcome("printer", service, code=printer[0], message=printer[1], booking=True)
+            )
             return None
         req = ctx.outbox.new_req()
         public = secrets.token_urlsafe(12)
         try:
-            event = self._issue_offline(found["service"], req, public, now, booking=key)
+            event = self._issue_offline(service, req, public, now, booking=key)
         except IssueRefused as refused:  # closed now, or no lease number left (C2)
-            self.last_error = refused.code
-            log.info("booking check-in refused: %s", refused.code)
+            outcome = self._refused(service, refused, None)
+            self._tell(Outcome(**{**outcome.__dict__, "booking": True}))
             return None
+        self.last_refusal = None
         ctx.sync.wake()
         # Printed like any ticket the hub has not confirmed yet (its small offline mark).
-        self._print(event, None, offline=True, now_ms=now)
+        outcome = self._print(event, None, offline=True, now_ms=now)
+        self._tell(Outcome(**{**outcome.__dict__, "booking": True}))
         return event
+
+    def _booking_refused(self, service: str | None, code: str) -> None:
+        self.last_error = code
+        self.last_refusal = {"code": code, "message": code, "reopens_ms": None}
+        log.info("booking check-in refused: %s", code)
+        self._tell(Outcome("refused", service, code=code, booking=True))
 
     def _issue_offline(
         self,

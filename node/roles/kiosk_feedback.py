@@ -4,6 +4,9 @@
 - the hub refused (closed, quota...): that button's LED flashes (``refusal = "flash"``) and/or
   a slip with the reason and the reopening time is printed (``"slip"``, the default);
 - a ticket printed: its LED stays lit.
+
+A booking code from a scanner (``Node.scan``, issue 12) ends the same way: its ticket prints,
+or its refusal (unknown code, already used, wrong day...) comes out as a slip.
 """
 
 from __future__ import annotations
@@ -56,8 +59,11 @@ class ButtonFeedback:
         when = reopens_text(outcome.reopens_ms, now, role.timezone(), lang)
         if when:
             lines.append(when)
+        title = info.get("name") or outcome.service
+        if not title and outcome.booking:  # a scanned code that names no service here
+            title = words(lang)["booking_title"]
         notice = NoticePrint(
-            title=info.get("name") or outcome.service or "",
+            title=title or "",
             lines=tuple(lines),
             mpp_name=ctx.mpp_name(),
             printed_at=datetime.fromtimestamp(now / 1000, role.timezone()).strftime(

@@ -10,6 +10,9 @@ the button LEDs, a refusal slip) reads only this, never a log line:
   and ``reprint`` is offered (on a kiosk without a screen the number is cancelled);
 - ``no_service``: the button or tile offers nothing (a retired kiosk, a config problem).
 
+A booking check-in (typed or scanned code) ends in the same kinds, with ``booking`` set: a
+refusal's ``code`` is then one of ``BOOKING_CODES``.
+
 The printer's state reaches the hub's device list as a heartbeat (contract C4) at once when it
 changes: ``PrinterReporter``.
 """
@@ -23,6 +26,14 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 KINDS = ("printed", "refused", "printer", "print_failed", "no_service")
+BOOKING_CODES = (
+    "unknown_booking",
+    "already_checked_in",
+    "wrong_day",
+    "booking_expired",
+    "service_not_here",
+    "not_a_booking_code",
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,7 @@ class Outcome:
     offline: bool = False
     ticket: str | None = None  # the ticket key when a number was taken
     category: str | None = None
+    booking: bool = False  # the end of a booking check-in (typed or scanned code)
 
 
 class PrinterReporter:

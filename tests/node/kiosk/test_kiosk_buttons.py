@@ -199,3 +199,100 @@ def test_a_refusal_on_a_button_kiosk_prints_a_slip_or_flashes(tmp_path, strict_h
         assert len(printer.tickets) == 1  # only the first press took a number
     finally:
         node.stop()
+
+
+def test_a_scanned_booking_on_a_button_kiosk_prints_or_slips(tmp_path, hub):
+    """No screen: a scanner line checks in and prints the ticket; a refusal is a slip."""
+    from core.booking import code_hash, new_code
+
+    config = kiosk_profile(
+        "kiosk-usb-buttons.toml", tmp_path, printer={"backend": "fake", "profile": "TM-T20II"}
+    )
+    node = build_node(
+        config, transport=Transport(hub, hub.tokens["K2"]), clock=FakeClock(wall_ms=T0)
+    )
+    node.start(threads=False)
+    try:
+        node.step()  # the catalogue: K2 offers ST, S5, SB, SK
+        code = new_code()
+        body = {
+            "code_hash": code_hash(code),
+            "service": "SK",
+            "date": "2026-11-30",
+            "session": None,
+        }
+        hub.extensions["loket"].commit_hub_event("booking.made", req="booking:x", body=body)
+        node.step()
+        printer = node.ctx.devices.printer
+        node.scan(code)
+        node.drain()
+        (ticket,) = printer.tickets
+        assert ticket.label.encode() in printer.jobs[-1] and printer.notices == []
+        node.scan(code)  # used already
+        node.scan("ZZZZ-ZZZZ")
+        node.drain()
+        assert [n.lines[0] for n in printer.notices] == [
+            "Kode booking ini sudah dipakai",
+            "Kode booking tidak dikenal",
+        ]
+        assert b"Kode booking tidak dikenal" in printer.jobs[-1]
+        assert len(printer.tickets) == 1
+    finally:
+        node.stop()
+
+
+def test_a_scanner_device_on_a_button_kiosk_checks_in(tmp_path, hub):
+    """`[scanner] backend = "evdev"`: key events from the scanner's input device (here a FIFO
+    the test writes kernel ``input_event`` records into) become a check-in that prints."""
+    import dataclasses
+    import os
+
+    from core.booking import code_hash, new_code
+    from core.config import node_config_from_dict
+    from node.hardware.scanner import KEYS, key_event
+
+    fifo = tmp_path / "event-kbd"
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR)  # held open first, so the kiosk's open does not block
+    config = kiosk_profile(
+        "kiosk-usb-buttons.toml", tmp_path, printer={"backend": "fake", "profile": "TM-T20II"}
+    )
+    scanner = node_config_from_dict(
+        {"node": {"id": "K9", "role": "kiosk", "hub_url": "http://h", "token": "t",
+                  "services": ["A"]},
+         "printer": {"backend": "fake"},
+         "scanner": {"backend": "evdev", "device": str(fifo), "grab": False}}
+    ).scanner  # fmt: skip
+    config = dataclasses.replace(config, scanner=scanner)
+    node = build_node(
+        config, transport=Transport(hub, hub.tokens["K2"]), clock=FakeClock(wall_ms=T0)
+    )
+    node.start(threads=False)
+    try:
+        node.step()
+        code = new_code()
+        body = {
+            "code_hash": code_hash(code),
+            "service": "ST",
+            "date": "2026-11-30",
+            "session": None,
+        }
+        hub.extensions["loket"].commit_hub_event("booking.made", req="booking:y", body=body)
+        node.step()
+        codes = {ch: k for k, ch in KEYS.items() if k < 70}  # the main block, not the keypad
+        typed = b"".join(
+            key_event(codes[ch.lower()]) + key_event(codes[ch.lower()], 0) for ch in code
+        )
+        os.write(writer, typed + key_event(28))  # ...and Enter
+        printer = node.ctx.devices.printer
+        deadline = time.monotonic() + 10
+        while not printer.tickets and time.monotonic() < deadline:
+            node.drain()
+            time.sleep(0.02)
+        (ticket,) = printer.tickets
+        assert ticket.label.encode() in printer.jobs[-1]
+        issued = [e for e in node.ctx.outbox.events() if e["type"] == "ticket.issued"]
+        assert issued[-1]["body"]["booking"] == code_hash(code)
+    finally:
+        node.stop()
+        os.close(writer)

@@ -95,3 +95,15 @@ def test_hub_public_url_is_checked():
 def test_config_check_says_why_tickets_have_no_qr(capsys):
     assert main(["config", "check", str(firmware_config_dir() / "hub" / "mpp-banyumas.toml")]) == 0
     assert "no [hub] public_url: tickets print no QR code" in capsys.readouterr().out
+
+
+def test_scanner_mistakes_are_named():
+    assert "scanner.device" in problems({**kiosk(), "scanner": {"backend": "evdev"}})
+    assert "scanner.backend" in problems({**kiosk(), "scanner": {"backend": "hid"}})
+    counter = {
+        **kiosk(buttons={"backend": "keyboard"}, role="counter"),
+        "scanner": {"backend": "fake"},
+    }
+    assert "scanner: only a kiosk reads booking codes" in problems(counter)
+    fine = node_config_from_dict({**kiosk(), "scanner": {"backend": "evdev", "device": "/dev/x"}})
+    assert fine.scanner.backend == "evdev" and fine.scanner.get("grab") is True

@@ -215,4 +215,6 @@ def test_a_scanner_line_reaches_on_scan(kiosk):
     ui.on_scan = got.append
     ui.key_text("BOOK-2026-0001\r\n")
     ui.key_text("X\n")
+    assert got == []  # on the node's worker, never on the drawing thread
+    kiosk.drain()
     assert got == ["BOOK-2026-0001", "X"]
