@@ -120,6 +120,14 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
         "status": _f(str, choices=DEVICE_STATUSES),
         "detail": _STR,
     },
+    # The service day is over (hub.day_close): its leftover live tickets end as not served
+    # and the whole day leaves the live state (its records stay in the journal and archive).
+    "day.closed": {
+        "day": _STR,
+        "not_served": _f(list, items=str),
+        "summary": _f(dict),
+        "by": _STR,
+    },
 }
 _NO_TICKET = {
     "lease.granted",
@@ -130,11 +138,12 @@ _NO_TICKET = {
     "catalogue.set",
     "catalogue.retired",
     "device.status",
+    "day.closed",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
 HUB_ONLY_TYPES = frozenset(
-    {"catalogue.set", "catalogue.retired", "roster.updated", "device.status"}
+    {"catalogue.set", "catalogue.retired", "roster.updated", "device.status", "day.closed"}
 )
 
 _DERIVED: dict[str, dict[str, BodyField]] = {

@@ -411,6 +411,12 @@ def on_device_status(st: QueueState, step: Step) -> None:
     }
 
 
+def on_day_closed(st: QueueState, step: Step) -> None:
+    """The service day is over: its tickets leave the live state (the hub archived them and
+    named the live ones in ``not_served``). A node folds the same, so it drops them too."""
+    st.drop_day(step.event.body["day"])
+
+
 HANDLERS = {
     "ticket.issued": on_issued,
     "ticket.called": on_called,
@@ -427,4 +433,5 @@ HANDLERS = {
     "catalogue.set": on_catalogue_set,
     "catalogue.retired": on_catalogue_retired,
     "device.status": on_device_status,
+    "day.closed": on_day_closed,
 }

@@ -435,6 +435,10 @@ class Authority:
         """A logged primary event by id (with its receipt), or None."""
         return self._event_dict(event_id)
 
+    def logged_hseq(self, event_id: str) -> int | None:
+        """The hseq of a logged primary event (``hub.day_close`` names its archive by it)."""
+        return self._events.get(event_id)
+
     def issue_id(self, ticket_key: str) -> str | None:
         """The id of the ``ticket.issued`` that created this ticket."""
         return self._issue_of.get(ticket_key)

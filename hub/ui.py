@@ -55,6 +55,21 @@ TEXT = {
         "rejected_reason": "Alasan",
         "operator_role": "Peran (hanya untuk token operator/API)",
         "device_token": "— token perangkat —",
+        # hub.archive_admin
+        "archive_nav": "Arsip hari",
+        "archive_title": "Tutup hari layanan dan arsip",
+        "archive_intro": "Setelah jam tutup hub menutup hari itu sendiri: tiket yang masih "
+        "menunggu dicatat tidak terlayani dan hari itu diarsipkan dengan ringkasannya.",
+        "archive_day": "Tanggal",
+        "archive_close": "Tutup hari ini sekarang",
+        "archive_closed": "Hari yang sudah ditutup",
+        "archive_issued": "Tiket",
+        "archive_served": "Dilayani",
+        "archive_not_served": "Tidak terlayani",
+        "archive_by": "Ditutup oleh",
+        "archive_none": "Belum ada hari yang ditutup.",
+        "day_closed_flash": "Hari {day} ditutup: {n} tiket tidak terlayani.",
+        "day_not_closed": "Hari tidak ditutup: {reason}",
         # hub.admin_pairing
         "pairing_nav": "Pemasangan",
         "pairing_title": "Pasangkan perangkat dengan kode",
@@ -165,6 +180,21 @@ TEXT = {
         "rejected_reason": "Reason",
         "operator_role": "Role (operator/API tokens only)",
         "device_token": "— device token —",
+        # hub.archive_admin
+        "archive_nav": "Day archive",
+        "archive_title": "Close the service day and archive it",
+        "archive_intro": "After closing time the hub closes the day itself: tickets still "
+        "waiting are recorded as not served and the day is archived with its summary.",
+        "archive_day": "Date",
+        "archive_close": "Close this day now",
+        "archive_closed": "Closed days",
+        "archive_issued": "Tickets",
+        "archive_served": "Served",
+        "archive_not_served": "Not served",
+        "archive_by": "Closed by",
+        "archive_none": "No day has been closed yet.",
+        "day_closed_flash": "Day {day} closed: {n} tickets not served.",
+        "day_not_closed": "The day was not closed: {reason}",
         # hub.admin_pairing
         "pairing_nav": "Pairing",
         "pairing_title": "Pair a device with a code",
@@ -244,7 +274,7 @@ TEXT = {
 def register(app: Flask) -> None:
     """Attach all UI blueprints to the hub app."""
     # Imported here so importing hub.ui stays cheap and cycle-free for create_app.
-    from hub import admin, admin_devices, admin_pairing, board, reports, status_page
+    from hub import admin, admin_devices, admin_pairing, archive_admin, board, reports, status_page
 
     blueprints = (
         board.bp,
@@ -253,6 +283,7 @@ def register(app: Flask) -> None:
         admin_devices.bp,
         reports.bp,
         admin_pairing.bp,
+        archive_admin.bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
@@ -268,8 +299,15 @@ def register(app: Flask) -> None:
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 
 
-_UI_BLUEPRINTS = {"board", "status_page", "admin", "reports", "admin_pairing"}
-_UI_BLUEPRINTS = {"board", "status_page", "admin", "admin_devices", "reports"}
+_UI_BLUEPRINTS = {
+    "board",
+    "status_page",
+    "admin",
+    "admin_devices",
+    "reports",
+    "admin_pairing",
+    "archive_admin",
+}
 
 
 def _page_headers(resp: Response) -> Response:

@@ -49,6 +49,7 @@ BODIES = {
     "catalogue.set": {"kind": "service", "id": "B", "value": {"name": "Akta"}, "by": "admin"},
     "catalogue.retired": {"kind": "kiosk", "id": "K9", "by": "admin"},
     "device.status": {"node": "K1", "device": "printer", "status": "out", "detail": "no paper"},
+    "day.closed": {"day": "2026-11-28", "not_served": ["t"], "summary": {}, "by": "timer"},
     "call.superseded": {"call": "C2:i:4", "counter": "C2", "winner": "C1", "ticket": "t"},
     "call.retracted": {"call": "hub:E:9", "counter": "C1", "ticket": "t"},
     "transfer.rejected": {"event": "C2:i:5", "counter": "C2", "ticket": "t"},
