@@ -40,7 +40,7 @@ from core.errors import CommandRejected, ConfigError, JournalError, JournalOrder
 from core.events import DERIVED_TYPES, Event, make_event, make_record
 from core.model import LIVE_STATES
 from core.queue import QueueState
-from hub import catalogue_ops, identity, operations, pushcheck, receipts
+from hub import catalogue_ops, checkpoint, identity, operations, pushcheck, receipts
 from hub.derive import ClockAnchors, bound_estimate, hlc_wall_ms, skew_notice
 from hub.errors import Refused
 from hub.pushgate import PushGate, canonical, parse_pushed
@@ -56,6 +56,9 @@ SEEN_FLUSH_MS = 60_000
 # After a storage fault, try to reopen the journal at most this often (each try reads it).
 HEAL_EVERY_S = 1.0
 REJECTIONS_KEPT = 200
+# What _replay builds from the journal and a checkpoint restores (hub.checkpoint).
+_IMAGE_FIELDS = ("state", "gate", "anchors", "_ids", "_reqs", "_events", "_issue_of",
+                 "_last_call", "_hub_seq", "_journal_day", "_skewed")  # fmt: skip
 
 
 def digest(canonical_text: str) -> bytes:
@@ -131,7 +134,8 @@ class Authority:
     def _replay(self, *, repair: bool) -> None:
         derived_wanted: list[Event] = []
         last_hub_hlc = ""
-        for record in self.store.records():
+        self._restore_image(checkpoint.load(self))
+        for record in self.store.records(self._written_hseq):
             if record.get("hseq") != self._written_hseq + 1:
                 raise JournalOrderError(
                     f"the hub journal in {self.store.data_dir / 'journal'} is out of order: "
@@ -167,6 +171,42 @@ class Authority:
                 self.state.apply(r)
         self.last_hseq = self._written_hseq
 
+    # -- the start-up checkpoint (hub.checkpoint; written after a daily close) --------------
+
+    def replay_image(self) -> dict[str, Any]:
+        """What replaying the durable journal built (caller holds the lock)."""
+        self.store.sync()  # the image covers written records: make them durable first
+        image = {name: getattr(self, name) for name in _IMAGE_FIELDS}
+        hseq = self._written_hseq
+        return {**image, "epoch": self.epoch, "hseq": hseq, "last": self.record_digest(hseq),
+                "hub_hlc": self.hlc.last()}  # fmt: skip
+
+    def _restore_image(self, image: dict[str, Any] | None) -> None:
+        if image is None:
+            return
+        for name in _IMAGE_FIELDS:
+            setattr(self, name, image[name])
+        self._written_hseq = image["hseq"]
+        self.hlc.restore(image["hub_hlc"])
+
+    def record_digest(self, hseq: int) -> str | None:
+        """``<id> <digest>`` of the logged record ``hseq`` (None before the first)."""
+        if hseq < 1:
+            return None
+        event = json.loads(self.store.record_texts(hseq - 1, hseq)[0])["event"]
+        return f"{event['id']} {digest(canonical(event)).hex()}"
+
+    @property
+    def receipt_key(self) -> bytes:
+        return self._receipt_key
+
+    def _forget_day(self, day: str) -> None:
+        """Drop the per-ticket indexes of a closed day (its tickets left the fold)."""
+        prefix = f"{day}/"
+        for index in (self._issue_of, self._last_call):
+            for key in [k for k in index if k.startswith(prefix)]:
+                del index[key]
+
     def _index(self, record: dict, known_digest: bytes | None = None) -> None:
         """Account for one logged record in every in-memory index (replay and commit).
 
@@ -188,6 +228,8 @@ class Authority:
             self._issue_of.setdefault(ev["ticket"], ev["id"])
         elif ev["type"] == "ticket.called":
             self._last_call[ev["ticket"]] = ev["id"]
+        elif ev["type"] == "day.closed":
+            self._forget_day(ev["body"]["day"])
         if ev["origin"] == "hub" and ev["inc"] == self.epoch:
             self._hub_seq = max(self._hub_seq, ev["seq"])
 

@@ -5,9 +5,10 @@ close-day`` through the control route, and the hub's own timer after closing tim
 summarises the day from the journal with the reports' rules (``hub.kpi``), commits one hub
 event ``day.closed {day, not_served, summary, by}`` - the fold then drops the day's tickets
 on the hub and on every node that follows the log - and only after that event is durable
-writes the archive (``hub.archive``: the summary file, the day's segments made read-only).
-A crash between the event and the file loses nothing: the event holds the same summary
-(``archive.rebuild``).
+writes the archive (``hub.archive``: the summary file, the day's segments made read-only)
+and the start-up checkpoint of the open state (``hub.checkpoint``). A crash between the
+event and the files loses nothing: the event holds the same summary (``archive.rebuild``)
+and a missing checkpoint means a full replay.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.model import LIVE_STATES
-from hub import archive, kpi
+from hub import archive, checkpoint, kpi
 from hub.errors import Refused
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def close_day(authority: Any, day: str | None, by: str) -> dict[str, Any]:
     hseq = authority.logged_hseq(event["id"])
     doc = archive.day_doc(body, hseq, frozen_segments(authority, hseq))
     archive.write_day(data_dir, doc)
+    checkpoint.save(authority)
     log.info("day %s closed by %s: %d not served", day, by, len(not_served))
     return doc
 

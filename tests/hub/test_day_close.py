@@ -115,3 +115,29 @@ def test_the_timer_closes_yesterday_and_a_restart_keeps_it_closed(
     assert not [t for t in again.state.tickets.values() if t.day == day]
     assert day in again.state.closed_days
     assert [d["day"] for d in archive.days(store.data_dir)] == [day]
+
+
+def test_loket_hub_close_day_goes_through_the_running_hub(
+    tmp_path, python, subprocess_env, repo_root, capsys
+):
+    """The CLI cannot write the journal the running hub holds: it asks the control route."""
+    from hubproc import HubProcess, free_port
+
+    from loket import cli
+    from tests.hub.test_profile_export import PROFILE
+
+    profile = tmp_path / "hub.toml"
+    profile.write_text(PROFILE.format(port=free_port(), data=tmp_path / "data"), "utf-8")
+    assert cli.main(["hub", "close-day", "--config", str(profile)]) == 2
+    assert "no hub runs" in capsys.readouterr().err
+    hub = HubProcess(python, profile, subprocess_env, repo_root)
+    try:
+        assert cli.main(["hub", "close-day", "--config", str(profile)]) == 0
+        out = capsys.readouterr().out
+        assert "closed: 0 tickets, 0 served, 0 not served" in out
+        assert cli.main(["hub", "close-day", "--config", str(profile)]) == 2
+        assert "already closed" in capsys.readouterr().err
+        assert cli.main(["hub", "close-day", "2999-01-01", "--config", str(profile)]) == 2
+    finally:
+        hub.stop()
+    assert len(list((tmp_path / "data" / "archive").glob("*.json"))) == 1
