@@ -27,10 +27,29 @@ def folder(data_dir: str | os.PathLike[str]) -> Path:
     return Path(data_dir) / ARCHIVE_DIR
 
 
-def summary_of(rep: kpi.Report) -> dict[str, Any]:
-    """The JSON a closed day keeps: totals, per service/agency/counter and per hour."""
-    hours: dict[int, dict[str, list[float] | int]] = {}
+def summary_of(rep: kpi.Report, agency_of: dict[str, str] | None = None) -> dict[str, Any]:
+    """The JSON a closed day keeps: totals, per service/agency/counter, per hour (the whole
+    mall and each agency: arrivals, and sums + counts of waiting and service times)."""
+    agency_of = agency_of or {}
+    by_agency: dict[str, list[kpi.TicketFacts]] = {}
     for t in rep.tickets:
+        by_agency.setdefault(agency_of.get(t.service, "?"), []).append(t)
+    return {
+        "total": row_of(rep.total),
+        "services": {k: row_of(r) for k, r in rep.by_service.items()},
+        "agencies": {k: row_of(r) for k, r in rep.by_agency.items()},
+        "counters": {k: row_of(r) for k, r in rep.by_counter.items()},
+        "hours": hours_of(rep.tickets),
+        "agency_hours": {a: hours_of(ts) for a, ts in sorted(by_agency.items())},
+        "ratings": {str(s): n for s, n in rep.ikm.counts.items()},
+        "anomalies": rep.anomalies,
+    }
+
+
+def hours_of(tickets: Iterable[kpi.TicketFacts]) -> dict[str, dict[str, Any]]:
+    """Per hour of arrival ("08"): arrivals, and sums + counts of the times that ended."""
+    hours: dict[int, dict[str, list[float] | int]] = {}
+    for t in tickets:
         h = hours.setdefault(t.hour, {"arrivals": 0, "waits": [], "services": []})
         h["arrivals"] += 1
         if t.wait_s is not None:
@@ -38,22 +57,14 @@ def summary_of(rep: kpi.Report) -> dict[str, Any]:
         if t.service_s is not None:
             h["services"].append(t.service_s)
     return {
-        "total": row_of(rep.total),
-        "services": {k: row_of(r) for k, r in rep.by_service.items()},
-        "agencies": {k: row_of(r) for k, r in rep.by_agency.items()},
-        "counters": {k: row_of(r) for k, r in rep.by_counter.items()},
-        "hours": {
-            f"{hour:02d}": {
-                "arrivals": h["arrivals"],
-                "wait_sum_s": round(sum(h["waits"]), 3),
-                "waits": len(h["waits"]),
-                "service_sum_s": round(sum(h["services"]), 3),
-                "services": len(h["services"]),
-            }
-            for hour, h in sorted(hours.items())
-        },
-        "ratings": {str(s): n for s, n in rep.ikm.counts.items()},
-        "anomalies": rep.anomalies,
+        f"{hour:02d}": {
+            "arrivals": h["arrivals"],
+            "wait_sum_s": round(sum(h["waits"]), 3),
+            "waits": len(h["waits"]),
+            "service_sum_s": round(sum(h["services"]), 3),
+            "services": len(h["services"]),
+        }
+        for hour, h in sorted(hours.items())
     }
 
 

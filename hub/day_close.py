@@ -61,19 +61,13 @@ def check_day(authority: Any, day: str | None) -> str:
 
 def close_day(authority: Any, day: str | None, by: str) -> dict[str, Any]:
     """Close ``day`` (default today): returns the archive document of the day."""
-    day = check_day(authority, day)
     data_dir = Path(authority.store.data_dir)
-    agency_of = {sid: s.agency for sid, s in authority.catalogue().services.items()}
     with authority.store.lock:
-        # Under the writer's lock: no ticket changes between the summary and the event.
-        tickets = [t for t in authority.state.tickets.values() if t.day == day]
-        # Every record about the day's tickets follows its issue (order[2] is the issue hseq).
-        start = min((t.order[2] for t in tickets), default=authority.last_hseq + 1) - 1
-        records = list(authority.store.records(start))
-        rep = kpi.compute(records, day, day, agency_of=agency_of, tz=authority.tz)
-        live = [t for t in tickets if t.status in LIVE_STATES]
-        not_served = [t.key for t in sorted(live, key=lambda t: (t.service, t.order, t.key))]
-        body = {"day": day, "not_served": not_served, "summary": archive.summary_of(rep), "by": by}
+        # Under the writer's lock: no ticket changes between the summary and the event, and
+        # the timer and a supervisor cannot both close one day.
+        day = check_day(authority, day)
+        summary, not_served = summarise(authority, day)
+        body = {"day": day, "not_served": not_served, "summary": summary, "by": by}
         event = authority.commit_hub_event("day.closed", body=body)
     hseq = authority.logged_hseq(event["id"])
     doc = archive.day_doc(body, hseq, frozen_segments(authority, hseq))
@@ -81,6 +75,22 @@ def close_day(authority: Any, day: str | None, by: str) -> dict[str, Any]:
     checkpoint.save(authority)
     log.info("day %s closed by %s: %d not served", day, by, len(not_served))
     return doc
+
+
+def summarise(authority: Any, day: str) -> tuple[dict[str, Any], list[str]]:
+    """The day's summary (``archive.summary_of``) from the journal, and the keys of its
+    tickets still live (queue order). Reads only from the day's first issue on."""
+    agency_of = {sid: s.agency for sid, s in authority.catalogue().services.items()}
+    with authority.store.lock:
+        tickets = [t for t in authority.state.tickets.values() if t.day == day]
+        # Every record about the day's tickets follows its issue (order[2] is the issue hseq).
+        start = min((t.order[2] for t in tickets), default=authority.last_hseq + 1) - 1
+        records = authority.store.records(start)
+        rep = kpi.compute(records, day, day, agency_of=agency_of, tz=authority.tz)
+    live = sorted(
+        (t for t in tickets if t.status in LIVE_STATES), key=lambda t: (t.service, t.order, t.key)
+    )
+    return archive.summary_of(rep, agency_of), [t.key for t in live]
 
 
 def frozen_segments(authority: Any, hseq: int) -> list[str]:

@@ -55,6 +55,31 @@ TEXT = {
         "rejected_reason": "Alasan",
         "operator_role": "Peran (hanya untuk token operator/API)",
         "device_token": "— token perangkat —",
+        # hub.reports_day
+        "rep_title": "Ringkasan harian",
+        "rep_range_title": "Laporan rentang tanggal",
+        "rep_day": "Tanggal",
+        "rep_agency": "Instansi",
+        "rep_all_agencies": "Semua instansi",
+        "rep_closed": "hari sudah ditutup",
+        "rep_open": "hari belum ditutup (angka sementara)",
+        "rep_show": "Tampilkan",
+        "rep_issued": "Tiket",
+        "rep_served": "Dilayani",
+        "rep_no_show": "Tidak hadir",
+        "rep_cancelled": "Batal",
+        "rep_not_served": "Tidak terlayani",
+        "rep_wait_min": "Tunggu rata-rata (menit)",
+        "rep_service_min": "Layanan rata-rata (menit)",
+        "rep_arrivals": "Kedatangan",
+        "rep_hour": "Jam",
+        "rep_per_hour": "Per jam",
+        "rep_per_service": "Per layanan",
+        "rep_service": "Layanan",
+        "rep_total": "Jumlah",
+        "rep_from": "Dari",
+        "rep_to": "Sampai",
+        "rep_range_note": "dari ringkasan hari yang sudah ditutup",
         # hub.archive_admin
         "archive_nav": "Arsip hari",
         "archive_title": "Tutup hari layanan dan arsip",
@@ -180,6 +205,31 @@ TEXT = {
         "rejected_reason": "Reason",
         "operator_role": "Role (operator/API tokens only)",
         "device_token": "— device token —",
+        # hub.reports_day
+        "rep_title": "Day summary",
+        "rep_range_title": "Date range report",
+        "rep_day": "Date",
+        "rep_agency": "Agency",
+        "rep_all_agencies": "All agencies",
+        "rep_closed": "day closed",
+        "rep_open": "day not closed yet (provisional figures)",
+        "rep_show": "Show",
+        "rep_issued": "Tickets",
+        "rep_served": "Served",
+        "rep_no_show": "No-show",
+        "rep_cancelled": "Cancelled",
+        "rep_not_served": "Not served",
+        "rep_wait_min": "Mean wait (min)",
+        "rep_service_min": "Mean service (min)",
+        "rep_arrivals": "Arrivals",
+        "rep_hour": "Hour",
+        "rep_per_hour": "Per hour",
+        "rep_per_service": "Per service",
+        "rep_service": "Service",
+        "rep_total": "Total",
+        "rep_from": "From",
+        "rep_to": "To",
+        "rep_range_note": "from the summaries of closed days",
         # hub.archive_admin
         "archive_nav": "Day archive",
         "archive_title": "Close the service day and archive it",
@@ -274,7 +324,16 @@ TEXT = {
 def register(app: Flask) -> None:
     """Attach all UI blueprints to the hub app."""
     # Imported here so importing hub.ui stays cheap and cycle-free for create_app.
-    from hub import admin, admin_devices, admin_pairing, archive_admin, board, reports, status_page
+    from hub import (
+        admin,
+        admin_devices,
+        admin_pairing,
+        archive_admin,
+        board,
+        reports,
+        reports_day,
+        status_page,
+    )
 
     blueprints = (
         board.bp,
@@ -284,6 +343,7 @@ def register(app: Flask) -> None:
         reports.bp,
         admin_pairing.bp,
         archive_admin.bp,
+        reports_day.bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
@@ -307,6 +367,7 @@ _UI_BLUEPRINTS = {
     "reports",
     "admin_pairing",
     "archive_admin",
+    "reports_day",
 }
 
 

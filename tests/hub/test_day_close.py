@@ -61,7 +61,7 @@ def test_a_supervisor_closes_the_day(app, client, auth, req, authority, supervis
         assert not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), name
     page = supervisor.get("/admin/archive").get_data(as_text=True)
     assert f"Hari {day} ditutup: 2 tiket tidak terlayani." in page
-    assert f"<td>{day}</td><td>3</td><td>1</td><td>2</td>" in page
+    assert f">{day}</a></td><td>3</td><td>1</td><td>2</td>" in page
     # twice is refused and changes nothing
     supervisor.post("/admin/day/close", data={"csrf_token": csrf_of(page), "day": day})
     assert len(closed_events(authority)) == 1
