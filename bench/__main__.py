@@ -19,7 +19,7 @@ from typing import Any
 from bench.machine import describe, loadavg
 
 # name -> module with run(size) -> dict; order = the order of issue 4.
-BENCHMARKS = ("throughput", "latency", "write_amp", "catchup", "footprint", "hall")
+BENCHMARKS = ("throughput", "latency", "write_amp", "catchup", "footprint", "hall", "history")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
