@@ -58,7 +58,7 @@ HEAL_EVERY_S = 1.0
 REJECTIONS_KEPT = 200
 # What _replay builds from the journal and a checkpoint restores (hub.checkpoint).
 _IMAGE_FIELDS = ("state", "gate", "anchors", "_ids", "_reqs", "_events", "_issue_of",
-                 "_last_call", "_hub_seq", "_journal_day", "_skewed")  # fmt: skip
+                 "_last_call", "_by_day", "_hub_seq", "_journal_day", "_skewed")  # fmt: skip
 
 
 def digest(canonical_text: str) -> bytes:
@@ -127,6 +127,7 @@ class Authority:
         self._events: dict[str, int] = {}  # primary event id -> its hseq (for answers)
         self._issue_of: dict[str, str] = {}  # ticket key -> id of its ticket.issued
         self._last_call: dict[str, str] = {}  # ticket key -> id of its latest ticket.called
+        self._by_day: dict[str, list[tuple[str, str | None]]] = {}  # open day -> (id, req)
         self._hub_seq = 0
         self._journal_day: str | None = None
         self._skewed: set[tuple[str, str]] = set()  # (node, boot) already given a clock.skew
@@ -201,7 +202,12 @@ class Authority:
         return self._receipt_key
 
     def _forget_day(self, day: str) -> None:
-        """Drop the per-ticket indexes of a closed day (its tickets left the fold)."""
+        """Drop the per-ticket indexes of a closed day (its tickets left the fold). Its event
+        ids stay in ``_ids``: a re-pushed event of that day is still known, never doubled."""
+        for event_id, req in self._by_day.pop(day, ()):
+            self._events.pop(event_id, None)
+            if req and self._reqs.get(req) == event_id:
+                del self._reqs[req]
         prefix = f"{day}/"
         for index in (self._issue_of, self._last_call):
             for key in [k for k in index if k.startswith(prefix)]:
@@ -220,6 +226,10 @@ class Authority:
         if ev["type"] in DERIVED_TYPES:
             return  # notifications: no req, no seq, nothing to gate on
         self._events[ev["id"]] = record["hseq"]
+        if ev.get("ticket"):
+            self._by_day.setdefault(ev["ticket"].split("/", 1)[0], []).append(
+                (ev["id"], ev.get("req"))
+            )
         self.gate.note_logged(ev)
         self.anchors.observe(ev["origin"], ev.get("clock"), record["recv_ms"])
         if ev.get("req"):
