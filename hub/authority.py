@@ -179,8 +179,14 @@ class Authority:
         self.store.sync()  # the image covers written records: make them durable first
         image = {name: getattr(self, name) for name in _IMAGE_FIELDS}
         hseq = self._written_hseq
-        return {**image, "epoch": self.epoch, "hseq": hseq, "last": self.record_digest(hseq),
-                "hub_hlc": self.hlc.last()}  # fmt: skip
+        last = checkpoint.record_digest(self.store, hseq)
+        return {
+            **image,
+            "epoch": self.epoch,
+            "hseq": hseq,
+            "last": last,
+            "hub_hlc": self.hlc.last(),
+        }
 
     def _restore_image(self, image: dict[str, Any] | None) -> None:
         if image is None:
@@ -189,17 +195,6 @@ class Authority:
             setattr(self, name, image[name])
         self._written_hseq = image["hseq"]
         self.hlc.restore(image["hub_hlc"])
-
-    def record_digest(self, hseq: int) -> str | None:
-        """``<id> <digest>`` of the logged record ``hseq`` (None before the first)."""
-        if hseq < 1:
-            return None
-        event = json.loads(self.store.record_texts(hseq - 1, hseq)[0])["event"]
-        return f"{event['id']} {digest(canonical(event)).hex()}"
-
-    @property
-    def receipt_key(self) -> bytes:
-        return self._receipt_key
 
     def _forget_day(self, day: str) -> None:
         """Drop the per-ticket indexes of a closed day (its tickets left the fold). Its event

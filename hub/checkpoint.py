@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import json
 import logging
 import pickle
 from pathlib import Path
@@ -26,6 +27,8 @@ from types import MappingProxyType
 from typing import Any
 
 from core.journal import write_atomic
+from hub import receipts
+from hub.pushgate import canonical
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,19 @@ FILE = "checkpoint.bin"
 VERSION = 1
 MAGIC = b"LOKETCP1"
 SEAL_BYTES = 32
+
+
+def record_digest(store: Any, hseq: int) -> str | None:
+    """``<id> <blake2b-128>`` of logged record ``hseq``: names it for a later start-up."""
+    if hseq < 1:
+        return None
+    event = json.loads(store.record_texts(hseq - 1, hseq)[0])["event"]
+    text = canonical(event).encode("utf-8")
+    return f"{event['id']} {hashlib.blake2b(text, digest_size=16).hexdigest()}"
+
+
+def key_of(store: Any) -> bytes:
+    return receipts.key_from_hex(store.setting("receipt_key"))
 
 
 def path_of(data_dir: str | Path) -> Path:
@@ -58,7 +74,7 @@ def save(authority: Any) -> int:
     with authority.store.lock:
         image = authority.replay_image()
         payload = dumps({"version": VERSION, **image})
-    write_atomic(path_of(authority.store.data_dir), seal(authority.receipt_key, payload))
+    write_atomic(path_of(authority.store.data_dir), seal(key_of(authority.store), payload))
     log.info("checkpoint written at hseq %d (%d bytes)", image["hseq"], len(payload))
     return image["hseq"]
 
@@ -91,7 +107,7 @@ def load(authority: Any) -> dict[str, Any] | None:
         return None
     except OSError as exc:
         return _refuse(path, f"unreadable ({exc})")
-    payload = unseal(authority.receipt_key, blob)
+    payload = unseal(key_of(authority.store), blob)
     if payload is None:
         return _refuse(path, "its seal does not match this hub's key (torn, edited or foreign)")
     try:
@@ -105,7 +121,7 @@ def load(authority: Any) -> dict[str, Any] | None:
     hseq = image.get("hseq")
     if not isinstance(hseq, int) or hseq > authority.store.journal.count:
         return _refuse(path, f"ahead of the journal (hseq {hseq})")
-    if hseq and authority.record_digest(hseq) != image.get("last"):
+    if hseq and record_digest(authority.store, hseq) != image.get("last"):
         return _refuse(path, f"the journal's record {hseq} is not the one it covered")
     return image
 

@@ -94,12 +94,12 @@ def test_a_checkpoint_of_records_the_journal_does_not_hold_is_ignored(
     caplog.set_level(logging.INFO, logger="hub.checkpoint")
     path = checkpoint.path_of(store.data_dir)
     payload = checkpoint.dumps({"version": checkpoint.VERSION, **ahead})
-    path.write_bytes(checkpoint.seal(authority.receipt_key, payload))
+    path.write_bytes(checkpoint.seal(checkpoint.key_of(store), payload))
     Authority(config, store, clock)
     assert "ahead of the journal" in caplog.text
     other = dict(image, hseq=image["hseq"] - 1)  # its "last" names another record
     payload = checkpoint.dumps({"version": checkpoint.VERSION, **other})
-    path.write_bytes(checkpoint.seal(authority.receipt_key, payload))
+    path.write_bytes(checkpoint.seal(checkpoint.key_of(store), payload))
     again = Authority(config, store, clock)
     assert "is not the one it covered" in caplog.text
     assert memory(again) == memory(authority)
