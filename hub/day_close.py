@@ -13,10 +13,11 @@ and a missing checkpoint means a full replay.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TIMER_EVERY_S = 60.0
+DAY_MS = 86_400_000
 
 
 def open_days(authority: Any) -> list[str]:
@@ -85,12 +87,23 @@ def summarise(authority: Any, day: str) -> tuple[dict[str, Any], list[str]]:
         tickets = [t for t in authority.state.tickets.values() if t.day == day]
         # Every record about the day's tickets follows its issue (order[2] is the issue hseq).
         start = min((t.order[2] for t in tickets), default=authority.last_hseq + 1) - 1
-        records = authority.store.records(start)
+        # ... and a day after its end nothing more is read: closing a year of open days
+        # after an upgrade must not read the rest of the journal once per day.
+        stop_ms = day_end_ms(day, authority.tz) + DAY_MS
+        records = itertools.takewhile(
+            lambda r: r["recv_ms"] <= stop_ms, authority.store.records(start)
+        )
         rep = kpi.compute(records, day, day, agency_of=agency_of, tz=authority.tz)
     live = sorted(
         (t for t in tickets if t.status in LIVE_STATES), key=lambda t: (t.service, t.order, t.key)
     )
     return archive.summary_of(rep, agency_of), [t.key for t in live]
+
+
+def day_end_ms(day: str, tz: Any) -> int:
+    """Midnight after service day ``day`` in the mall's timezone, in epoch ms."""
+    end = datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), tzinfo=tz)
+    return int(end.timestamp() * 1000)
 
 
 def frozen_segments(authority: Any, hseq: int) -> list[str]:
