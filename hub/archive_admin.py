@@ -28,6 +28,7 @@ def page() -> str:
         days=days,
         open_days=day_close.open_days(authority),
         today=authority.today(),
+        today_closed=day_close.closed(authority, authority.today()),
     )
 
 
@@ -39,7 +40,10 @@ def close() -> Response:
     try:
         doc = day_close.close_day(ui.authority(), day, by=g.caller.id)
     except Refused as exc:
-        flash(words["day_not_closed"].format(reason=exc.message))
+        # The refusal's own message is English (it is the CLI's too): the page says it in
+        # its language by the refusal's code.
+        reason = words.get(f"day_refused_{exc.code}", exc.code)
+        flash(words["day_not_closed"].format(reason=reason))
     else:
         flash(words["day_closed_flash"].format(day=doc["day"], n=len(doc["not_served"])))
     return redirect(url_for("archive_admin.page"))

@@ -57,6 +57,7 @@ TEXT = {
         "device_token": "— token perangkat —",
         # hub.reports_day
         "rep_title": "Ringkasan harian",
+        "rep_more": "Laporan lengkap",
         "rep_range_title": "Laporan rentang tanggal",
         "rep_day": "Tanggal",
         "rep_agency": "Instansi",
@@ -86,7 +87,7 @@ TEXT = {
         "archive_intro": "Setelah jam tutup hub menutup hari itu sendiri: tiket yang masih "
         "menunggu dicatat tidak terlayani dan hari itu diarsipkan dengan ringkasannya.",
         "archive_day": "Tanggal",
-        "archive_close": "Tutup hari ini sekarang",
+        "archive_close": "Tutup hari sekarang",
         "archive_closed": "Hari yang sudah ditutup",
         "archive_issued": "Tiket",
         "archive_served": "Dilayani",
@@ -95,6 +96,9 @@ TEXT = {
         "archive_none": "Belum ada hari yang ditutup.",
         "day_closed_flash": "Hari {day} ditutup: {n} tiket tidak terlayani.",
         "day_not_closed": "Hari tidak ditutup: {reason}",
+        "day_refused_invalid_field": "tanggal harus berformat YYYY-MM-DD",
+        "day_refused_future_day": "hari itu belum dimulai",
+        "day_refused_day_closed": "hari itu sudah ditutup",
         # hub.admin_pairing
         "pairing_nav": "Pemasangan",
         "pairing_title": "Pasangkan perangkat dengan kode",
@@ -207,6 +211,7 @@ TEXT = {
         "device_token": "— device token —",
         # hub.reports_day
         "rep_title": "Day summary",
+        "rep_more": "Full reports",
         "rep_range_title": "Date range report",
         "rep_day": "Date",
         "rep_agency": "Agency",
@@ -236,7 +241,7 @@ TEXT = {
         "archive_intro": "After closing time the hub closes the day itself: tickets still "
         "waiting are recorded as not served and the day is archived with its summary.",
         "archive_day": "Date",
-        "archive_close": "Close this day now",
+        "archive_close": "Close the day now",
         "archive_closed": "Closed days",
         "archive_issued": "Tickets",
         "archive_served": "Served",
@@ -245,6 +250,9 @@ TEXT = {
         "archive_none": "No day has been closed yet.",
         "day_closed_flash": "Day {day} closed: {n} tickets not served.",
         "day_not_closed": "The day was not closed: {reason}",
+        "day_refused_invalid_field": "the date must be YYYY-MM-DD",
+        "day_refused_future_day": "that day has not begun",
+        "day_refused_day_closed": "that day is already closed",
         # hub.admin_pairing
         "pairing_nav": "Pairing",
         "pairing_title": "Pair a device with a code",

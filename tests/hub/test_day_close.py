@@ -65,14 +65,16 @@ def test_a_supervisor_closes_the_day(app, client, auth, req, authority, supervis
     # twice is refused and changes nothing
     supervisor.post("/admin/day/close", data={"csrf_token": csrf_of(page), "day": day})
     assert len(closed_events(authority)) == 1
-    assert "sudah ditutup" in supervisor.get("/admin/archive").get_data(as_text=True)
+    page = supervisor.get("/admin/archive").get_data(as_text=True)
+    assert "Hari tidak ditutup: hari itu sudah ditutup" in page
+    assert "Tutup hari sekarang" not in page  # nothing left to close
 
 
 def test_a_viewer_may_not_close_and_bad_days_are_refused(app, client, auth, req, authority):
     day_with_leftovers(client, auth, req)
     viewer = login(app, "viewer")
     page = viewer.get("/admin/archive").get_data(as_text=True)
-    assert "Tutup hari ini sekarang" not in page
+    assert "Tutup hari sekarang" not in page
     resp = viewer.post("/admin/day/close", data={"csrf_token": csrf_of(page)})
     assert resp.status_code == 403 and closed_events(authority) == []
     for bad, code in (("kemarin", "invalid_field"), ("2999-01-01", "future_day")):
