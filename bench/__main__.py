@@ -19,7 +19,16 @@ from typing import Any
 from bench.machine import describe, loadavg
 
 # name -> module with run(size) -> dict; order = the order of issue 4.
-BENCHMARKS = ("throughput", "latency", "write_amp", "catchup", "footprint", "hall", "history")
+BENCHMARKS = (
+    "throughput",
+    "latency",
+    "write_amp",
+    "catchup",
+    "footprint",
+    "hall",
+    "kiosk",
+    "history",
+)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -60,6 +60,7 @@ from core.config_schema import (
     unique,
     unique_in_list,
     unknown_key,
+    valid_url,
     validated,
 )
 from core.errors import ConfigError
@@ -92,6 +93,8 @@ class HubSection:
     # Browser boards drop a call not said within this many seconds (core.announce_queue).
     announce_max_age_s: float = DEFAULT_MAX_AGE_S
     issue_per_min: int = 30  # tickets (and leases) one kiosk or operator token may take; 0 = off
+    # Where visitors' phones reach the status pages (the QR code); "" = tickets carry no QR.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,11 @@ HUB_SECTIONS = {
             max=MAX_MAX_AGE_S,
         ),
         Key("issue_per_min", "int", default=30, min=0, max=100_000),
+        Key(
+            "public_url",
+            nonempty=True,
+            expected='the http(s) address visitors\' phones reach, e.g. "http://10.10.0.1:8080"',
+        ),
     ),
 }
 AGENCY_KEYS = (Key("id", required=True, **_ID), _NAME, *catalogue_keys.AGENCY_KEYS)
@@ -269,6 +277,12 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
             '"0.0.0.0" (every interface), "127.0.0.1" or "192.168.1.10", or a host name '
             "(no scheme, port or path)",
         )
+    if hub["public_url"] is not None and not valid_url(hub["public_url"]):
+        problems.add(
+            "hub.public_url",
+            f"{hub['public_url']!r} is not valid; expected an http(s) address such as "
+            '"http://10.10.0.1:8080" (the visitor Wi-Fi address of this hub)',
+        )
     if problems.items:
         return None
     data_dir = abs_path(hub["data_dir"])
@@ -285,6 +299,7 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
             else data_dir / "secret_key",
             announce_max_age_s=hub["announce_max_age_s"],
             issue_per_min=hub["issue_per_min"],
+            public_url=(hub["public_url"] or "").rstrip("/"),
         ),
         agencies=tuple(Agency(a["id"], a["name"]) for a in catalogue["agencies"]),
         services=tuple(

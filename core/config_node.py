@@ -28,6 +28,7 @@ from core.config_schema import (
     check_section,
     check_table,
     freeze,
+    is_pin,
     load_profile,
     renderable,
     toml_type,
@@ -106,6 +107,12 @@ BUTTONS = (
         Key("min_interval_ms", "int", min=0, max=10000),
         Key("pins", "table", keys=tuple(Key(n, **_PIN) for n in BUTTON_NAMES)),
         Key("rating_pins", "table", keys=tuple(Key(n, **_PIN) for n in RATING_NAMES)),
+        # role kiosk: one button (and optionally one LED) per service, a hidden staff button
+        Key("service_pins", "table", expected="a table of service id = GPIO pin"),
+        Key("led_pins", "table", expected="a table of service id = GPIO pin"),
+        Key("reprint_pin", **_PIN),
+        Key("cooldown_ms", "int", min=0, max=60000),
+        Key("refusal", choices=("slip", "flash", "both")),
     ),
     {"gpio": (), "fake": ()},
 )
@@ -167,7 +174,16 @@ DISPLAY = (
 _PROFILE = Key("profile", nonempty=True, expected='an escpos printer profile such as "TM-T20II"')
 _TIMEOUT = Key("timeout", "float", min=0, min_exclusive=True, max=600)
 PRINTER = (
-    (_PROFILE,),
+    (
+        _PROFILE,
+        Key("logo", nonempty=True, expected="an image file (PNG), printed dithered at the top"),
+        Key("logo_width", "int", min=8, max=832),
+        Key("header"),
+        Key("footer", "str_list"),
+        Key("survey", "bool"),
+        Key("complaints"),
+        Key("status_poll_s", "float", min=0.5, max=600),
+    ),
     {
         "usb": (
             Key("vendor_id", "usb_id", required=True),
@@ -209,6 +225,8 @@ SCREEN = (
             Key("fullscreen", "bool"),
             Key("width", "int", min=160, max=7680),
             Key("height", "int", min=120, max=4320),
+            Key("lang", choices=("id", "en")),
+            Key("idle_s", "float", min=3, max=600),
         ),
         "fake": (),
     },
@@ -263,7 +281,7 @@ def _build_node(
         if name == "display" and backend is not None:
             _check_display_texts(merged, backend, problems)
         if name == "buttons":
-            _check_pins(merged, backend, problems)
+            _check_pins(merged, backend, problems, table.get("role"), table.get("services"))
 
     role = node["role"]
     if node["hub_url"] is not None and not valid_url(node["hub_url"]):
@@ -336,6 +354,16 @@ def _build_node(
             "node.token",
             "missing; expected token or token_file (print one with `loket hub pair <node-id>`)",
         )
+    printer = devices.get("printer")
+    if printer is not None and printer.get("logo"):
+        logo = abs_path(printer.get("logo"))
+        if not logo.is_file():
+            problems.add(
+                "printer.logo", f"{str(logo)!r} is not a file; expected an image file (PNG)"
+            )
+        devices["printer"] = DeviceSection(
+            printer.backend, MappingProxyType({**printer.options, "logo": str(logo)})
+        )
     sound = devices.get("sound")
     if sound is not None and sound.get("clips_dir"):
         clips = abs_path(sound.get("clips_dir"))
@@ -391,20 +419,73 @@ def _check_display_texts(options: Mapping[str, Any], backend: str, problems: Pro
             renderable(options[key], kind, f"display.{key}", problems, f"{options[key]!r}")
 
 
-def _check_pins(options: Mapping[str, Any], backend: str | None, problems: Problems) -> None:
+_COUNTER_ONLY = ("pins", "rating_pins", "min_interval_ms")
+_KIOSK_ONLY = ("service_pins", "led_pins", "reprint_pin", "cooldown_ms", "refusal")
+
+
+def _check_pins(
+    options: Mapping[str, Any],
+    backend: str | None,
+    problems: Problems,
+    role: Any = None,
+    services: Any = None,
+) -> None:
     seen: dict[Any, str] = {}
-    for table in ("pins", "rating_pins"):
-        for name, pin in (options.get(table) or {}).items():
-            if pin is None:
-                continue
-            path = f"buttons.{table}.{name}"
-            if pin in seen:
-                problems.add(
-                    path, f"pin {pin!r} is already used by {seen[pin]}; expected a free pin"
-                )
-            else:
-                seen[pin] = path
+    pins = [
+        (f"buttons.{table}.{name}", pin)
+        for table in ("pins", "rating_pins", "service_pins", "led_pins")
+        for name, pin in (options.get(table) or {}).items()
+    ]
+    if options.get("reprint_pin") is not None:
+        pins.append(("buttons.reprint_pin", options["reprint_pin"]))
+    for path, pin in pins:
+        if pin is None:
+            continue
+        free_keys = path.startswith(("buttons.service_pins", "buttons.led_pins"))
+        if free_keys and not is_pin(pin):
+            problems.add(path, f"{pin!r} is not a GPIO pin; expected a BCM number such as 17")
+        elif not is_pin(pin):
+            continue  # the schema said so already
+        elif pin in seen:
+            problems.add(path, f"pin {pin!r} is already used by {seen[pin]}; expected a free pin")
+        else:
+            seen[pin] = path
+    if role == "kiosk":
+        _check_kiosk_buttons(options, backend, problems, services)
+        return
+    for key in _KIOSK_ONLY:
+        if key in options and role is not None:
+            problems.add(f"buttons.{key}", f"only used by role 'kiosk'; this node is {role!r}")
     if backend == "gpio" and not (options.get("pins") or {}).get("next"):
         problems.add(
             "buttons.pins.next", "missing; expected the GPIO pin of the NEXT button (backend gpio)"
+        )
+
+
+def _check_kiosk_buttons(
+    options: Mapping[str, Any], backend: str | None, problems: Problems, services: Any
+) -> None:
+    for key in _COUNTER_ONLY:
+        if key in options:
+            hint = "; expected service_pins (one button per service)" if key == "pins" else ""
+            problems.add(f"buttons.{key}", f"only used by role 'counter'{hint}")
+    offered = list(services) if isinstance(services, list) else []
+    buttons = options.get("service_pins") or {}
+    for sid in buttons:
+        if offered and sid not in offered:
+            problems.add(
+                f"buttons.service_pins.{sid}",
+                f"{sid!r} is not one of this kiosk's services; expected one of: "
+                f"{', '.join(offered)} (node.services)",
+            )
+    for sid in options.get("led_pins") or {}:
+        if sid not in buttons:
+            problems.add(
+                f"buttons.led_pins.{sid}",
+                f"{sid!r} has no button; expected a service of buttons.service_pins",
+            )
+    if backend == "gpio" and not buttons:
+        problems.add(
+            "buttons.service_pins",
+            "missing; expected one GPIO pin per service, e.g. { A = 17, B = 27 } (backend gpio)",
         )

@@ -71,6 +71,11 @@ def _is_pin(v: Any) -> bool:
     )
 
 
+def is_pin(value: Any) -> bool:
+    """A value gpiozero takes as a pin (the ``pin`` key type; for tables with free keys)."""
+    return bool(_is_pin(value))
+
+
 # type name -> (accepts, what we say we expected)
 _TYPES: dict[str, tuple[Callable[[Any], Any], str]] = {
     "str": (lambda v: isinstance(v, str), "a string"),

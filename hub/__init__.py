@@ -65,6 +65,8 @@ def create_app(
     app.extensions["loket_limits"] = RateLimiter(
         int(getattr(hub_cfg, "issue_per_min", 30)), authority.clock.mono_ms
     )
+    # Where visitors' phones reach /t/<id> (the QR code); "" = no QR on tickets.
+    app.config["LOKET_PUBLIC_URL"] = getattr(hub_cfg, "public_url", "") or ""
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from hub import auth, board, csrf, kpi, reports, roles, sessions, ui
 from hub.auth import require_role
 from hub.errors import Refused
+from hub.health import device_rows
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 csrf.protect(bp)
@@ -230,6 +231,7 @@ def node_rows() -> list[dict[str, Any]]:
         rows.append(
             {
                 **n,
+                **device_rows(n["id"]),
                 # Nodes long-poll every 25 s, so silence for longer than ONLINE_MS means trouble.
                 "online": None
                 if n.get("kind") == "operator"

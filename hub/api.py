@@ -52,6 +52,13 @@ def issue_ticket() -> tuple[Response, int]:
     if not _authority().has_req(req):  # a retry of a lost answer takes no new number
         throttle("issue")
     status, answer = _authority().issue_status(req, service, kiosk, priority, public)
+    base = current_app.config.get("LOKET_PUBLIC_URL") or None
+    if isinstance(answer, dict) and "event" in answer:
+        # The kiosk prints the QR only with a public_url: its own hub address (127.0.0.1,
+        # a LAN name) is rarely one a visitor's phone can reach.
+        answer = {**answer, "public_url": base}
+        if base and str(answer.get("status_url", "")).startswith("/"):
+            answer["status_url"] = base.rstrip("/") + answer["status_url"]
     if status == 200:
         current_app.extensions["loket_limits"].give_back("issue", g.caller.id)
     return jsonify(answer), status

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify
 
-from core.health import DEVICES, check_heartbeat, freshness, overall
+from core.health import DEVICES, FAULTS, check_heartbeat, freshness, overall
 from hub.auth import require_device
 from hub.errors import Refused, json_body
 
@@ -128,3 +128,15 @@ def heartbeat(node_id: str) -> Response:
         raise heartbeat_problem(problems)
     events = book().record(node_id, beat)
     return jsonify({"ok": True, "logged": [e["id"] for e in events]})
+
+
+def device_rows(node_id: str) -> dict:
+    """What the device list shows beside a node: its ``devices`` and the ``faults`` among
+    them (``"printer: out (paper out)"``), both empty when it never reported."""
+    (row,) = book().rows([node_id])
+    faults = [
+        f"{name}: {d['status']}" + (f" ({d['detail']})" if d.get("detail") else "")
+        for name, d in sorted(row["devices"].items())
+        if d.get("status") in FAULTS
+    ]
+    return {"devices": row["devices"], "faults": faults}

@@ -92,7 +92,10 @@ def nodes() -> Response:
         {
             "hub_epoch": authority.epoch,
             "barrier": authority.barrier(),
-            "nodes": health.with_health(authority.node_status()),
+            "nodes": [
+                {**n, **health.device_rows(n["id"])}
+                for n in health.with_health(authority.node_status())
+            ],
         }
     )
 
@@ -112,7 +115,7 @@ def state() -> Response:
     snap = _authority().snapshot()
     if optional_caller() is None:
         snap = without_public_ids(snap)
-    return jsonify(snap)
+    return jsonify({**snap, "public_url": current_app.config.get("LOKET_PUBLIC_URL") or None})
 
 
 def without_public_ids(snap: dict) -> dict:

@@ -303,7 +303,7 @@ def _config_check(args: argparse.Namespace, out: TextIO) -> int:
         what = f"{config.node.role} node {config.node.id!r} ({', '.join(devices) or 'no devices'})"
     print(f"OK: {args.file}: {what}", file=out)
     if isinstance(config, HubConfig):
-        for line in _display_notes(config):
+        for line in _display_notes(config) + _ticket_notes(config):
             print(f"  {line}", file=out)
     return EXIT_OK
 
@@ -343,6 +343,16 @@ def _display_notes(config) -> list[str]:
                 f"three bars on the 7-segment counters {', '.join(seven)}"
             )
     return notes
+
+
+def _ticket_notes(config) -> list[str]:
+    """What the printed tickets will lack, and why (the QR needs an address phones reach)."""
+    if getattr(config.hub, "public_url", ""):
+        return [f"ticket QR codes open {config.hub.public_url}/t/<ticket>"]
+    return [
+        "no [hub] public_url: tickets print no QR code; set it to the address visitors' "
+        'phones reach, e.g. public_url = "http://10.10.0.1:8080" (the visitor Wi-Fi)'
+    ]
 
 
 def _prepare(args: argparse.Namespace) -> None:

@@ -95,6 +95,9 @@ def start(data: Path, port: int, *, out: TextIO = sys.stdout, profile: Path | No
         app, host="127.0.0.1", port=port, threads=threads_for(config), ident="loket-demo"
     )
     base_url = f"http://127.0.0.1:{server.effective_port}"
+    # The demo's tickets carry a QR to this machine's status pages unless the profile names
+    # the address phones would use (a real hub's [hub] public_url).
+    app.config["LOKET_PUBLIC_URL"] = config.hub.public_url or base_url
     closing = threading.Event()
     thread = threading.Thread(
         target=_serve, args=(server, closing), name="loket-demo-hub", daemon=True

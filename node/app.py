@@ -63,6 +63,7 @@ class Node:
         self._threaded = False
         self._booted = False
         self.heartbeat = Heartbeat(ctx, role_name)  # its own thread: see node.heartbeat
+        ctx.beat_now = self.heartbeat.send_now
         ctx.sync.add_listener(_Relay(self))
         ctx.sync.status_extra = self._status_extra
 
@@ -169,13 +170,25 @@ class Node:
         self.drain()
 
     def _run(self) -> None:
+        # A role with a ``tick_s`` (the kiosk polls its printer) is ticked whenever the queue
+        # has been quiet that long; maintenance still runs after MAINTAIN_EVERY_S of quiet.
+        tick_s = getattr(self.role, "tick_s", None)
+        wait = min(tick_s, MAINTAIN_EVERY_S) if tick_s else MAINTAIN_EVERY_S
+        quiet = 0.0
         while not self._stop.is_set():
-            if not self.run_once(timeout=MAINTAIN_EVERY_S):
-                try:
+            if self.run_once(timeout=wait):
+                quiet = 0.0
+                continue
+            quiet += wait
+            try:
+                if tick_s:
+                    self.role.tick()
+                if quiet >= MAINTAIN_EVERY_S:
+                    quiet = 0.0
                     self.role.maintain()
                     self.ctx.sync.write_status()
-                except Exception:
-                    log.exception("maintenance failed")
+            except Exception:
+                log.exception("maintenance failed")
 
     # -- hub metadata ------------------------------------------------------------------------
 
@@ -271,10 +284,20 @@ def build_node(
     ctx.view = LocalView(replica, outbox, fallback=ctx.cached_catalogue)
     role = _make_role(role_name, ctx)
     node = Node(ctx, role, role_name)
-    if hardware is None and role_name == "counter" and config_value(config, "buttons", "backend"):
-        from node.hardware.buttons import make_buttons
+    if hardware is None and config_value(config, "buttons", "backend"):
+        if role_name == "counter":
+            from node.hardware.buttons import make_buttons
 
-        devices.buttons = make_buttons(config.buttons, on_event=node.press)
+            devices.buttons = make_buttons(config.buttons, on_event=node.press)
+        elif role_name == "kiosk":
+            from node.hardware.kiosk_buttons import make_kiosk_buttons
+
+            devices.buttons = make_kiosk_buttons(config.buttons, on_event=node.press)
+            role.attach_buttons(devices.buttons)
+    if hardware is None and role_name == "kiosk" and getattr(config, "screen", None) is not None:
+        from node.kiosk_ui.app import make_kiosk_ui
+
+        devices.screen = make_kiosk_ui(config.screen, role, node.submit)
     return node
 
 

@@ -56,9 +56,12 @@ def run(args: Any) -> int:
     # READY once the role has booted; the pings stop if the worker thread dies, and
     # systemd (WatchdogSec) restarts the agent.
     watchdog = sdnotify.ready(node.alive)
+    screen = node.ctx.devices.screen
     try:
         if simulate:
             _keyboard_loop(node, role, sys.stdin, sys.stdout, panel)
+        elif role == "kiosk" and hasattr(screen, "run"):
+            screen.run(threading.Event())  # the touchscreen's loop owns the main thread
         else:
             threading.Event().wait()
     except KeyboardInterrupt:

@@ -97,13 +97,13 @@ def clock_offset_ms(transport: Transport, clock: Clock) -> int | None:
     return hub_ms - (before + after) // 2
 
 
-def device_statuses(devices: Any) -> dict[str, dict[str, str]]:
-    """``{slot: {status, detail}}`` for every device the node has; a ``status()`` that
-    raises is itself a fault (with the error as detail)."""
+def device_statuses(devices: Any, skip: set[str] = frozenset()) -> dict[str, dict[str, str]]:
+    """``{slot: {status, detail}}`` for every device the node has (but the ``skip`` slots);
+    a ``status()`` that raises is itself a fault (with the error as detail)."""
     out = {}
     for attr, slot in SLOTS.items():
         dev = getattr(devices, attr, None)
-        if dev is None:
+        if dev is None or slot in skip:
             continue
         ask = getattr(dev, "status", None)
         try:

@@ -76,6 +76,12 @@ class Heartbeat:
             return False
         return self.send(devices)
 
+    def send_now(self, reports: dict) -> bool:
+        """A heartbeat now, with ``reports`` ({slot: {status, detail}}) over the polled
+        statuses: the caller has just read them and a second query would only cost time."""
+        devices = {**health.device_statuses(self.ctx.devices, skip=set(reports)), **reports}
+        return self.send(devices)
+
     def send(self, devices: dict | None = None) -> bool:
         body = self.body(devices)
         path = f"/api/v1/nodes/{self.ctx.node_id}/heartbeat"

@@ -96,7 +96,9 @@ def _timing(config: Any) -> dict[str, Any]:
 
 
 class ButtonPanelBase:
-    """Debounce + queue + worker shared by the real and the fake panel."""
+    """Debounce + queue + worker shared by the real and the fake panel (and the kiosk's)."""
+
+    known_names: tuple[str, ...] | None = ALL_NAMES  # None: any name (kiosk service ids)
 
     def __init__(
         self,
@@ -115,17 +117,20 @@ class ButtonPanelBase:
         self._lock = threading.Lock()
         self._debouncers: dict[str, Debouncer] = {}
         for name in names:
-            if name not in ALL_NAMES:
-                raise ValueError(f"unknown button {name!r}; expected one of {ALL_NAMES}")
-            rating = name.startswith("rate_")
+            if self.known_names is not None and name not in self.known_names:
+                raise ValueError(f"unknown button {name!r}; expected one of {self.known_names}")
             self._debouncers[name] = Debouncer(
-                debounce_ms, None if rating else hold_ms, min_interval_ms
+                debounce_ms, self.hold_ms_for(name, hold_ms), min_interval_ms
             )
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         if threaded:
             self._worker = threading.Thread(target=self._run, name="loket-buttons", daemon=True)
+
+    def hold_ms_for(self, name: str, hold_ms: int) -> int | None:
+        """The hold time of one button; None: it never holds (a rating is one press)."""
+        return None if name.startswith("rate_") else hold_ms
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -255,37 +260,47 @@ class ButtonPanel(ButtonPanelBase):
             clock=clock,
             threaded=threaded,
         )
-        if pin_factory is None:
-            from node.hardware.pins import make_pin_factory
-
-            pin_factory = make_pin_factory(setting(config, "pin_factory", None))
-        from gpiozero import DigitalInputDevice
-        from gpiozero.exc import GPIOZeroError
-
-        pull_up = bool(setting(config, "pull_up", True))
-        self._devices: list[Any] = []
-        try:
-            for name, pin in pins.items():
-                dev = DigitalInputDevice(
-                    pin, pull_up=pull_up, bounce_time=None, pin_factory=pin_factory
-                )
-                self._devices.append(dev)
-                self._initial(name, dev.is_active)
-                dev.when_activated = _bind(self._edge, name, True)
-                dev.when_deactivated = _bind(self._edge, name, False)
-        except GPIOZeroError as exc:
-            self._close_devices()
-            raise HardwareError(f"cannot open button pins {pins}: {exc}") from exc
+        self._devices: list[Any] = open_input_pins(self, pins, config, pin_factory)
         self._start()
 
     def close(self) -> None:
         super().close()
-        self._close_devices()
+        close_devices(self._devices)
 
-    def _close_devices(self) -> None:
-        for dev in self._devices:
-            dev.close()
-        self._devices.clear()
+
+def open_input_pins(
+    panel: ButtonPanelBase, pins: Mapping[str, Any], config: Any, pin_factory: Any = None
+) -> list[Any]:
+    """One gpiozero input per ``name -> pin``, its edges fed to ``panel``'s debouncers
+    (``config``: ``pin_factory`` by name when none is given, ``pull_up``). All or none open."""
+    if pin_factory is None:
+        from node.hardware.pins import make_pin_factory
+
+        pin_factory = make_pin_factory(setting(config, "pin_factory", None))
+    from gpiozero import DigitalInputDevice
+    from gpiozero.exc import GPIOZeroError
+
+    pull_up = bool(setting(config, "pull_up", True))
+    devices: list[Any] = []
+    try:
+        for name, pin in pins.items():
+            dev = DigitalInputDevice(
+                pin, pull_up=pull_up, bounce_time=None, pin_factory=pin_factory
+            )
+            devices.append(dev)
+            panel._initial(name, dev.is_active)
+            dev.when_activated = _bind(panel._edge, name, True)
+            dev.when_deactivated = _bind(panel._edge, name, False)
+    except GPIOZeroError as exc:
+        close_devices(devices)
+        raise HardwareError(f"cannot open button pins {dict(pins)}: {exc}") from exc
+    return devices
+
+
+def close_devices(devices: list[Any]) -> None:
+    for dev in devices:
+        dev.close()
+    devices.clear()
 
 
 class FakeButtonPanel(ButtonPanelBase):

@@ -37,6 +37,10 @@ class ConsolePrinter:
         mark = " (OFFLINE)" if ticket.offline else ""
         say(f"{self.tag} {ticket.label} {ticket.service_name}{mark}")
 
+    def print_notice(self, notice: Any) -> None:
+        self.inner.print_notice(notice)
+        say(f"{self.tag} {notice.title}: {' / '.join(notice.lines)}")
+
     def status(self) -> Any:
         return self.inner.status()
 

@@ -33,7 +33,20 @@ class TicketPrint:
     status_url: str | None  # the QR code target (/t/<public>); None prints no QR code
     offline: bool
     lang: str = "id"
-    counter_hint: str | None = None  # e.g. "Loket 3, 4"
+    counter_hint: str | None = None  # free text instead of ``counters``, e.g. "Loket 3, 4"
+    counters: tuple[int, ...] = ()  # the counters serving the service: "Menuju loket 1-2"
+    category: str | None = None  # the priority category's name as printed, None = normal
+
+
+@dataclass(frozen=True)
+class NoticePrint:
+    """A short slip that is not a ticket: why no number was issued (a button-only kiosk)."""
+
+    title: str
+    lines: tuple[str, ...]
+    mpp_name: str
+    printed_at: str
+    footer: str = ""
 
 
 class PrinterStatus(StrEnum):
@@ -42,24 +55,34 @@ class PrinterStatus(StrEnum):
     OK = "ok"
     LOW = "low"  # paper near end
     OUT = "out"  # no paper
+    COVER_OPEN = "cover_open"
+    FAULT = "fault"  # the printer reports an error (cutter jam, head too hot...)
     UNKNOWN = "unknown"  # reachable but no (valid) reply: many cheap printers never answer
     OFFLINE = "offline"  # the device cannot be opened / connected
 
 
-# The technician's line for each status, when the backend has nothing more precise.
-DETAIL = {
-    PrinterStatus.OK: "",
+# States in which a ticket cannot come out: the kiosk takes no number (LOW still prints).
+CANNOT_PRINT = frozenset(
+    {PrinterStatus.OUT, PrinterStatus.COVER_OPEN, PrinterStatus.FAULT, PrinterStatus.OFFLINE}
+)
+# What a technician reads beside a status when the printer says no more.
+DETAILS = {
+    PrinterStatus.OUT: "paper out",
     PrinterStatus.LOW: "paper near end",
-    PrinterStatus.OUT: "out of paper",
-    PrinterStatus.UNKNOWN: "the printer does not answer status queries",
-    PrinterStatus.OFFLINE: "the printer cannot be reached",
+    PrinterStatus.COVER_OPEN: "cover open",
+    PrinterStatus.FAULT: "printer reports an error",
+    PrinterStatus.OFFLINE: "not connected",
+    PrinterStatus.UNKNOWN: "no status reply",
 }
+# (status, detail): ``detail`` is a short English note for technicians ("" when nothing to add);
+# the heartbeat's device status (contract C4), so kiosk and hub read one shape.
+StatusReport = DeviceStatus
 
 
 def printer_status(status: str, detail: str | None = None) -> DeviceStatus:
     """``(status, detail)`` for a printer; ``detail`` defaults to the words above."""
     status = PrinterStatus(status)
-    return DeviceStatus(status, DETAIL[status] if detail is None else detail)
+    return DeviceStatus(status, DETAILS.get(status, "") if detail is None else detail)
 
 
 @runtime_checkable
@@ -68,10 +91,9 @@ class TicketPrinter(Protocol):
 
     def print_ticket(self, ticket: TicketPrint) -> None: ...
 
-    def status(self) -> DeviceStatus:
-        """``(status, detail)``: status in ``PrinterStatus``; a kiosk asks before it takes
-        a number, the heartbeat carries it to the hub (contract C4)."""
-        ...
+    def print_notice(self, notice: NoticePrint) -> None: ...
+
+    def status(self) -> StatusReport: ...
 
     def close(self) -> None: ...
 
@@ -83,10 +105,12 @@ class FakePrinter:
     ``status()`` and ``.fail`` to an exception to make the next prints fail (nothing recorded).
     """
 
-    def __init__(self, profile: str | None = "TM-T20II") -> None:
+    def __init__(self, profile: str | None = "TM-T20II", style: Any = None) -> None:
         self.profile = profile
+        self.style = style
         self.jobs: list[bytes] = []
         self.tickets: list[TicketPrint] = []
+        self.notices: list[NoticePrint] = []
         self.paper: str = PrinterStatus.OK
         self.fail: Exception | None = None
         self.closed = False
@@ -94,15 +118,26 @@ class FakePrinter:
     def print_ticket(self, ticket: TicketPrint) -> None:
         from node.hardware.ticket_layout import render_ticket
 
-        buf = render_ticket(ticket, self.profile)
+        buf = render_ticket(ticket, self.profile, self.style)
         if self.fail is not None:
             raise self.fail
-        if self.paper == PrinterStatus.OUT:
-            raise HardwareError("printer is out of paper")
+        if self.paper in CANNOT_PRINT:
+            raise HardwareError(f"printer cannot print: {DETAILS[PrinterStatus(self.paper)]}")
         self.jobs.append(buf)
         self.tickets.append(ticket)
 
-    def status(self) -> DeviceStatus:
+    def print_notice(self, notice: NoticePrint) -> None:
+        from node.hardware.ticket_layout import render_notice
+
+        buf = render_notice(notice, self.profile)
+        if self.fail is not None:
+            raise self.fail
+        if self.paper in CANNOT_PRINT:
+            raise HardwareError(f"printer cannot print: {DETAILS[PrinterStatus(self.paper)]}")
+        self.jobs.append(buf)
+        self.notices.append(notice)
+
+    def status(self) -> StatusReport:
         return printer_status(self.paper)
 
     def close(self) -> None:
@@ -115,13 +150,17 @@ def make_printer(section: Any) -> TicketPrinter:
     Keys: ``backend`` (usb|serial|network|file|fake), ``profile`` (python-escpos profile
     name, e.g. "TM-T20II", "POS-5890"), ``timeout`` (seconds) and per backend:
     usb ``vendor_id, product_id`` (int or "0x0416"), ``in_ep, out_ep``;
-    serial ``device, baudrate``; network ``host, port``; file ``path``.
+    serial ``device, baudrate``; network ``host, port``; file ``path``. What the ticket says
+    besides the number (logo, header, footer) is ``ticket_layout.style_from_section``.
     """
+    from node.hardware.ticket_layout import style_from_section
+
     backend = setting(section, "backend", "fake")
+    style = style_from_section(section)
     if backend == "fake":
-        return FakePrinter(setting(section, "profile", "TM-T20II"))
+        return FakePrinter(setting(section, "profile", "TM-T20II"), style)
     if backend not in BACKENDS:
         raise HardwareError(f"unknown printer backend {backend!r}; expected one of {BACKENDS}")
     from node.hardware.printer_escpos import make_escpos_printer
 
-    return make_escpos_printer(section)
+    return make_escpos_printer(section, style)

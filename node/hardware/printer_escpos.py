@@ -4,9 +4,10 @@ Imported only when ``make_printer`` selects one of these backends. Each ticket i
 whole first and sent with a single ``_raw``; any transport failure closes the device (the
 next print reopens it) and raises ``HardwareError`` so the kiosk knows nothing came out.
 
-Paper status is best effort: DLE EOT 4 with a short timeout. Many cheap printers never
-answer, and escpos' own ``paper_status()`` reads "no reply" as "paper OK": we report
-UNKNOWN instead.
+Status is best effort, two real-time queries with a short timeout each: DLE EOT 2 (why the
+printer is offline: cover open, an error) and DLE EOT 4 (the paper sensors). Many cheap
+printers never answer, and escpos' own ``paper_status()`` reads "no reply" as "paper OK":
+we report UNKNOWN instead (and a kiosk still prints: no answer is not a fault).
 """
 
 from __future__ import annotations
@@ -17,24 +18,51 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from core.health import DeviceStatus
 from node.hardware.errors import HardwareError, missing_driver
-from node.hardware.printer import PrinterStatus, TicketPrint, printer_status
+from node.hardware.printer import (
+    DETAILS,
+    NoticePrint,
+    PrinterStatus,
+    StatusReport,
+    TicketPrint,
+    printer_status,
+)
 from node.hardware.settings import setting
-from node.hardware.ticket_layout import render_ticket
+from node.hardware.ticket_layout import render_notice, render_ticket
 
 log = logging.getLogger(__name__)
 
 PAPER_STATUS_QUERY = b"\x10\x04\x04"  # DLE EOT 4: transmit paper sensor status
+OFFLINE_CAUSE_QUERY = b"\x10\x04\x02"  # DLE EOT 2: transmit offline cause status
 DEFAULT_TIMEOUT_S = 5.0
+
+
+def _status_byte(reply: bytes) -> int | None:
+    if not reply:
+        return None
+    byte = reply[-1]  # the latest answer if stale bytes were waiting
+    if byte & 0x93 != 0x12:  # bits 1 and 4 always 1, bits 0 and 7 always 0
+        return None
+    return byte
+
+
+def offline_cause_from_reply(reply: bytes) -> PrinterStatus:
+    """Decode a DLE EOT 2 reply byte: 0x04 cover open, 0x40 an error; else OK (as far as
+    this query can tell: paper end is the other query's)."""
+    byte = _status_byte(reply)
+    if byte is None:
+        return PrinterStatus.UNKNOWN
+    if byte & 0x04:
+        return PrinterStatus.COVER_OPEN
+    if byte & 0x40:
+        return PrinterStatus.FAULT
+    return PrinterStatus.OK
 
 
 def paper_status_from_reply(reply: bytes) -> PrinterStatus:
     """Decode a DLE EOT 4 reply byte: fixed bits 0x12 set, 0x60 paper end, 0x0C near end."""
-    if not reply:
-        return PrinterStatus.UNKNOWN
-    byte = reply[-1]  # the latest answer if stale bytes were waiting
-    if byte & 0x93 != 0x12:  # bits 1 and 4 always 1, bits 0 and 7 always 0
+    byte = _status_byte(reply)
+    if byte is None:
         return PrinterStatus.UNKNOWN
     if byte & 0x60:
         return PrinterStatus.OUT
@@ -59,11 +87,13 @@ class EscposPrinter:
         profile: str | None,
         name: str,
         *,
+        style: Any = None,
         can_read: bool = True,
         keep_open: bool = True,
         status_timeout: float = 0.5,
     ) -> None:
         self._keep_open = keep_open
+        self.style = style
         self.status_timeout = status_timeout
         self._open_device = open_device
         self.profile = profile
@@ -86,45 +116,62 @@ class EscposPrinter:
                 log.debug("closing printer %s failed", self.name, exc_info=True)
 
     def print_ticket(self, ticket: TicketPrint) -> None:
-        buf = render_ticket(ticket, self.profile)  # raises before anything is sent
+        self._send(render_ticket(ticket, self.profile, self.style), ticket.label)
+
+    def print_notice(self, notice: NoticePrint) -> None:
+        self._send(render_notice(notice, self.profile), "notice")
+
+    def _send(self, buf: bytes, what: str) -> None:
+        # Rendered whole before this: a layout error never prints half a ticket.
         with self._lock:
             try:
                 self._ensure_open()._raw(buf)
             except Exception as exc:
                 self._drop()
-                raise HardwareError(f"printer {self.name}: ticket not printed: {exc}") from exc
+                raise HardwareError(f"printer {self.name}: {what} not printed: {exc}") from exc
             if not self._keep_open:
                 self._drop()
 
-    def status(self) -> DeviceStatus:
+    def status(self) -> StatusReport:
+        """``(status, detail)``: cover and error first (a printer with its cover open may
+        still report paper present), then the paper sensors."""
         with self._lock:
             try:
-                return self._status()
+                return printer_status(*self._status())
             finally:
                 if not self._keep_open:
                     self._drop()
 
-    def _status(self) -> DeviceStatus:
+    def _status(self) -> tuple[str, str]:
         try:
             device = self._ensure_open()
         except Exception as exc:  # noqa: BLE001 - any failure to open means "offline"
-            log.info("printer %s offline: %s", self.name, exc)
+            log.debug("printer %s offline: %s", self.name, exc)  # polled: the role logs changes
             self._drop()
-            return printer_status(PrinterStatus.OFFLINE, f"{self.name}: {exc}")
+            return PrinterStatus.OFFLINE, f"{self.name}: {exc}"
         if not self._can_read:
-            return printer_status(PrinterStatus.UNKNOWN, f"{self.name} cannot answer queries")
+            return PrinterStatus.UNKNOWN, f"{self.name}: cannot be asked"
         try:
-            device._raw(PAPER_STATUS_QUERY)
-            reply = _read_reply(device, self.status_timeout)
+            cause = offline_cause_from_reply(self._ask(device, OFFLINE_CAUSE_QUERY))
+            if cause in (PrinterStatus.COVER_OPEN, PrinterStatus.FAULT):
+                return cause, DETAILS[cause]
+            paper = paper_status_from_reply(self._ask(device, PAPER_STATUS_QUERY))
         except TimeoutError:
-            return printer_status(PrinterStatus.UNKNOWN)
+            return PrinterStatus.UNKNOWN, DETAILS[PrinterStatus.UNKNOWN]
         except Exception as exc:  # noqa: BLE001 - a write failure: the link is gone
             if "Timeout" in type(exc).__name__:  # pyusb's USBTimeoutError: no reply
-                return printer_status(PrinterStatus.UNKNOWN)
+                return PrinterStatus.UNKNOWN, DETAILS[PrinterStatus.UNKNOWN]
             log.info("printer %s status query failed: %s", self.name, exc)
             self._drop()
-            return printer_status(PrinterStatus.OFFLINE, f"{self.name}: {exc}")
-        return printer_status(paper_status_from_reply(bytes(reply or b"")))
+            return PrinterStatus.OFFLINE, f"{self.name}: {exc}"
+        return paper, DETAILS.get(paper, "")
+
+    def _ask(self, device: Any, query: bytes) -> bytes:
+        device._raw(query)
+        try:
+            return bytes(_read_reply(device, self.status_timeout) or b"")
+        except TimeoutError:  # a printer that knows one query but not the other
+            return b""
 
     def close(self) -> None:
         with self._lock:
@@ -199,7 +246,7 @@ def _open_usb(ids: dict[str, int], timeout: float, profile: str | None) -> Any:
     try:
         printer.open()
     except Exception as exc:
-        # The usual causes, in the words a technician needs (docs/hardware.md).
+        # The usual causes, in the words a technician needs (notes/hardware.md).
         raise HardwareError(
             f"{exc} (check: libusb installed - apt install libusb-1.0-0; a udev rule giving the "
             "service user access to this vendor/product id; 'Resource busy' means usblp, CUPS "
@@ -216,7 +263,7 @@ def _open_file(path: str, profile: str | None) -> Any:
     return printer
 
 
-def make_escpos_printer(section: Any) -> EscposPrinter:
+def make_escpos_printer(section: Any, style: Any = None) -> EscposPrinter:
     """Build the escpos-backed printer for ``section.backend`` in usb|serial|network|file."""
     try:
         import escpos.printer  # noqa: F401
@@ -232,6 +279,7 @@ def make_escpos_printer(section: Any) -> EscposPrinter:
                 lambda: _open_network(host, port, timeout, profile),
                 profile,
                 f"{host}:{port}",
+                style=style,
                 keep_open=False,
             )
         if backend == "serial":
@@ -241,7 +289,7 @@ def make_escpos_printer(section: Any) -> EscposPrinter:
                 raise missing_driver("serial", "pip install pyserial") from exc
             device, baud = setting(section, "device"), int(setting(section, "baudrate", 9600))
             return EscposPrinter(
-                lambda: _open_serial(device, baud, timeout, profile), profile, device
+                lambda: _open_serial(device, baud, timeout, profile), profile, device, style=style
             )
         if backend == "usb":
             ids = {
@@ -251,11 +299,15 @@ def make_escpos_printer(section: Any) -> EscposPrinter:
                 "out_ep": _int(setting(section, "out_ep", 0x01)),
             }
             name = f"usb {ids['vendor_id']:04x}:{ids['product_id']:04x}"
-            return EscposPrinter(lambda: _open_usb(ids, timeout, profile), profile, name)
+            return EscposPrinter(
+                lambda: _open_usb(ids, timeout, profile), profile, name, style=style
+            )
         if backend == "file":
             path = setting(section, "path")
             # A device file cannot answer a status query: status is "unknown" while it opens.
-            return EscposPrinter(lambda: _open_file(path, profile), profile, path, can_read=False)
+            return EscposPrinter(
+                lambda: _open_file(path, profile), profile, path, style=style, can_read=False
+            )
     except KeyError as exc:
         raise HardwareError(f"printer backend {backend!r} needs the setting {exc}") from exc
     raise HardwareError(f"unknown printer backend {backend!r}")

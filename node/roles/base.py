@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,9 @@ class Context:
     devices: Devices
     hub_url: str = ""
     hub_info: dict = field(default_factory=dict)
+    # Set by node.app.Node: sends a heartbeat at once with these device reports on top of the
+    # polled ones (a kiosk's printer fault must not wait for the next poll); None in bare tests.
+    beat_now: Callable[[dict], bool] | None = field(default=None, repr=False)
     _parsed: tuple | None = field(default=None, repr=False)
 
     def rpc(
@@ -217,8 +221,13 @@ class Role(SyncListener):
     def on_button(self, name: str, kind: str = "press") -> None:
         """A button press or hold, or a simulated key."""
 
+    tick_s: float | None = None  # seconds of quiet between ticks; None: never ticked
+
     def maintain(self) -> None:
         """Periodic housekeeping on the worker thread (lease top-ups...)."""
+
+    def tick(self) -> None:
+        """Called on the worker thread after ``tick_s`` of quiet (the kiosk polls its printer)."""
 
     def status(self) -> dict:
         return {}

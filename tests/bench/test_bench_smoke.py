@@ -36,6 +36,7 @@ def test_percentile_interpolates_and_handles_empty() -> None:
         ("catchup", {"catch_up", "push"}),
         ("footprint", {"hub_rss_after_events_mb", "hub_startup_empty_s", "nodes"}),
         ("hall", {"first_sample", "burst", "max_age_s"}),
+        ("kiosk", {"online", "offline", "presses"}),
         ("history", {"hub_startup", "node_fold", "reports_month"}),
     ],
 )

@@ -103,6 +103,7 @@ class FlaskTransport:
         self.node_id = node_id
         self.down = False  # this node's cable is out (the hub still serves the others)
         self.lose_replies = 0  # the hub handles the request, the answer never arrives
+        self.lose_path: str | None = None  # only for requests to this path (None: any)
         self.calls: list[tuple[str, str]] = []
 
     def request(
@@ -116,7 +117,7 @@ class FlaskTransport:
         resp = client.open(path, method=method, json=json, headers=headers)
         body = resp.get_json(silent=True) or {}
         resp.close()
-        if self.lose_replies > 0:
+        if self.lose_replies > 0 and path.startswith(self.lose_path or ""):
             self.lose_replies -= 1
             raise HubUnreachable(f"{method} {path}: reply lost (test)")
         return resp.status_code, body

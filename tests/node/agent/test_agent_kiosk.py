@@ -69,6 +69,7 @@ def test_lost_reply_falls_back_with_the_same_req_and_the_ghost_is_voided(hub, ma
     kiosk = make_node("K1", "kiosk")
     kiosk.step()
     kiosk.transport.lose_replies = 3  # all three tries reach the hub, no answer comes back
+    kiosk.transport.lose_path = "/api/v1/tickets"  # the heartbeat's replies are not the point
     kiosk.press("a")
     kiosk.step()
     printed = kiosk.ctx.devices.printer.tickets
@@ -110,18 +111,31 @@ def test_printer_status_is_reported(hub, make_node):
     assert kiosk.status()["printer"] == "low"
 
 
-def test_a_ticket_that_could_not_be_printed_is_cancelled(hub, make_node):
+def test_no_number_is_taken_while_the_printer_is_out_of_paper(hub, make_node):
     kiosk = make_node("K1", "kiosk")
     kiosk.ctx.devices.printer.paper = "out"
     kiosk.press("a")
     kiosk.step()
     assert kiosk.ctx.devices.printer.jobs == []
-    cancelled = hub.events("ticket.cancelled")
-    assert [(e["ticket"], e["body"]["reason"]) for e in cancelled] == [
-        ("2026-11-28/A-001", "print_failed")
-    ]
-    assert "A" not in hub.authority.snapshot()["state"]["waiting"]
+    assert hub.events("ticket.issued") == []
+    assert kiosk.role.last_outcome.kind == "printer"
+    assert kiosk.role.last_outcome.code == "out"
     assert kiosk.status()["printer"] == "out"
+
+
+def test_a_ticket_that_could_not_be_printed_is_cancelled(hub, make_node):
+    from node.hardware.errors import HardwareError
+
+    kiosk = make_node("K1", "kiosk")  # no screen: nobody would ever see the number
+    kiosk.ctx.devices.printer.fail = HardwareError("paper jam")
+    kiosk.press("a")
+    kiosk.step()
+    assert kiosk.ctx.devices.printer.jobs == []
+    cancelled = hub.events("ticket.cancelled")
+    issued = [e["ticket"] for e in hub.events("ticket.issued")]
+    assert [(e["ticket"], e["body"]["reason"]) for e in cancelled] == [(issued[0], "print_failed")]
+    assert "A" not in hub.authority.snapshot()["state"]["waiting"]
+    assert kiosk.role.last_outcome.kind == "printer"
 
 
 def test_recovery_barrier_keeps_the_kiosk_online_but_printing_from_its_lease(hub, make_node):

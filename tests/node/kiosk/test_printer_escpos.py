@@ -10,10 +10,15 @@ import tty
 from collections.abc import Iterator
 
 import pytest
+from netprinter import FakeNetworkPrinter
 
 from node.hardware.errors import HardwareError
 from node.hardware.printer import TicketPrint, make_printer
-from node.hardware.printer_escpos import PAPER_STATUS_QUERY, paper_status_from_reply
+from node.hardware.printer_escpos import (
+    OFFLINE_CAUSE_QUERY,
+    PAPER_STATUS_QUERY,
+    paper_status_from_reply,
+)
 from node.hardware.ticket_layout import render_ticket
 
 TICKET = TicketPrint(
@@ -27,59 +32,6 @@ TICKET = TicketPrint(
     status_url="http://hub.local/t/c2Ftc2F0LWEwMDc",
     offline=False,
 )
-
-
-class FakeNetworkPrinter:
-    """A TCP thread that records what it receives and answers DLE EOT 4 with ``reply``."""
-
-    def __init__(self, reply: bytes | None) -> None:
-        self.reply = reply
-        self.received = bytearray()
-        self._got = threading.Condition()
-        self.connections = 0
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self._server.settimeout(0.1)
-        self.port = self._server.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:  # serve every queued connection; stop() only ends a quiet server
-            try:
-                conn, _ = self._server.accept()
-            except TimeoutError:
-                if self._stop.is_set():
-                    break
-                continue
-            self.connections += 1
-            with conn:
-                conn.settimeout(0.1)
-                while True:  # drain until EOF: stop() only ends a connection gone quiet
-                    try:
-                        chunk = conn.recv(65536)
-                    except TimeoutError:
-                        if self._stop.is_set():
-                            break
-                        continue
-                    if not chunk:
-                        break
-                    with self._got:
-                        self.received += chunk
-                        self._got.notify_all()
-                    if PAPER_STATUS_QUERY in chunk and self.reply is not None:
-                        conn.sendall(self.reply)
-
-    def wait_received(self, n: int) -> bytes:
-        """What arrived once ``n`` bytes did (or the deadline passed on a stalled machine)."""
-        with self._got:
-            self._got.wait_for(lambda: len(self.received) >= n, timeout=30)
-            return bytes(self.received)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-        self._server.close()
 
 
 @pytest.fixture
@@ -120,9 +72,28 @@ def test_network_paper_status(network_printer: FakeNetworkPrinter, expected: str
     printer = make_printer(network_section(network_printer.port))
     # Generous for a loaded CI machine; only the "never answers" case waits it out.
     printer.status_timeout = 2 if network_printer.reply is not None else 0.2
-    assert printer.status().status == expected
+    assert printer.status()[0] == expected
     printer.close()
-    assert network_printer.wait_received(3) == PAPER_STATUS_QUERY
+    assert network_printer.wait_received(6) == OFFLINE_CAUSE_QUERY + PAPER_STATUS_QUERY
+
+
+@pytest.mark.parametrize(
+    ("cause", "expected"),
+    [(b"\x16", "cover_open"), (b"\x52", "fault"), (b"\x12", "ok"), (None, "ok")],
+)
+def test_network_cover_and_error_status(cause: bytes | None, expected: str) -> None:
+    server = FakeNetworkPrinter(b"\x12", cause)
+    try:
+        printer = make_printer(network_section(server.port))
+        printer.status_timeout = 2 if cause is not None else 0.2
+        status, detail = printer.status()
+        assert status == expected
+        assert detail == {"cover_open": "cover open", "fault": "printer reports an error"}.get(
+            expected, ""
+        )
+        printer.close()
+    finally:
+        server.stop()
 
 
 def free_port() -> int:
@@ -133,8 +104,8 @@ def free_port() -> int:
 
 def test_refused_connection_is_offline_and_print_raises() -> None:
     printer = make_printer(network_section(free_port()))
-    assert printer.status().status == "offline"
-    with pytest.raises(HardwareError, match="ticket not printed"):
+    assert printer.status()[0] == "offline"
+    with pytest.raises(HardwareError, match="A-007 not printed"):
         printer.print_ticket(TICKET)
     printer.close()
 
@@ -175,17 +146,26 @@ def test_serial_printer_on_a_pty(pty_pair: tuple[int, str]) -> None:
     printer.print_ticket(TICKET)
     expected = render_ticket(TICKET, "POS-5890")
     assert read_exactly(master, len(expected)) == expected
-    os.write(master, b"\x1e")  # the answer waits in the line until the query is read
-    assert printer.status().status == "low"
-    assert read_exactly(master, 3) == PAPER_STATUS_QUERY
+    answers = {OFFLINE_CAUSE_QUERY: b"\x12", PAPER_STATUS_QUERY: b"\x1e"}
+
+    def answer_each_query() -> None:
+        for _ in answers:
+            os.write(master, answers[read_exactly(master, 3)])
+
+    responder = threading.Thread(target=answer_each_query)
+    responder.start()
+    # pyserial's read waits out the timeout for more bytes: each query costs it whole.
+    printer.status_timeout = 1
+    assert printer.status()[0] == "low"
+    responder.join(10)
     printer.status_timeout = 0.2
-    assert printer.status().status == "unknown"  # a printer that never answers
+    assert printer.status()[0] == "unknown"  # a printer that never answers
     printer.close()
 
 
 def test_missing_serial_device_is_offline(tmp_path: os.PathLike) -> None:
     printer = make_printer({"backend": "serial", "device": f"{tmp_path}/ttyUSB9"})
-    assert printer.status().status == "offline"
+    assert printer.status()[0] == "offline"
     with pytest.raises(HardwareError, match="ttyUSB9"):
         printer.print_ticket(TICKET)
 
@@ -194,7 +174,7 @@ def test_file_backend_writes_the_ticket_and_reports_unknown(tmp_path: os.PathLik
     path = f"{tmp_path}/lp0"
     printer = make_printer({"backend": "file", "path": path, "profile": "TM-T20II"})
     printer.print_ticket(TICKET)
-    assert printer.status().status == "unknown"  # a device file cannot answer
+    assert printer.status()[0] == "unknown"  # a device file cannot answer
     printer.close()
     with open(path, "rb") as f:
         assert f.read() == render_ticket(TICKET, "TM-T20II")
@@ -215,7 +195,7 @@ def test_paper_status_decoding(reply: bytes, expected: str) -> None:
 
 def test_usb_printer_that_is_not_plugged_in() -> None:
     printer = make_printer({"backend": "usb", "vendor_id": "0x0416", "product_id": 0x5011})
-    assert printer.status().status == "offline"
+    assert printer.status()[0] == "offline"
     with pytest.raises(HardwareError, match="libusb"):  # the message says what to check
         printer.print_ticket(TICKET)
     printer.close()
