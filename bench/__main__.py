@@ -28,6 +28,7 @@ BENCHMARKS = (
     "hall",
     "kiosk",
     "streams",
+    "history",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 

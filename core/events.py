@@ -156,6 +156,14 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
         # released (no check-in any more) after this time: session start + grace, or closing
         "expires_ms": _f(int, optional=True),
     },
+    # The service day is over (hub.day_close): its leftover live tickets end as not served
+    # and the whole day leaves the live state (its records stay in the journal and archive).
+    "day.closed": {
+        "day": _STR,
+        "not_served": _f(list, items=str),
+        "summary": _f(dict),
+        "by": _STR,
+    },
 }
 _NO_TICKET = {
     "lease.granted",
@@ -171,6 +179,7 @@ _NO_TICKET = {
     "hall.running_text",
     "kiosk.reprint",
     "booking.made",
+    "day.closed",
 }
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
@@ -184,6 +193,7 @@ HUB_ONLY_TYPES = frozenset(
         "hall.running_text",
         "kiosk.reprint",
         "booking.made",
+        "day.closed",
     }
 )
 

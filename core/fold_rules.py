@@ -484,6 +484,12 @@ def on_kiosk_reprint(st: QueueState, step: Step) -> None:
     """A command to one kiosk's printer (node.roles.kiosk acts on it); no queue state."""
 
 
+def on_day_closed(st: QueueState, step: Step) -> None:
+    """The service day is over: its tickets leave the live state (the hub archived them and
+    named the live ones in ``not_served``). A node folds the same, so it drops them too."""
+    st.drop_day(step.event.body["day"])
+
+
 HANDLERS = {
     "ticket.issued": on_issued,
     "ticket.called": on_called,
@@ -506,4 +512,5 @@ HANDLERS = {
     "hall.running_text": on_running_text,
     "kiosk.reprint": on_kiosk_reprint,
     "booking.made": on_booking_made,
+    "day.closed": on_day_closed,
 }

@@ -206,6 +206,12 @@ def collect(records: Iterable[Mapping], tz: tzinfo = UTC) -> dict[str, TicketFac
     tickets: dict[str, TicketFacts] = {}
     for ms, ev in events:
         kind, key, body = ev["type"], ev.get("ticket"), ev.get("body") or {}
+        if kind == "day.closed":
+            # Still live at the close: ended as not served (hub.day_close); counted as waiting.
+            for left in body.get("not_served", ()):
+                if left in tickets and tickets[left].status in ("waiting", "called"):
+                    tickets[left].status = "not_served"
+            continue
         if kind == "ticket.issued":
             if key in tickets or key in ghosts:
                 continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, insort
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from core import fold_rules, priority
@@ -21,7 +22,7 @@ from core.catalogue_values import PriorityRule
 from core.errors import EventError
 from core.events import Event, parse_record
 from core.fold_rules import TRANSITIONS, Step
-from core.model import Counter, CounterState, Ticket, TicketStatus
+from core.model import LIVE_STATES, Counter, CounterState, Ticket, TicketStatus
 
 __all__ = [
     "TRANSITIONS",
@@ -86,6 +87,8 @@ class QueueState:
         self._waiting: dict[tuple[str, str], list[tuple[tuple, str]]] = {}
         self._by_public: dict[str, str] = {}
         self._counts: dict[str, int] = {str(s): 0 for s in TicketStatus}
+        # Service days ended by ``day.closed``: their tickets left this state for the archive.
+        self.closed_days: set[str] = set()
 
     # -- applying ---------------------------------------------------------------------------
 
@@ -117,6 +120,10 @@ class QueueState:
         if hseq is None:
             self._tentative += 1
             hseq = TENTATIVE_HSEQ + self._tentative
+        if event.ticket and event.ticket.split("/", 1)[0] in self.closed_days:
+            # A late event of a closed day (a node offline past closing): logged, not folded.
+            self.rejections.append({"event": event.id, "type": event.type, "reason": "day_closed"})
+            return []
         if est_ms is None:
             # Without the hub's anchored estimate, the event's own wall clock is the best guess.
             est_ms = int(event.clock.get("wall_ms", 0))
@@ -147,7 +154,44 @@ class QueueState:
         other._waiting = {k: list(v) for k, v in self._waiting.items()}
         other._by_public = dict(self._by_public)
         other._counts = dict(self._counts)
+        other.closed_days = set(self.closed_days)
         return other
+
+    def drop_day(self, day: str) -> list[str]:
+        """Forget every ticket of service day ``day`` (``day.closed``) and what points at
+        them; returns the keys of those that were still live, in queue order."""
+        prefix = f"{day}/"
+        gone = {k: t for k, t in self.tickets.items() if t.day == day}
+        live = sorted((t for t in gone.values() if t.status in LIVE_STATES), key=_queue_order)
+        for key, t in gone.items():
+            del self.tickets[key]
+            self._counts[t.status] -= 1
+            if t.public is not None and self._by_public.get(t.public) == key:
+                del self._by_public[t.public]
+        for where in [w for w in self._waiting if w[0] == day]:
+            del self._waiting[where]
+        for where in [w for w in self._max_number if w[0] == day]:
+            del self._max_number[where]
+        for index in (self.online_reqs, self.printed_reqs, self.call_tickets):
+            for k in [k for k, v in index.items() if v.startswith(prefix)]:
+                del index[k]
+        calls = set(self.call_tickets)
+        for k in [k for k, v in self.online_calls.items() if v not in calls]:
+            del self.online_calls[k]
+        for k in [k for k, v in self.leases.items() if v.get("day") == day]:
+            del self.leases[k]
+        self.recent_calls[:] = [r for r in self.recent_calls if r.get("ticket") not in gone]
+        for cid, cs in self.counters.items():
+            if cs.current in gone or cs.last_done in gone:
+                self.counters[cid] = replace(
+                    cs,
+                    current=None if cs.current in gone else cs.current,
+                    call_id=None if cs.current in gone else cs.call_id,
+                    label=None if cs.current in gone else cs.label,
+                    last_done=None if cs.last_done in gone else cs.last_done,
+                )
+        self.closed_days.add(day)
+        return [t.key for t in live]
 
     def put(self, ticket: Ticket) -> Ticket:
         """Store ``ticket`` (new or a new version of one) and keep the indexes in step."""
@@ -395,3 +439,7 @@ def _rule(state: QueueState, rule: Any) -> Any:
         return rule
     mpp = state.catalogue.mpp
     return mpp.priority.rule if mpp is not None else PriorityRule()
+
+
+def _queue_order(t: Ticket) -> tuple:
+    return (t.service, t.order, t.key)

@@ -40,7 +40,7 @@ from core.errors import CommandRejected, ConfigError, JournalError, JournalOrder
 from core.events import DERIVED_TYPES, Event, make_event, make_record
 from core.model import LIVE_STATES, TicketStatus
 from core.queue import QueueState
-from hub import catalogue_ops, floor_ops, identity, operations, pushcheck, receipts
+from hub import catalogue_ops, checkpoint, floor_ops, identity, operations, pushcheck, receipts
 from hub.derive import ClockAnchors, bound_estimate, hlc_wall_ms, skew_notice
 from hub.errors import Refused
 from hub.pushgate import PushGate, canonical, parse_pushed
@@ -56,6 +56,9 @@ SEEN_FLUSH_MS = 60_000
 # After a storage fault, try to reopen the journal at most this often (each try reads it).
 HEAL_EVERY_S = 1.0
 REJECTIONS_KEPT = 200
+# What _replay builds from the journal and a checkpoint restores (hub.checkpoint).
+_IMAGE_FIELDS = ("state", "gate", "anchors", "_ids", "_reqs", "_events", "_issue_of",
+                 "_last_call", "_by_day", "_hub_seq", "_journal_day", "_skewed")  # fmt: skip
 
 
 def digest(canonical_text: str) -> bytes:
@@ -124,6 +127,7 @@ class Authority:
         self._events: dict[str, int] = {}  # primary event id -> its hseq (for answers)
         self._issue_of: dict[str, str] = {}  # ticket key -> id of its ticket.issued
         self._last_call: dict[str, str] = {}  # ticket key -> id of its latest ticket.called
+        self._by_day: dict[str, list[tuple[str, str | None]]] = {}  # open day -> (id, req)
         self._hub_seq = 0
         self._journal_day: str | None = None
         self._skewed: set[tuple[str, str]] = set()  # (node, boot) already given a clock.skew
@@ -131,7 +135,8 @@ class Authority:
     def _replay(self, *, repair: bool) -> None:
         derived_wanted: list[Event] = []
         last_hub_hlc = ""
-        for record in self.store.records():
+        self._restore_image(checkpoint.load(self))
+        for record in self.store.records(self._written_hseq):
             if record.get("hseq") != self._written_hseq + 1:
                 raise JournalOrderError(
                     f"the hub journal in {self.store.data_dir / 'journal'} is out of order: "
@@ -167,6 +172,42 @@ class Authority:
                 self.state.apply(r)
         self.last_hseq = self._written_hseq
 
+    # -- the start-up checkpoint (hub.checkpoint; written after a daily close) --------------
+
+    def replay_image(self) -> dict[str, Any]:
+        """What replaying the durable journal built (caller holds the lock)."""
+        self.store.sync()  # the image covers written records: make them durable first
+        image = {name: getattr(self, name) for name in _IMAGE_FIELDS}
+        hseq = self._written_hseq
+        last = checkpoint.record_digest(self.store, hseq)
+        return {
+            **image,
+            "epoch": self.epoch,
+            "hseq": hseq,
+            "last": last,
+            "hub_hlc": self.hlc.last(),
+        }
+
+    def _restore_image(self, image: dict[str, Any] | None) -> None:
+        if image is None:
+            return
+        for name in _IMAGE_FIELDS:
+            setattr(self, name, image[name])
+        self._written_hseq = image["hseq"]
+        self.hlc.restore(image["hub_hlc"])
+
+    def _forget_day(self, day: str) -> None:
+        """Drop the per-ticket indexes of a closed day (its tickets left the fold). Its event
+        ids stay in ``_ids``: a re-pushed event of that day is still known, never doubled."""
+        for event_id, req in self._by_day.pop(day, ()):
+            self._events.pop(event_id, None)
+            if req and self._reqs.get(req) == event_id:
+                del self._reqs[req]
+        prefix = f"{day}/"
+        for index in (self._issue_of, self._last_call):
+            for key in [k for k in index if k.startswith(prefix)]:
+                del index[key]
+
     def _index(self, record: dict, known_digest: bytes | None = None) -> None:
         """Account for one logged record in every in-memory index (replay and commit).
 
@@ -180,6 +221,10 @@ class Authority:
         if ev["type"] in DERIVED_TYPES:
             return  # notifications: no req, no seq, nothing to gate on
         self._events[ev["id"]] = record["hseq"]
+        if ev.get("ticket"):
+            self._by_day.setdefault(ev["ticket"].split("/", 1)[0], []).append(
+                (ev["id"], ev.get("req"))
+            )
         self.gate.note_logged(ev)
         self.anchors.observe(ev["origin"], ev.get("clock"), record["recv_ms"])
         if ev.get("req"):
@@ -188,6 +233,8 @@ class Authority:
             self._issue_of.setdefault(ev["ticket"], ev["id"])
         elif ev["type"] == "ticket.called":
             self._last_call[ev["ticket"]] = ev["id"]
+        elif ev["type"] == "day.closed":
+            self._forget_day(ev["body"]["day"])
         if ev["origin"] == "hub" and ev["inc"] == self.epoch:
             self._hub_seq = max(self._hub_seq, ev["seq"])
 
@@ -434,6 +481,10 @@ class Authority:
     def logged_event(self, event_id: str) -> dict | None:
         """A logged primary event by id (with its receipt), or None."""
         return self._event_dict(event_id)
+
+    def logged_hseq(self, event_id: str) -> int | None:
+        """The hseq of a logged primary event (``hub.day_close`` names its archive by it)."""
+        return self._events.get(event_id)
 
     def issue_id(self, ticket_key: str) -> str | None:
         """The id of the ``ticket.issued`` that created this ticket."""

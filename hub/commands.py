@@ -111,11 +111,15 @@ def serve(args: Any) -> int:
     from core import sdnotify
 
     watchdog = sdnotify.ready()  # Type=notify units: started once the port is bound
+    from hub import day_close
+
+    closer = day_close.Timer(app.extensions["loket"]).start()
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        closer.stop()
         watchdog.stop()
         if pusher is not None:
             pusher.stop()
@@ -265,6 +269,33 @@ def lift_barrier(args: Any) -> int:
 
     write(config, local, "/control/barrier/lift", {"by": by})
     print("recovery barrier lifted: online numbers are issued again")
+    return 0
+
+
+def close_day(args: Any) -> int:
+    """Close a service day (default today) through the running hub: it alone writes events."""
+    from hub.store import Store
+
+    config = _config(args)
+    by = os.environ.get("SUDO_USER") or os.environ.get("USER") or "cli"
+    body = {"day": args.day, "by": by}
+    try:
+        store = Store(Path(config.hub.data_dir))
+    except DataFolderLocked as locked:
+        try:
+            answer = through_hub(config, "/control/day/close", body, locked)
+        except ValueError as exc:
+            print(f"loket: {exc}", file=sys.stderr)
+            return 2
+    else:
+        store.close()
+        print("loket: no hub runs on this folder; start `loket hub serve` first", file=sys.stderr)
+        return 2
+    total = answer["summary"]["total"]
+    print(
+        f"day {answer['day']} closed: {total['issued']} tickets, {total['served']} served, "
+        f"{len(answer['not_served'])} not served"
+    )
     return 0
 
 

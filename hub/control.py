@@ -1,5 +1,5 @@
 """The CLI's way into a running hub: ``loket hub pair|adduser|backup|lift-barrier|
-import-profile|device add|tokens|revoke``.
+import-profile|device add|tokens|revoke|close-day``.
 
 While ``loket hub serve`` runs it holds the data folder's lock (``hub.folderlock``), so a CLI
 tool cannot open the store itself: writing TinyDB behind the hub's back would be overwritten
@@ -90,6 +90,19 @@ def lift_barrier() -> Response:
     by = field(body, "by", str, required=False) or "cli"
     _authority().lift_barrier(by=f"cli:{by}")
     return jsonify({"barrier": None})
+
+
+@bp.post("/day/close")
+@auth.require_control
+def close_day() -> Response:
+    """``{day?, by?}``: ``loket hub close-day [DAY]`` (422/409 say why a day cannot close)."""
+    from hub import day_close
+
+    body = json_body()
+    day = field(body, "day", str, required=False)
+    by = field(body, "by", str, required=False) or "cli"
+    doc = day_close.close_day(_authority(), day, by=f"cli:{by}")
+    return jsonify({"day": doc["day"], "not_served": doc["not_served"], "summary": doc["summary"]})
 
 
 @bp.post("/import-profile")

@@ -7,6 +7,7 @@
     loket hub adduser NAME --config hub.toml [--password-file F] [--role R]
     loket hub backup DEST --config hub.toml / loket hub restore BACKUP --config hub.toml
     loket hub lift-barrier --config hub.toml
+    loket hub close-day [DAY] --config hub.toml   # leftover tickets not served, day archived
     loket hub export-profile --config hub.toml [--out FILE]   # the log's catalogue as TOML
     loket hub import-profile --config hub.toml [--dry-run]    # the profile's into the log
     loket hub device add ID --config hub.toml [--minutes N]  # a one-time pairing code
@@ -126,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     _with_config(
         hub.add_parser("lift-barrier", help="end the recovery barrier after a restore now")
     )
+    close = _with_config(
+        hub.add_parser("close-day", help="close a service day now (through the running hub)")
+    )
+    close.add_argument("day", nargs="?", metavar="DAY", help="YYYY-MM-DD (default: today)")
     export = _with_config(
         hub.add_parser(
             "export-profile",

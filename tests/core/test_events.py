@@ -59,6 +59,7 @@ BODIES = {
     },  # fmt: skip
     "hall.running_text": {"text": "Loket 5 tutup pukul 12.00", "zone": None, "by": "spv"},
     "kiosk.reprint": {"kiosk": "K1", "by": "spv"},
+    "day.closed": {"day": "2026-11-28", "not_served": ["t"], "summary": {}, "by": "timer"},
     "call.superseded": {"call": "C2:i:4", "counter": "C2", "winner": "C1", "ticket": "t"},
     "call.retracted": {"call": "hub:E:9", "counter": "C1", "ticket": "t"},
     "transfer.rejected": {"event": "C2:i:5", "counter": "C2", "ticket": "t"},

@@ -507,6 +507,10 @@ def test_the_declarations_match_the_role_table(mall):
     assert declared[("/admin/pairing/revoke", ("POST",))][2] == "admin"
     for path in ("/control/device-code", "/control/tokens", "/control/revoke"):
         assert declared[(path, ("POST",))][0] == "control"
+    # daily close (issue 11): supervisors by session + CSRF; the CLI through control
+    assert declared[("/admin/day/close", ("POST",))][2] == "supervisor"
+    assert declared[("/admin/archive", ("GET",))][2] == "viewer"
+    assert declared[("/control/day/close", ("POST",))][0] == "control"
     [pair] = [a for r, _, a in routes(mall.app) if r.rule == "/api/v1/pair"]
     assert pair.kind == "code"
     # the catalogue edit (C1): admins only, by session + CSRF header or an operator token
