@@ -35,7 +35,7 @@ def page() -> str:
 @bp.post("/day/close")
 @require_role(CLOSE_ROLE)
 def close() -> Response:
-    words = ui.text(None)
+    words = ui.text(ui.page_lang())
     day = request.form.get("day", "").strip()[:10] or None
     try:
         doc = day_close.close_day(ui.authority(), day, by=g.caller.id)

@@ -123,7 +123,7 @@ def _agency_arg() -> str | None:
 
 
 def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "id"
+    return ui.page_lang()  # asked, remembered, the mall's, Indonesian: the admin's one rule
 
 
 def day_context() -> dict[str, Any]:
