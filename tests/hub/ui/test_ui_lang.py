@@ -58,7 +58,9 @@ def pages(app) -> list[str]:
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith(NOT_PAGES):
             continue
-        if rule.rule.endswith((".json", ".csv", ".wav", ".pdf")) or rule.endpoint.endswith("static"):
+        if rule.rule.endswith((".json", ".csv", ".wav", ".pdf")) or rule.endpoint.endswith(
+            "static"
+        ):
             continue
         missing = set(rule.arguments) - set(ARGS)
         assert not missing, f"the walk cannot fill {missing} of {rule.rule}"
