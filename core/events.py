@@ -98,6 +98,13 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     "ticket.transferred": {"counter": _STR, "to": _STR},
     "ticket.cancelled": {"by": _STR, "reason": _STR},
     "ticket.rated": {"counter": _STR, "score": _f(int, lo=1, hi=4)},
+    # The SKM questionnaire (core.skm) of a served ticket: nine answers 1..4 (U1..U9), the
+    # optional respondent fields; ``via`` = "status" (the visitor's phone) or the device id.
+    "survey.answered": {
+        "answers": _f(list, items=int),
+        "respondent": _f(dict, _NULL, optional=True),
+        "via": _f(str, optional=True),
+    },
     "lease.granted": {
         "kiosk": _STR,
         "service": _STR,
@@ -134,7 +141,7 @@ _NO_TICKET = {
 # Only the hub writes these (the catalogue and the live roster, contract C1): an event of
 # another origin is malformed wherever it appears, and a push of one is refused (hub.pushcheck).
 HUB_ONLY_TYPES = frozenset(
-    {"catalogue.set", "catalogue.retired", "roster.updated", "device.status"}
+    {"catalogue.set", "catalogue.retired", "roster.updated", "device.status", "survey.answered"}
 )
 
 _DERIVED: dict[str, dict[str, BodyField]] = {

@@ -95,6 +95,7 @@ class Ticket:
     finished_ms: int | None = None
     recalls: int = 0
     rating: int | None = None
+    surveyed: bool = False  # an SKM questionnaire was accepted for it (once per ticket)
     transfers: tuple[str, ...] = ()
     public: str | None = None
 
@@ -126,6 +127,7 @@ class Ticket:
             "finished_ms": self.finished_ms,
             "recalls": self.recalls,
             "rating": self.rating,
+            "surveyed": self.surveyed,
             "transfers": list(self.transfers),
             "public": self.public,
         }

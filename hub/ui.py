@@ -244,7 +244,16 @@ TEXT = {
 def register(app: Flask) -> None:
     """Attach all UI blueprints to the hub app."""
     # Imported here so importing hub.ui stays cheap and cycle-free for create_app.
-    from hub import admin, admin_devices, admin_pairing, board, reports, status_page
+    from hub import (
+        admin,
+        admin_devices,
+        admin_pairing,
+        board,
+        reports,
+        skm_report,
+        skm_survey,
+        status_page,
+    )
 
     blueprints = (
         board.bp,
@@ -253,6 +262,8 @@ def register(app: Flask) -> None:
         admin_devices.bp,
         reports.bp,
         admin_pairing.bp,
+        skm_survey.bp,
+        skm_report.bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
@@ -268,8 +279,8 @@ def register(app: Flask) -> None:
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 
 
-_UI_BLUEPRINTS = {"board", "status_page", "admin", "reports", "admin_pairing"}
-_UI_BLUEPRINTS = {"board", "status_page", "admin", "admin_devices", "reports"}
+_UI_BLUEPRINTS = {"board", "status_page", "admin", "admin_devices", "reports", "admin_pairing"}
+_UI_BLUEPRINTS |= {"skm_survey", "skm_report"}
 
 
 def _page_headers(resp: Response) -> Response:
