@@ -64,7 +64,7 @@ N_UNSUR = len(UNSUR)
 # The regulation's form asks these about the respondent; every one is optional.
 RESPONDENT_CHOICES: dict[str, tuple[str, ...]] = {
     "jenis_kelamin": ("L", "P"),
-    "pendidikan": ("sd", "smp", "sma", "d1_d4", "s1", "s2", "s3"),
+    "pendidikan": ("sd", "smp", "sma", "s1", "s2", "s3"),
     "pekerjaan": ("pns", "tni", "polri", "swasta", "wirausaha", "lainnya"),
 }
 AGE_RANGE = (10, 120)
