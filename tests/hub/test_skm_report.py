@@ -43,9 +43,7 @@ def test_groups_populations_and_the_period() -> None:
     r.ticket("A-004", served=False, survey=GOOD)  # never served: its answer does not count
     r.ticket("B-001", survey=GOOD)
     r.ticket("B-002", day="2026-10-31", survey=POOR)  # another period
-    out = skm_report.results(
-        r.list, "2026-11-01", "2026-11-30", agency_of=AGENCY_OF, tz=UTC
-    )
+    out = skm_report.results(r.list, "2026-11-01", "2026-11-30", agency_of=AGENCY_OF, tz=UTC)
     a, b = out["service"]["A"], out["service"]["B"]
     # A: 3 served, 2 answers (all 4s and all 2s): NRR 3.00 each, IKM 3 x 25 = 75.00;
     # population 3 < 10 -> minimum 3 > n = 2: no grade.
