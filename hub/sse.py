@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from flask import Flask, Response, current_app, jsonify, request
 
 from hub.errors import error_body
+from hub.views import without_survey_answers
 
 
 class StreamLimiter:
@@ -95,7 +96,8 @@ def register(app: Flask) -> None:
                 while True:
                     records = authority.records_since(since, 200)
                     for record in records:
-                        yield frame(record, event="record", id_=record["hseq"])
+                        public = without_survey_answers(record)
+                        yield frame(public, event="record", id_=record["hseq"])
                         since = record["hseq"]
                     if records:
                         continue
