@@ -77,11 +77,11 @@ def period() -> tuple[str, str]:
         start = date.fromisoformat(request.args.get("from") or today.replace(day=1).isoformat())
         end = date.fromisoformat(request.args.get("to") or today.isoformat())
     except ValueError:
-        abort(400, description="from/to: YYYY-MM-DD")
+        abort(400, description=words(request.args.get("lang"))["err_date"])
     if end < start:
         start, end = end, start
     if end - start > timedelta(days=MAX_RANGE_DAYS):
-        abort(400, description=f"from/to: at most {MAX_RANGE_DAYS} days")
+        abort(400, description=words(request.args.get("lang"))["err_range"].format(MAX_RANGE_DAYS))
     return start.isoformat(), end.isoformat()
 
 

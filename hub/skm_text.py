@@ -59,6 +59,8 @@ TEXT: dict[str, dict[str, str]] = {
         "IKM = jumlah NRR tertimbang x 25; sampel minimum menurut tabel Krejcie-Morgan "
         "dari jumlah pengunjung yang dilayani pada periode ini.",
         "lang_other": "English", "admin": "Admin",
+        "err_date": "Tanggal harus berformat YYYY-MM-DD (from, to).",
+        "err_range": "Rentang paling lama {} hari.",
     },
     "en": {
         "survey_title": "Public Satisfaction Survey",
@@ -107,6 +109,8 @@ TEXT: dict[str, dict[str, str]] = {
         "IKM = sum of weighted NRRs x 25; minimum sample from the Krejcie-Morgan table "
         "for the visitors served in this period.",
         "lang_other": "Bahasa Indonesia", "admin": "Admin",
+        "err_date": "Dates must be YYYY-MM-DD (from, to).",
+        "err_range": "The period is at most {} days.",
     },
 }  # fmt: skip
 

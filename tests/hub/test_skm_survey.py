@@ -201,3 +201,11 @@ def test_a_kiosk_token_names_the_ticket_by_number(client, authority, auth) -> No
         "/survey", json={"ticket": "A-002", "answers": ANSWERS}, headers=auth("C1")
     )
     assert counter.status_code == 404
+
+
+def test_report_period_errors_are_in_the_pages_language(client, authority) -> None:
+    login(client, authority)
+    bad = client.get("/admin/skm?from=28-11-2026")
+    assert bad.status_code == 400 and "Tanggal harus berformat YYYY-MM-DD" in bad.text
+    long = client.get("/admin/skm.csv?from=2024-01-01&to=2026-01-01&lang=en")
+    assert long.status_code == 400 and "The period is at most 366 days" in long.text
