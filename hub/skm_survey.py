@@ -133,7 +133,7 @@ def _answer(fn, back: str, lang: str) -> Any:
 @require_ticket_code
 def status_survey(public: str) -> Any:
     lang = lang_of(request.args.get("lang"))
-    back = url_for("status_page.status", public=public, lang=lang if lang == "en" else None)
+    back = url_for("status_page.status", public=public, lang=_lang_arg(lang))
 
     def go() -> dict:
         ticket = _by_public(public)
