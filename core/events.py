@@ -106,6 +106,13 @@ _PRIMARY: dict[str, dict[str, BodyField]] = {
     "ticket.transferred": {"counter": _STR, "to": _STR, "first": _f(bool, optional=True)},
     "ticket.cancelled": {"by": _STR, "reason": _STR},
     "ticket.rated": {"counter": _STR, "score": _f(int, lo=1, hi=4)},
+    # The SKM questionnaire (core.skm) of a served ticket: nine answers 1..4 (U1..U9), the
+    # optional respondent fields; ``via`` = "status" (the visitor's phone) or the device id.
+    "survey.answered": {
+        "answers": _f(list, items=int),
+        "respondent": _f(dict, _NULL, optional=True),
+        "via": _f(str, optional=True),
+    },
     "lease.granted": {
         "kiosk": _STR,
         "service": _STR,
@@ -194,6 +201,7 @@ HUB_ONLY_TYPES = frozenset(
         "kiosk.reprint",
         "booking.made",
         "day.closed",
+        "survey.answered",
     }
 )
 

@@ -37,6 +37,7 @@ TRANSITIONS: dict[tuple[TicketStatus, str], TicketStatus] = {
     (W, "ticket.cancelled"): X,
     (C, "ticket.cancelled"): X,
     (S, "ticket.rated"): S,
+    (S, "survey.answered"): S,
     (C, "call.retracted"): W,
     (W, "ticket.void_ghost"): V,
 }
@@ -380,6 +381,20 @@ def on_rated(st: QueueState, step: Step) -> None:
     step.emit("rating.rejected", {"event": e.id, "reason": reason, "ticket": e.ticket})
 
 
+def on_survey_answered(st: QueueState, step: Step) -> None:
+    """Marks the ticket surveyed; the hub checked the answers before writing (hub-only)."""
+    e = step.event
+    t = st.tickets.get(e.ticket)
+    if t is None:
+        _reject(st, step, "unknown_ticket")
+    elif step_to(t, e.type) is None:
+        _reject(st, step, f"not_served:{t.status}")
+    elif t.surveyed:
+        _reject(st, step, "already_surveyed")
+    else:
+        _put(st, replace(t, surveyed=True))
+
+
 def on_lease_granted(st: QueueState, step: Step) -> None:
     b = step.event.body
     st.note_number(b["day"], b["service"], b["hi"])
@@ -499,6 +514,7 @@ HANDLERS = {
     "ticket.transferred": on_transferred,
     "ticket.cancelled": on_cancelled,
     "ticket.rated": on_rated,
+    "survey.answered": on_survey_answered,
     "lease.granted": on_lease_granted,
     "lease.released": on_lease_released,
     "roster.updated": on_roster,

@@ -22,9 +22,13 @@ Rules (documented here because a manager will ask where a number came from):
   did not come, independent of tickets still waiting at closing time.
 * Percentiles use the nearest-rank method (no interpolation), so p50/p90 are
   always durations that actually occurred.
-* SKM (Permenpan RB 14/2017): IKM = mean score (1..4) x 25, rounded half-up to
-  2 decimals, then graded A/B/C/D. The last accepted rating of a ticket counts;
-  a rating named by ``rating.rejected`` does not.
+* Quick rating: the counter's four buttons (``ticket.rated``, 1..4). It is NOT the
+  IKM of PermenPANRB 14/2017 (nine survey elements and a minimum sample: core.skm,
+  hub.skm_report), so it gets its own figures and never a grade: the mean score and
+  the share of "puas"/"sangat puas", always with n. A rating named by
+  ``rating.rejected`` does not count.
+* SKM: a ticket's accepted ``survey.answered`` (its nine answers) is kept on its
+  facts for hub.skm_report.
 """
 
 from __future__ import annotations
@@ -35,14 +39,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
-
-# (lower bound, grade, label) -- Permenpan RB 14/2017 "nilai interval konversi".
-IKM_GRADES: tuple[tuple[Decimal, str, str], ...] = (
-    (Decimal("88.31"), "A", "Sangat Baik"),
-    (Decimal("76.61"), "B", "Baik"),
-    (Decimal("65.00"), "C", "Kurang Baik"),
-    (Decimal("25.00"), "D", "Tidak Baik"),
-)
 
 _LOST_CALL_TYPES = {"call.superseded", "call.retracted"}
 
@@ -64,6 +60,7 @@ class TicketFacts:
     counter: str | None = None
     score: int | None = None
     transfers: int = 0
+    survey: list[int] | None = None  # the SKM answers U1..U9, when answered
 
     @property
     def wait_s(self) -> float | None:
@@ -92,13 +89,12 @@ class Stats:
 
 
 @dataclass(frozen=True)
-class Ikm:
-    """SKM result: number of ratings, IKM value (25..100) and grade."""
+class QuickRating:
+    """The counter buttons' figures: n, mean score 1..4 and % satisfied (3 or 4); no grade."""
 
     n: int
-    value: Decimal | None
-    grade: str | None
-    label: str | None
+    mean: Decimal | None
+    satisfied_pct: Decimal | None
     counts: dict[int, int]
 
 
@@ -140,7 +136,7 @@ class Report:
     by_agency: dict[str, Row]
     by_counter: dict[str, Row]
     arrivals_by_hour: dict[int, int]
-    ikm: Ikm
+    quick: QuickRating
     anomalies: int
     tickets: list[TicketFacts]
 
@@ -163,28 +159,20 @@ def stats(values: list[float]) -> Stats:
     )
 
 
-def ikm(scores: Iterable[int]) -> Ikm:
-    """IKM (Permenpan RB 14/2017) of SKM scores 1..4: mean x 25, graded A..D."""
+def quick_rating(scores: Iterable[int]) -> QuickRating:
+    """The quick rating of button scores 1..4 (half-up rounding, as by hand)."""
     kept = [s for s in scores if 1 <= s <= 4]
     counts = {s: 0 for s in (4, 3, 2, 1)}
     for s in kept:
         counts[s] += 1
     if not kept:
-        return Ikm(0, None, None, None, counts)
-    # Decimal so 88.305 rounds to 88.31 exactly as a hand calculation would.
-    value = (Decimal(sum(kept)) * 25 / Decimal(len(kept))).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
+        return QuickRating(0, None, None, counts)
+    n = Decimal(len(kept))
+    mean = (Decimal(sum(kept)) / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    pct = (Decimal(counts[4] + counts[3]) * 100 / n).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
     )
-    grade, label = ikm_grade(value)
-    return Ikm(len(kept), value, grade, label, counts)
-
-
-def ikm_grade(value: Decimal) -> tuple[str, str]:
-    """Grade letter and Indonesian label for an IKM value already rounded to 0.01."""
-    for lower, grade, label in IKM_GRADES:
-        if value >= lower:
-            return grade, label
-    return "D", "Tidak Baik"
+    return QuickRating(len(kept), mean, pct, counts)
 
 
 def collect(records: Iterable[Mapping], tz: tzinfo = UTC) -> dict[str, TicketFacts]:
@@ -239,6 +227,8 @@ def collect(records: Iterable[Mapping], tz: tzinfo = UTC) -> dict[str, TicketFac
             t.status = "waiting"
         elif kind == "ticket.rated" and ev["id"] not in rejected:
             t.score = int(body["score"])
+        elif kind == "survey.answered" and t.survey is None and t.status == "served":
+            t.survey = list(body["answers"])
     return tickets
 
 
@@ -287,7 +277,7 @@ def compute(
         dict(sorted(by_agency.items())),
         dict(sorted(by_counter.items())),
         {h: hours[h] for h in sorted(hours)},
-        ikm(t.score for t in chosen if t.score is not None),
+        quick_rating(t.score for t in chosen if t.score is not None),
         anomalies,
         chosen,
     )

@@ -95,6 +95,7 @@ class Ticket:
     finished_ms: int | None = None
     recalls: int = 0
     rating: int | None = None
+    surveyed: bool = False  # an SKM questionnaire was accepted for it (once per ticket)
     transfers: tuple[str, ...] = ()
     public: str | None = None
     # The priority lane's category (C3: lansia, disabilitas, ...); None = the normal lane.
@@ -128,6 +129,7 @@ class Ticket:
             "finished_ms": self.finished_ms,
             "recalls": self.recalls,
             "rating": self.rating,
+            "surveyed": self.surveyed,
             "transfers": list(self.transfers),
             "public": self.public,
             "category": self.category,

@@ -41,7 +41,8 @@ def summary_of(rep: kpi.Report, agency_of: dict[str, str] | None = None) -> dict
         "counters": {k: row_of(r) for k, r in rep.by_counter.items()},
         "hours": hours_of(rep.tickets),
         "agency_hours": {a: hours_of(ts) for a, ts in sorted(by_agency.items())},
-        "ratings": {str(s): n for s, n in rep.ikm.counts.items()},
+        # the counter buttons' quick rating per score (not the SKM, which has its own report)
+        "ratings": {str(s): n for s, n in rep.quick.counts.items()},
         "anomalies": rep.anomalies,
     }
 

@@ -57,7 +57,8 @@ TOKEN_HINT_CHARS = 6
 class Access:
     """Who may call a route (read by the route-walking test and ``docs/contracts.md`` C5).
 
-    ``kind``: ``public`` | ``device`` | ``role`` | ``control`` | ``login`` | ``code``.
+    ``kind``: ``public`` | ``device`` | ``role`` | ``control`` | ``login`` | ``code`` |
+    ``ticket``.
     ``devices``: the device roles a device token needs; ``role``: the least user role (for
     ``role``, and for operator tokens on a device route; None = no operator tokens);
     ``own_arg`` / ``own_field``: the URL argument / JSON body field that must name the calling
@@ -245,6 +246,13 @@ def _json_refusal(code: str, message: str, status: int) -> Any:
 def public(view: F) -> F:
     """A read-only route anyone may call (board, status page, state, healthz)."""
     _declare(view, Access("public"))
+    return view
+
+
+def require_ticket_code(view: F) -> F:
+    """A write whose credential is a ticket's public id (its QR code), checked by the view
+    (the SKM survey, hub.skm_survey): unknown ids change nothing and answer 404."""
+    _declare(view, Access("ticket"))
     return view
 
 

@@ -2,35 +2,31 @@
 same figures from the records a hub pushes up); kept here for the hub's own modules."""
 
 from core.kpi import (
-    IKM_GRADES,
     MAX_BACKDATE_MS,
-    Ikm,
+    QuickRating,
     Report,
     Row,
     Stats,
     TicketFacts,
     collect,
     compute,
-    ikm,
-    ikm_grade,
     percentile,
+    quick_rating,
     stats,
     when,
 )
 
 __all__ = [
-    "IKM_GRADES",
     "MAX_BACKDATE_MS",
-    "Ikm",
+    "QuickRating",
     "Report",
     "Row",
     "Stats",
     "TicketFacts",
     "collect",
     "compute",
-    "ikm",
-    "ikm_grade",
     "percentile",
+    "quick_rating",
     "stats",
     "when",
 ]

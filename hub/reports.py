@@ -23,7 +23,7 @@ from hub.auth import require_role
 bp = Blueprint("reports", __name__, url_prefix="/admin", template_folder="templates")
 
 MAX_RANGE_DAYS = 366
-TABLES = ("summary", "services", "agencies", "counters", "hours", "skm", "tickets")
+TABLES = ("summary", "services", "agencies", "counters", "hours", "quick_rating", "tickets")
 
 
 @bp.get("/reports")
@@ -41,8 +41,9 @@ def report() -> str:
             [(names.get(sid, sid), _min(r.wait.mean) or 0) for sid, r in rep.by_service.items()],
             words["rep_chart_waits"],
         ),
-        "skm": bar_chart(
-            [(words[f"skm_{s}"], n) for s, n in rep.ikm.counts.items()], words["rep_chart_skm"]
+        "quick": bar_chart(
+            [(words[f"skm_{s}"], n) for s, n in rep.quick.counts.items()],
+            words["rep_chart_quick"],
         ),
     }
     agency_names = {aid: ui.field(a, "name", aid) for aid, a in ui.agencies(retired=True).items()}
@@ -115,10 +116,10 @@ def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
             ["from", rep.date_from],
             ["to", rep.date_to],
             *[[k, v] for k, v in _row_values(t).items()],
-            ["ikm", "" if rep.ikm.value is None else str(rep.ikm.value)],
-            ["ikm_grade", rep.ikm.grade or ""],
-            ["ikm_label", rep.ikm.label or ""],
-            ["ratings", rep.ikm.n],
+            # The counter buttons; the IKM is in the SKM report (hub.skm_report).
+            ["quick_ratings", rep.quick.n],
+            ["quick_rating_mean", _str(rep.quick.mean)],
+            ["quick_rating_satisfied_pct", _str(rep.quick.satisfied_pct)],
             ["anomalies", rep.anomalies],
         ]
     if table in ("services", "agencies"):
@@ -147,10 +148,10 @@ def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
         return out
     if table == "hours":
         return [["hour", "arrivals"], *[[f"{h:02d}", n] for h, n in rep.arrivals_by_hour.items()]]
-    if table == "skm":
+    if table == "quick_rating":
         return [
             ["score", "label", "count"],
-            *[[s, SKM_LABELS[s], n] for s, n in rep.ikm.counts.items()],
+            *[[s, SKM_LABELS[s], n] for s, n in rep.quick.counts.items()],
         ]
     out = [["day", "ticket", "service", "status", "issued_at", "wait_min", "service_min"]]
     out[0] += ["counter", "score"]
@@ -181,6 +182,10 @@ def _row_values(row: kpi.Row) -> dict[str, Any]:
         "service_p50_min": _min(s.p50),
         "service_p90_min": _min(s.p90),
     }
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _min(seconds: float | None) -> str:

@@ -10,6 +10,8 @@ one that issues tickets; ``hub.streams.StreamGate`` caps them in all (``[hub] ma
 503 above it) and per client address (``max_streams_per_ip``, 429), both with Retry-After.
 Anonymous readers get ``ticket.issued`` without its ``public`` id (``hub.views.
 without_public_id``): that id opens one visitor's status page; token holders get it whole.
+Every reader gets ``survey.answered`` with an empty body (``hub.views.without_survey_answers``):
+the SKM is anonymous.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from flask import Flask, Response, current_app, request
 
 from hub.auth import optional_caller
 from hub.streams import StreamGate, refusal
-from hub.views import without_public_id
+from hub.views import without_public_id, without_survey_answers
 
 
 def frame(data: dict, *, event: str, id_: int | None = None) -> str:
@@ -69,7 +71,9 @@ def register(app: Flask, gate: StreamGate) -> None:
                 while True:
                     records = authority.records_since(since, 200)
                     for record in records:
+                        # survey answers stay anonymous to every reader, token holders too
                         shown = record if full_records else without_public_id(record)
+                        shown = without_survey_answers(shown)
                         yield frame(shown, event="record", id_=record["hseq"])
                         since = record["hseq"]
                     if records:

@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template
 
-from hub import ui
+from core.skm import RESPONDENT_CHOICES
+from hub import skm_survey, skm_text, ui
 from hub.auth import public
 
 bp = Blueprint("status_page", __name__, template_folder="templates")
@@ -26,7 +27,10 @@ _PUBLIC_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 def status(public: str) -> str:
     lang = ui.page_lang()
     info = ticket_status(public)
-    return render_template("status.html", info=info, t=ui.text(lang), lang=lang)
+    survey = {"sk": skm_text.words(lang), "questions": skm_text.questions(lang)}
+    return render_template(
+        "status.html", info=info, t=ui.text(lang), lang=lang, choices=RESPONDENT_CHOICES, **survey
+    )
 
 
 @bp.get("/t/<public>.json")
@@ -62,6 +66,7 @@ def ticket_status(public: str) -> dict[str, Any]:
         "est_wait_min": None if ahead is None else estimate_wait(ahead, service_id, snap),
         "counter_number": ui.field(counter, "number", holder) if holder else None,
         "last_hseq": snap.get("last_hseq", 0),
+        "survey": skm_survey.offer_state(mine, ui.authority().now_ms()),
     }
 
 

@@ -471,6 +471,8 @@ def register(app: Flask) -> None:
         hall_admin,
         reports,
         reports_day,
+        skm_report,
+        skm_survey,
         status_page,
     )
 
@@ -488,6 +490,8 @@ def register(app: Flask) -> None:
         admin_supervisor.bp,
         archive_admin.bp,
         reports_day.bp,
+        skm_survey.bp,
+        skm_report.bp,
     ):
         app.register_blueprint(bp)
     # On the app, not the blueprints: blueprints are module globals shared by every app.
@@ -516,6 +520,8 @@ _UI_BLUEPRINTS = {
     "admin_supervisor",
     "archive_admin",
     "reports_day",
+    "skm_survey",
+    "skm_report",
 }
 
 

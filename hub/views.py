@@ -61,3 +61,14 @@ def without_public_id(record: dict) -> dict:
         return record
     clean = {k: v for k, v in body.items() if k != "public"}
     return {**record, "event": {**event, "body": clean}}
+
+
+def without_survey_answers(record: dict) -> dict:
+    """A hub record for the public stream: a ``survey.answered`` keeps its ticket (a status
+    page learns its survey was taken) but not its body. The answers and the respondent's
+    age, sex, education and job next to a ticket number would tell the counter that served
+    it who rated them; the SKM is anonymous. Nodes read full records on authenticated routes."""
+    event = record.get("event") or {}
+    if event.get("type") != "survey.answered":
+        return record
+    return {**record, "event": {**event, "body": {}}}

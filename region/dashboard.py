@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from core import kpi
+from core import kpi, skm
 from core.catalogue import fold_catalogue
 
 MAX_RANGE_DAYS = 92
@@ -30,6 +30,13 @@ class SiteReport:
     agency_of: dict[str, str]
     service_names: dict[str, str]
     agency_names: dict[str, str]
+
+    @property
+    def skm(self) -> skm.Result:
+        """The site's SKM IKM (core.skm, as the hub's SKM report): its surveys, against the
+        tickets served as population. The counter buttons are ``report.quick``, never an IKM."""
+        rep = self.report
+        return skm.ikm([t.survey for t in rep.tickets if t.survey], rep.total.served)
 
 
 def catalogue_of(conn: psycopg.Connection, site: str):
@@ -152,12 +159,12 @@ def csv_rows(conn, reports: list[SiteReport], table: str, date_from: str, date_t
     """Rows of one CSV table (header first): per site, per site+agency, +service, +day."""
     keys = list(row_values(kpi.Row()))
     if table == "sites":
-        out = [["site", "name", *keys, "ikm", "ikm_grade", "ratings"]]
+        out = [["site", "name", *keys, *QUICK_KEYS, "skm_respondents", "skm_ikm", "skm_grade"]]
         for r in reports:
-            ikm = r.report.ikm
+            survey = r.skm
             out.append(
-                [r.site, r.name, *row_values(r.report.total).values()]
-                + ["" if ikm.value is None else str(ikm.value), ikm.grade or "", ikm.n]
+                [r.site, r.name, *row_values(r.report.total).values(), *quick_values(r.report)]
+                + [survey.n, text(survey.value), survey.grade or ""]
             )
         return out
     if table in ("agencies", "services"):
@@ -168,11 +175,25 @@ def csv_rows(conn, reports: list[SiteReport], table: str, date_from: str, date_t
             for gid, row in groups.items():
                 out.append([r.site, gid, names.get(gid, gid), *row_values(row).values()])
         return out
-    out = [["site", "day", *keys, "ikm"]]
+    out = [["site", "day", *keys, "quick_rating_mean", "skm_ikm"]]
     for r in reports:
         for day in days(date_from, date_to):
-            one = site_report(conn, r.site, r.name, day, day).report
-            value = one.ikm.value
-            ikm = "" if value is None else value
-            out.append([r.site, day, *row_values(one.total).values(), ikm])
+            one = site_report(conn, r.site, r.name, day, day)
+            out.append(
+                [r.site, day, *row_values(one.report.total).values()]
+                + [text(one.report.quick.mean), text(one.skm.value)]
+            )
     return out
+
+
+# the hub's summary CSV keys of the counter buttons' quick rating (hub.reports)
+QUICK_KEYS = ("quick_ratings", "quick_rating_mean", "quick_rating_satisfied_pct")
+
+
+def quick_values(rep: kpi.Report) -> list[object]:
+    q = rep.quick
+    return [q.n, text(q.mean), text(q.satisfied_pct)]
+
+
+def text(value: object) -> str:
+    return "" if value is None else str(value)

@@ -25,6 +25,8 @@
       info.people_ahead === null ? "\u2014" : String(info.people_ahead);
     document.getElementById("st-wait").textContent =
       info.est_wait_min === null ? "\u2014" : "\u00b1 " + info.est_wait_min + " " + t.minutes;
+    // Served while the page was open: reload once so the server renders the SKM form.
+    if (info.survey === "open" && !document.getElementById("survey")) { location.reload(); return; }
     if (FINAL[info.status]) { done = true; close(); }  // nothing more will change
   }
 

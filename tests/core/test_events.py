@@ -42,6 +42,7 @@ BODIES = {
     "ticket.transferred": {"counter": "C07", "to": "A"},
     "ticket.cancelled": {"by": "admin", "reason": "duplicate"},
     "ticket.rated": {"counter": "C07", "score": 4},
+    "survey.answered": {"answers": [4, 3, 3, 4, 2, 3, 4, 4, 1], "via": "status"},
     "lease.granted": {"kiosk": "K1", "service": "B", "day": DAY, "lo": 31, "hi": 40},
     "lease.released": {"kiosk": "K1", "service": "B", "day": DAY},
     "roster.updated": {"counter": "C07", "services": ["A", "B"], "open": True},

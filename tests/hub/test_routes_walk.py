@@ -369,6 +369,28 @@ def code_attempts(mall: Mall, rule, access, method: str) -> list[tuple[str, Any,
     ]
 
 
+def ticket_attempts(mall: Mall, rule, access, method: str) -> list[tuple[str, Any, tuple]]:
+    """A write whose credential is a ticket's public id (the SKM survey): an unknown ticket,
+    a token instead of a ticket's code, a number without its code; none may write."""
+    url = url_for_rule(rule)
+    client = mall.app.test_client()
+    survey = {"answers": [4] * 9, "ticket": "A-001"}
+    return [
+        ("anonymous", lambda: send(client, method, url, body=survey), (404,)),
+        (
+            "an admin token",
+            lambda: send(client, method, url, headers=mall.bearer("op-admin"), body=survey),
+            (404,),
+        ),
+        (
+            "a counter token",
+            lambda: send(client, method, url, headers=mall.bearer("C1"), body=survey),
+            (404,),
+        ),
+        ("a form", lambda: send(client, method, url, form={"ticket": "A-001"}), (404,)),
+    ]
+
+
 def assert_refused(mall: Mall, rule, method: str, attempts) -> None:
     for what, attempt, statuses in attempts:
         before = mall.fingerprint()
@@ -463,6 +485,9 @@ def test_every_route_refuses_whoever_it_does_not_serve(mall):
                 attempts = control_attempts(mall, rule, access, method)
             elif access.kind == "code":
                 attempts = code_attempts(mall, rule, access, method)
+            elif access.kind == "ticket":
+                # positive control: tests/hub/test_skm_survey.py submits to both routes
+                attempts = ticket_attempts(mall, rule, access, method)
             else:
                 pytest.fail(f"the walk does not know access kind {access.kind!r} ({rule.rule})")
             assert_refused(mall, rule, method, attempts)
@@ -513,6 +538,12 @@ def test_the_declarations_match_the_role_table(mall):
     assert declared[("/control/day/close", ("POST",))][0] == "control"
     [pair] = [a for r, _, a in routes(mall.app) if r.rule == "/api/v1/pair"]
     assert pair.kind == "code"
+    # the SKM survey (issue 11): the ticket's public id is the credential; the report: viewers
+    for path in ("/t/<public>/survey", "/survey"):
+        [survey] = [a for r, _, a in routes(mall.app) if r.rule == path and "POST" in r.methods]
+        assert survey.kind == "ticket"
+    assert declared[("/admin/skm", ("GET",))][2] == "viewer"
+    assert declared[("/admin/skm.csv", ("GET",))][2] == "viewer"
     # the catalogue edit (C1): admins only, by session + CSRF header or an operator token
     assert declared[("/api/v1/catalogue", ("POST",))] == ("role", (), "admin", None)
     [catalogue] = [

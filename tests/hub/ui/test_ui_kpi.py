@@ -72,13 +72,15 @@ def test_groups_hours_and_counters(day: Log) -> None:
     assert (c2.served, c2.no_show, c2.services) == (1, 0, [600.0])
 
 
-def test_ikm_from_accepted_ratings(day: Log) -> None:
+def test_quick_rating_from_accepted_ratings(day: Log) -> None:
     rep = kpi.compute(day.records, DAY, tz=WIB)
-    # scores 4, 3, 2 (the rejected 1 is ignored): mean 3.00 x 25 = 75.00 -> C
-    assert rep.ikm.n == 3
-    assert rep.ikm.value == Decimal("75.00")
-    assert (rep.ikm.grade, rep.ikm.label) == ("C", "Kurang Baik")
-    assert rep.ikm.counts == {4: 1, 3: 1, 2: 1, 1: 0}
+    # scores 4, 3, 2 (the rejected 1 is ignored): mean 9 / 3 = 3.00; 2 of 3 satisfied = 66.7%
+    assert rep.quick.n == 3
+    assert rep.quick.mean == Decimal("3.00")
+    assert rep.quick.satisfied_pct == Decimal("66.7")
+    assert rep.quick.counts == {4: 1, 3: 1, 2: 1, 1: 0}
+    # one button is not the nine-element SKM: no IKM value, no grade, whatever n is
+    assert not hasattr(rep.quick, "grade") and not hasattr(rep, "ikm")
 
 
 def test_range_includes_both_days(day: Log) -> None:
@@ -87,27 +89,10 @@ def test_range_includes_both_days(day: Log) -> None:
     assert kpi.compute(day.records, "2026-11-27", tz=WIB).total.issued == 1
 
 
-@pytest.mark.parametrize(
-    ("value", "grade"),
-    [
-        ("100", "A"),
-        ("88.31", "A"),
-        ("88.30", "B"),
-        ("76.61", "B"),
-        ("76.60", "C"),
-        ("65.00", "C"),
-        ("64.99", "D"),
-        ("25.00", "D"),
-    ],
-)
-def test_ikm_grade_boundaries(value: str, grade: str) -> None:
-    assert kpi.ikm_grade(Decimal(value))[0] == grade
-
-
-def test_ikm_values() -> None:
-    assert kpi.ikm([4, 4, 4, 3]).value == Decimal("93.75")
-    assert kpi.ikm([4, 3]).grade == "B"
-    assert kpi.ikm([]).value is None
+def test_quick_rating_values() -> None:
+    assert kpi.quick_rating([4, 4, 4, 3]).mean == Decimal("3.75")
+    assert kpi.quick_rating([4, 1]).satisfied_pct == Decimal("50.0")
+    assert kpi.quick_rating([]).mean is None
 
 
 def test_percentile_nearest_rank() -> None:

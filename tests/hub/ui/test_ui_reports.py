@@ -53,10 +53,9 @@ def test_summary_csv_exact(admin, day) -> None:
         ["service_mean_min", "6.00"],
         ["service_p50_min", "6.00"],
         ["service_p90_min", "6.00"],
-        ["ikm", "100.00"],
-        ["ikm_grade", "A"],
-        ["ikm_label", "Sangat Baik"],
-        ["ratings", "1"],
+        ["quick_ratings", "1"],
+        ["quick_rating_mean", "4.00"],
+        ["quick_rating_satisfied_pct", "100.0"],
         ["anomalies", "0"],
     ]
 
@@ -126,7 +125,7 @@ def test_services_counters_hours_tickets_csv_exact(admin, day) -> None:
         ["C2", "2", "Loket 2", "0", "1", "", "", ""],
     ]
     assert rows(admin, day, "hours") == [["hour", "arrivals"], ["09", "2"]]
-    assert rows(admin, day, "skm") == [
+    assert rows(admin, day, "quick_rating") == [
         ["score", "label", "count"],
         ["4", "Sangat puas", "1"],
         ["3", "Puas", "0"],
@@ -153,7 +152,9 @@ def test_services_counters_hours_tickets_csv_exact(admin, day) -> None:
 def test_report_page_has_kpis_and_inline_svg_charts(admin, day) -> None:
     html = admin.get(f"/admin/reports?from={day}").get_data(as_text=True)
     assert "<svg" in html and "Kedatangan per jam" in html
-    assert "100.00" in html and "Mutu A · Sangat Baik" in html
+    # One button press: a quick rating with its n, never an IKM grade ("Mutu").
+    assert "Penilaian cepat di loket" in html and "n = 1" in html
+    assert "Mutu" not in html and "IKM (SKM)" not in html
     assert "12.00" in html  # mean waiting time in minutes
     assert "<td>BPJS Kesehatan</td>" in html  # agencies by name
     assert "http://" not in html and "https://" not in html
