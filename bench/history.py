@@ -60,9 +60,8 @@ PROFILE = {
 
 
 def config_for(data_dir: Path) -> Any:
-    from core.config import hub_config_from_dict
-
     from core.calendar import open_around_the_clock
+    from core.config import hub_config_from_dict
 
     # The generated year walks through every public holiday: the figures are about a year
     # of records, not about the calendar, so every day is a working day.
