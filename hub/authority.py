@@ -727,6 +727,7 @@ class Authority:
             raise Refused("unknown_node", f"{node!r} is not a node of the catalogue", 404)
 
         def decide() -> dict:
+            stale = hub_epoch_seen is not None and hub_epoch_seen != self.epoch
             rejected: list[dict] = []
             fresh: list[Event] = []
             conflicts: list[str] = []
@@ -763,7 +764,11 @@ class Authority:
                     continue  # already logged (or held): pushing it again changes nothing
                 reason = self._push_refusal(ctx, node, event, text, raw)
                 if reason is not None:
-                    own = event.origin == node
+                    # A push made against an earlier epoch (the node has not yet seen a
+                    # restore) may name what the restore lost, e.g. its lease: answered, but
+                    # its seq is not used up, so the re-push the node makes once it sees the
+                    # new epoch (carries first) is judged again and an honest ticket lands.
+                    own = event.origin == node and not stale
                     self._reject(node, event.id, raw, reason, rejected, own=own)
                     if own:
                         self.gate.skip(event.origin, event.inc, event.seq)
