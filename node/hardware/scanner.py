@@ -108,10 +108,14 @@ class EvdevScanner:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(2.0)
-        try:
-            os.close(self._fd)
-        except OSError:
-            pass
+        # Once only: a second os.close of the same number would close whatever file the
+        # process opened next under it (a journal segment, a socket).
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 class FakeScanner:
