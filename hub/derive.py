@@ -110,8 +110,8 @@ def bound_estimate(est: int, recv_ms: int, event: dict[str, Any], tz: Any) -> tu
     if day is not None:
         start, end = _day_bounds(day, tz)
         lo, hi = start, min(end - 1, recv_ms)
-        if lo > hi:  # a ticket of a day that has not begun here yet
-            lo = hi = recv_ms
+        if lo > hi:  # a ticket of a day that has not begun here yet: a clock is off
+            return recv_ms, True
     bounded = min(max(est, lo), hi)
     return bounded, bounded != est
 

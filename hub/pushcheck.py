@@ -31,10 +31,10 @@ hub event the hub does not hold is forged (it could not have been lost). So an e
 - display: ``node.hello`` only.
 
 **Domains** for every event: bounded envelope strings, a ticket key ``YYYY-MM-DD/LABEL`` whose
-day is between 2020-01-01 and tomorrow (the hub's service day + 1, for a kiosk clock a little
-fast at midnight), priorities -9..9, clock fields (``wall_ms``, ``mono_ms``, ``boot_id``, the
-HLC) in range: a ``mono_ms`` of 1e17 would otherwise become the boot's clock anchor and place
-every later event of that boot in the year -3 million.
+day is between 2020-01-01 and the hub's service day + :data:`MAX_DAYS_AHEAD`, priorities
+-9..9, clock fields (``wall_ms``, ``mono_ms``, ``boot_id``, the HLC) in range: a ``mono_ms``
+of 1e17 would otherwise become the boot's clock anchor and place every later event of that
+boot in the year -3 million.
 """
 
 from __future__ import annotations
@@ -78,6 +78,13 @@ MAX_WALL_MS = 2**47  # year 6429: a number, not a poison
 MAX_NUMBER = 99_999
 MAX_EVENT_CHARS = 4096  # an honest event is ~500 characters
 FIRST_DAY = date(2020, 1, 1)
+MAX_DAYS_AHEAD = 2
+"""How far after the hub's service day a ticket key may be. A kiosk dates an offline ticket
+by the hub's time carried on by its boot clock (``node.outbox.Outbox.now_ms``), so a ticket
+ahead of the hub's day means the hub's own clock stepped back after the kiosk last heard it,
+or a kiosk a little fast at midnight: one day for each. Such a ticket was printed and is
+logged (its estimate flagged ``est_clamped`` for the supervisor); refusing it would lose a
+ticket a visitor holds. Further ahead is poison: refused (``bad_day``)."""
 _ORIGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _INC = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _HLC = re.compile(r"\d{13}\.\d{5}\.[!-~]{1,64}")
@@ -175,7 +182,7 @@ def _ticket_key_problem(key: str, today: str) -> str | None:
         parsed = date.fromisoformat(day)
     except ValueError:
         return f"bad_ticket: {key!r} is not a ticket key YYYY-MM-DD/LABEL"
-    latest = date.fromisoformat(today) + timedelta(days=1)
+    latest = date.fromisoformat(today) + timedelta(days=MAX_DAYS_AHEAD)
     if not FIRST_DAY <= parsed <= latest:
         return f"bad_day: {day} is not between {FIRST_DAY} and {latest}"
     return None

@@ -51,8 +51,9 @@ def push() -> Response:
     events = field(body, "events", list)
     if len(events) > MAX_PUSH_EVENTS:
         raise invalid("events", f"a list of at most {MAX_PUSH_EVENTS} events (push in batches)")
-    answer = _authority().push(node, inc, seen, events, auth_node=g.node_id)
-    return jsonify(answer)
+    authority = _authority()
+    answer = authority.push(node, inc, seen, events, auth_node=g.node_id)
+    return jsonify({**answer, "hub_ms": authority.now_ms()})
 
 
 @bp.get("/api/v1/sync/changes")
@@ -77,7 +78,12 @@ def changes() -> Response | tuple[Response, int]:
             gate.leave("longpoll", g.caller.id)
         results = authority.records_since(since, limit)
     return jsonify(
-        {"hub_epoch": authority.epoch, "results": results, "last_hseq": authority.last_hseq}
+        {
+            "hub_epoch": authority.epoch,
+            "results": results,
+            "last_hseq": authority.last_hseq,
+            "hub_ms": authority.now_ms(),  # nodes carry the hub's time on (node.outbox)
+        }
     )
 
 

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from core.clock import HLC, Clock
+from core.clock import HLC, MAX_OFFSET_MS, Clock
 from core.errors import JournalError
 from core.events import Event
 from core.journal import Journal, write_atomic
@@ -60,6 +60,9 @@ class Outbox:
         # now_ms(). Only the hub's time counts: our own past stamps may come from a wall
         # clock that was wrong and has been stepped back since.
         self._hub_ms = max((_wall(e) for e in self._events if e.get("origin") == "hub"), default=0)
+        # (boot id, our boot clock, the hub's wall time) at the hub's last answer: carried on
+        # by the boot clock, it is the hub's time now, whatever our wall clock did since.
+        self._hub_anchor: tuple[str, int, int] | None = None
         self._req_next, self._req_limit = self._reserve_reqs(first=True)
 
     # -- identity ------------------------------------------------------------------------
@@ -200,10 +203,30 @@ class Outbox:
             with self._lock:
                 self._hub_ms = max(self._hub_ms, int(hub_ms))
 
+    def anchor_hub_now(self, hub_ms: object) -> None:
+        """The hub's wall time in an answer just received (``hub_ms`` of a push or a pull)."""
+        if isinstance(hub_ms, int) and not isinstance(hub_ms, bool) and hub_ms > 0:
+            with self._lock:
+                self._hub_anchor = (self.clock.boot_id(), self.clock.mono_ms(), hub_ms)
+                self._hub_ms = max(self._hub_ms, hub_ms)
+
     def now_ms(self) -> int:
-        """Wall time, but never before the newest hub time seen (for the service day and
-        printed times only, never for correctness): a Pi without RTC may boot into 1970."""
-        return max(self.clock.wall_ms(), self._hub_ms)
+        """The time for the service day and printed times (never for correctness).
+
+        Our wall clock, unless it has stepped more than ``MAX_OFFSET_MS`` away from the hub's
+        time carried on by the boot clock since the hub last answered in this boot (an NTP
+        step, a technician, fake-hwclock while the cable is out): then the hub's time, so an
+        offline ticket is dated the hub's service day and not tomorrow. Without such an
+        anchor (a fresh boot, no hub yet): the wall clock, never before the newest hub time
+        seen, since a Pi without RTC may boot into 1970."""
+        wall = self.clock.wall_ms()
+        with self._lock:
+            anchor, floor = self._hub_anchor, self._hub_ms
+        if anchor is not None and anchor[0] == self.clock.boot_id():
+            hub_now = anchor[2] + self.clock.mono_ms() - anchor[1]
+            if abs(wall - hub_now) > MAX_OFFSET_MS:
+                return hub_now
+        return max(wall, floor)
 
     def close(self) -> None:
         self._journal.close()

@@ -159,6 +159,7 @@ class SyncClient:
         )
         if status >= 400:
             raise _HubRefused(status, body)
+        self.outbox.anchor_hub_now(body.get("hub_ms"))
         for item in body.get("rejected") or []:
             log.error("hub rejected %s: %s", item.get("id"), item.get("reason"))
             # `loket node status` shows it too: a technician has to fix what made it
@@ -244,6 +245,7 @@ class SyncClient:
             if isinstance(retry, int | float) and 0 < retry <= self.max_backoff:
                 self._retry_after = float(retry)
             return []
+        self.outbox.anchor_hub_now(body.get("hub_ms"))
         with self._lock:
             if self._stop.is_set():
                 return []  # stopping: the replica may be closing; pull again next start

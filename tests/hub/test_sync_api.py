@@ -75,7 +75,8 @@ def test_push_appends_and_acks(client, auth, authority):
     e1, e2 = issued(1, 7), issued(2, 8)
     r = push(client, auth, [e1, e2])
     assert r.status_code == 200
-    assert r.json == {"hub_epoch": authority.epoch, "acked_through": 2, "held": [], "rejected": []}
+    assert r.json == {"hub_epoch": authority.epoch, "acked_through": 2, "held": [], "rejected": [],
+                      "hub_ms": authority.now_ms()}  # fmt: skip
     assert [e["id"] for e in logged(authority)] == [e1["id"], e2["id"]]
     state = client.get("/api/v1/state").json["state"]
     assert [t["label"] for t in state["waiting"]["B"]] == ["B-K1-7", "B-K1-8"]
@@ -115,7 +116,8 @@ def test_events_wait_for_their_deps(client, auth, authority):
     call = called(1, ticket["ticket"], [ticket["id"]])
     r = push(client, auth, [call], node="C1", inc="c1a")
     assert r.json == {"hub_epoch": authority.epoch, "acked_through": 0,
-                      "held": [call["id"]], "rejected": []}  # fmt: skip
+                      "held": [call["id"]], "rejected": [],
+                      "hub_ms": authority.now_ms()}  # fmt: skip
     r = push(client, auth, [ticket])
     assert r.json["acked_through"] == 1
     assert [e["id"] for e in logged(authority)] == [ticket["id"], call["id"]]
