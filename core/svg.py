@@ -6,29 +6,56 @@ The caller marks the text safe for its template (labels and titles are escaped h
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from html import escape
 
 
 def bar_chart(items: Iterable[tuple[str, float | str]], title: str) -> str:
-    """Horizontal bars, one per (label, value); values as given are printed at the bar end."""
-    items = [(label, float(value or 0)) for label, value in items]
+    """Horizontal bars, one per (label, value); values as given are printed at the bar end.
+
+    A long label (a service's full name) wraps onto more lines and its row grows, so no
+    label runs off the left edge; past :data:`LABEL_LINES` lines the rest is cut with an
+    ellipsis and the whole label stays in the row's tooltip."""
+    items = [(str(label), float(value or 0)) for label, value in items]
     if not items:
         return ""
-    width, label_w, row_h = 640, 200, 28
+    width, label_w, line_h = 640, 240, 16
     top = max(v for _, v in items) or 1.0
-    height = row_h * len(items) + 10
-    parts = [_svg_open(width, height, title)]
-    for i, (label, value) in enumerate(items):
-        y = 5 + i * row_h
+    rows = [label_lines(label) for label, _ in items]
+    heights = [max(28, line_h * len(lines) + 12) for lines in rows]
+    parts = [_svg_open(width, sum(heights) + 10, title)]
+    y = 5
+    for (label, value), lines, row_h in zip(items, rows, heights, strict=True):
         w = (width - label_w - 70) * value / top
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end">{escape(str(label))}</text>'
-            f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" class="bar"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 18}">{_num(value)}</text>'
+        mid = y + row_h / 2
+        first = mid + 5 - line_h * (len(lines) - 1) / 2
+        spans = "".join(
+            f'<tspan x="{label_w - 8}" y="{first + i * line_h:.1f}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
         )
+        parts.append(
+            f"<g><title>{escape(label)}</title>"
+            f'<text text-anchor="end">{spans}</text>'
+            f'<rect x="{label_w}" y="{mid - 10:.1f}" width="{w:.1f}" height="20" class="bar"/>'
+            f'<text x="{label_w + w + 6:.1f}" y="{mid + 5:.1f}">{_num(value)}</text></g>'
+        )
+        y += row_h
     parts.append("</svg>")
     return "".join(parts)
+
+
+LABEL_CHARS = 32  # what fits left of the bars at the charts' 13 px (about 7 px a character)
+LABEL_LINES = 3
+
+
+def label_lines(label: str) -> list[str]:
+    """``label`` wrapped to :data:`LABEL_CHARS`, at most :data:`LABEL_LINES` lines."""
+    lines = textwrap.wrap(label, LABEL_CHARS, break_long_words=True) or [""]
+    if len(lines) > LABEL_LINES:
+        lines = lines[:LABEL_LINES]
+        lines[-1] = lines[-1][: LABEL_CHARS - 1].rstrip() + "\u2026"
+    return lines
 
 
 def column_chart(items: Iterable[tuple[str, float]], title: str) -> str:
