@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Protocol
 
 MAX_OFFSET_MS = 5 * 60 * 1000
+MAX_WALL_MS = 2**47  # year 6429: a number, not a poison
+MAX_MONO_MS = 20 * 365 * 86_400_000  # a boot clock: 20 years of uptime is not a Pi
 _MAX_COUNTER = 99_999
+_HLC_MAX_MS = 10**13 - 1
 _HLC = re.compile(r"^(\d{13})\.(\d{5})\.(.+)$")
 _BOOT_ID_PATH = Path("/proc/sys/kernel/random/boot_id")
 _process_boot_id: str | None = None
@@ -53,6 +56,17 @@ class SystemClock:
                 # No Linux boot id: a per-process one still tells mono_ms epochs apart.
                 _process_boot_id = f"proc-{uuid.uuid4().hex}"
         return _process_boot_id
+
+
+def stamp(clock: Clock) -> dict[str, int | str]:
+    """The clock fields an event carries: ``wall_ms`` and ``mono_ms`` held inside the bounds
+    the hub checks (``hub.pushcheck``). A wall clock set before 1970 says 0: it is evidence
+    of nothing either way, and the hub must not refuse a printed ticket for its stamp."""
+    return {
+        "wall_ms": min(max(clock.wall_ms(), 0), MAX_WALL_MS),
+        "boot_id": clock.boot_id(),
+        "mono_ms": min(max(clock.mono_ms(), 0), MAX_MONO_MS),
+    }
 
 
 class FakeClock:
@@ -115,9 +129,14 @@ class HLC:
         self._l = 0
         self._c = 0
 
+    def _physical(self) -> int:
+        # inside what the 13-digit form can say: a clock set to 1969 or to 2300 still
+        # stamps events the hub accepts
+        return min(max(self._clock.wall_ms(), 0), _HLC_MAX_MS)
+
     def now(self) -> str:
         """A new timestamp, greater than every one this clock issued, merged or restored."""
-        pt = self._clock.wall_ms()
+        pt = self._physical()
         if pt > self._l:
             self._l, self._c = pt, 0
         else:
@@ -137,7 +156,7 @@ class HLC:
         and its skew in ms is returned (the hub emits ``clock.skew``). None means merged.
         """
         rl, rc, _ = parse_hlc(remote)
-        pt = self._clock.wall_ms()
+        pt = self._physical()
         if not trusted and rl - pt > self._max_offset:
             return rl - pt
         top = max(self._l, rl, pt)

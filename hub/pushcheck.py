@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from core.clock import MAX_MONO_MS, MAX_WALL_MS
 from core.events import HUB_ONLY_TYPES, Event
 from core.numbering import format_label, parse_key
 from hub import identity
@@ -73,8 +74,6 @@ type and :data:`core.events.HUB_ONLY_TYPES` - ``catalogue.*``, ``roster.updated`
 hub's alone)."""
 assert not any(HUB_ONLY_TYPES & types for types in ROLE_TYPES.values())
 
-MAX_MONO_MS = 20 * 365 * 86_400_000  # a boot clock: 20 years of uptime is not a Pi
-MAX_WALL_MS = 2**47  # year 6429: a number, not a poison
 MAX_NUMBER = 99_999
 MAX_EVENT_CHARS = 4096  # an honest event is ~500 characters
 FIRST_DAY = date(2020, 1, 1)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock, stamp
 from node.heartbeat import Heartbeat
 from node.outbox import Outbox
 from node.replica import Replica
@@ -76,10 +76,7 @@ class Node:
         self._booted = True
         ctx = self.ctx
         clock = ctx.clock
-        ctx.outbox.append_own(
-            "node.hello",
-            {"boot_id": clock.boot_id(), "mono_ms": clock.mono_ms(), "wall_ms": clock.wall_ms()},
-        )
+        ctx.outbox.append_own("node.hello", stamp(clock))
         # Before the role starts: a restarted node whose fold has no catalogue yet works
         # from the cached one (the view asks for it each time it builds a state).
         ctx.load_hub_info()

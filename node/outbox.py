@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from core.clock import HLC, MAX_OFFSET_MS, Clock
+from core.clock import HLC, MAX_OFFSET_MS, Clock, stamp
 from core.errors import JournalError
 from core.events import Event
 from core.journal import Journal, write_atomic
@@ -161,11 +161,7 @@ class Outbox:
                 "req": req,
                 "deps": list(deps),
                 "hlc": hlc,
-                "clock": {
-                    "wall_ms": self.clock.wall_ms(),
-                    "boot_id": self.clock.boot_id(),
-                    "mono_ms": self.clock.mono_ms(),
-                },
+                "clock": stamp(self.clock),
                 "body": dict(body),
             }
             event = Event.from_dict(event).to_dict()

@@ -6,6 +6,8 @@ seq was used up, so a ticket a visitor held never reached the log. Two faults, t
 
 - the kiosk's wall clock steps forward while it is cut off: its service day follows the hub's
   time carried on by its boot clock (``node.outbox.Outbox.now_ms``), so the slip says today;
+- a kiosk rebooted into 1970 and stepped back an hour has a wall clock before 1970: its
+  events say 0 (``core.clock.stamp``), which the hub's bounds accept;
 - the hub's clock steps back two days after the kiosk last heard it: the hub accepts the
   ticket of a day up to ``hub.pushcheck.MAX_DAYS_AHEAD`` ahead and flags its estimate
   (``est_clamped``, a notice on the supervisor's page) instead of losing it.
@@ -58,5 +60,21 @@ def test_a_ticket_dated_after_the_hubs_tomorrow_is_logged_and_flagged(monkeypatc
         records = [r for r in m.net.hub.records() if r["event"].get("ticket") == key]
         assert [r["event"]["type"] for r in records] == ["ticket.issued"]
         assert records[0].get("est_clamped") is True
+    finally:
+        m.teardown()
+
+
+def test_a_kiosk_clock_before_1970_still_gets_its_ticket_logged(monkeypatch) -> None:
+    m = machine(monkeypatch)
+    try:
+        m.node_crash(node="K2", into_1970=True)
+        m.partition(node="K2", cut=True)
+        m.clock_jump(who="K2", delta=-3_600_000)
+        m.issue([("K2", "B")])
+        key = printed_key(m.net.nodes["K2"].printers[-1].tickets[-1])
+        m.partition(node="K2", cut=False)
+        m.sync(node="all", how="step")
+        m.continuous()
+        assert key in m.net.hub.authority.state.tickets
     finally:
         m.teardown()

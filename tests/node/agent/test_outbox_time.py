@@ -50,3 +50,17 @@ def test_only_a_positive_integer_is_taken_as_the_hubs_time(tmp_path):
     clock.jump_wall(DAY_MS)
     assert box.now_ms() == HUB_MS + DAY_MS
     box.close()
+
+
+def test_a_wall_clock_before_1970_or_after_2286_still_stamps_events_the_hub_accepts(tmp_path):
+    from core.clock import MAX_WALL_MS, parse_hlc, stamp
+
+    for wall in (-3_600_000, 10**15):
+        clock = FakeClock(wall_ms=wall, mono_ms=50_000)
+        box = Outbox(tmp_path / f"node{wall}", "K1", clock)
+        box.append_own("node.hello", stamp(clock))
+        event = box.events()[-1]
+        assert 0 <= event["clock"]["wall_ms"] <= MAX_WALL_MS
+        assert event["body"]["wall_ms"] == event["clock"]["wall_ms"]
+        assert len(event["hlc"].split(".")[0]) == 13 and parse_hlc(event["hlc"])
+        box.close()
