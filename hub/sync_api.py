@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from hub import health
 from hub.api import throttle
 from hub.auth import optional_caller, public, require_device
-from hub.errors import field, invalid, json_body
+from hub.errors import Refused, field, invalid, json_body
 from hub.identity import DEVICE_ROLES
 from hub.streams import refusal
 
@@ -79,6 +79,38 @@ def changes() -> Response | tuple[Response, int]:
     return jsonify(
         {"hub_epoch": authority.epoch, "results": results, "last_hseq": authority.last_hseq}
     )
+
+
+@bp.get("/api/v1/sync/snapshot")
+@require_device(*DEVICE_ROLES, operator="viewer")
+def snapshot() -> Response:
+    """The open state a node without a replica starts from, then pulls the feed after its
+    ``hseq`` (a new device, a wiped card, a new epoch: not the whole history from record 1).
+    The shape of ``node.replica_base``: ``{hub_epoch, hseq, state, issued, through}``."""
+    return jsonify(node_snapshot(_authority()))
+
+
+def node_snapshot(authority, tries: int = 50) -> dict:
+    """The fold at a durable hseq: taken under the writer's lock when nothing folded is
+    still waiting for its fsync (a snapshot must never show what a failed fsync takes
+    back); otherwise wait for the group commit and look again."""
+    for _ in range(tries):
+        with authority.store.lock:
+            state = authority.state
+            if state.last_hseq == authority.last_hseq:
+                return {
+                    "hub_epoch": authority.epoch,
+                    "hseq": state.last_hseq,
+                    "state": state.dump(),
+                    "issued": {
+                        key: eid for key in state.tickets if (eid := authority.issue_id(key))
+                    },
+                    # per origin, the highest seq logged: the node knows its own events are in
+                    "through": {f"{o}:{inc}": n for (o, inc), n in authority.gate.acked.items()},
+                }
+            seen = authority.last_hseq
+        authority.wait_for(seen, 0.1)
+    raise Refused("busy", "the hub is committing without a pause; ask again", 503)
 
 
 @bp.post("/api/v1/leases")
