@@ -33,7 +33,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import os
 import re
 import shutil
 import threading
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import JournalCorruptError
-from core.journal import Journal, write_atomic
+from core.journal import Journal, OsFiles, write_atomic
 from core.model import CounterState
 from core.queue import QueueState
 from node import replica_base
@@ -75,15 +74,6 @@ def _epoch_dir(epoch: str) -> str:
 
 def _folder_name(epoch: str, base: int) -> str:
     return _epoch_dir(epoch) if base <= 0 else f"{_epoch_dir(epoch)}.b{base}"
-
-
-def _fsync_dir(directory: Path) -> None:
-    # A new folder is only durable once its parent's entry is (docs/sync.md §5.5).
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Replica:
@@ -164,6 +154,11 @@ class Replica:
     def __contains__(self, event_id: str) -> bool:
         # The dropped records are known by their origins' seqs (node.replica_base).
         return event_id in self._ids or replica_base.covers(self._through, event_id)
+
+    def dropped(self, event_id: str) -> bool:
+        """The event is among the records folded into the base (logged before it)."""
+        with self._lock:
+            return replica_base.covers(self._through, event_id)
 
     def load_base(self, roster: Iterable[Any] = ()) -> tuple[QueueState, dict[str, str]]:
         """A fresh fold of the records before the base (empty when there are none) and its
@@ -358,7 +353,7 @@ class Replica:
             while batch := list(itertools.islice(records, COPY_BATCH)):
                 fresh.append(batch)
             replica_base.write(folder, base)
-            _fsync_dir(folder.parent)
+            OsFiles().fsync_dir(folder.parent)  # the new folder's own entry
         except BaseException:
             fresh.close()
             raise

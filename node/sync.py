@@ -299,7 +299,8 @@ class SyncClient:
 
     def prune(self) -> bool:
         """Drop the replica's records up to the newest ``day.closed`` it holds whose day (and
-        every day before) has no own event still unacknowledged; True if it dropped any.
+        every day before) has no own event still unacknowledged, and the outbox's events the
+        hub logged before it (``Outbox.compact``); True if it dropped any.
 
         The close is in the replica, so the hub holds it; what the node logged of that day
         is acknowledged, so the hub holds that too. Not while carrying: the carried events
@@ -317,7 +318,11 @@ class SyncClient:
             for hseq, day in reversed(closes):
                 if oldest is None or oldest > day:
                     try:
-                        return replica.prune(hseq)
+                        if not replica.prune(hseq):
+                            return False
+                        # what the hub logged up to the close leaves the own log too
+                        self.outbox.compact(lambda e: replica.dropped(e["id"]))
+                        return True
                     except (JournalError, OSError):
                         # The disk refused (full?): keep the records, try at the next close.
                         log.exception("could not prune the replica through hseq %d", hseq)

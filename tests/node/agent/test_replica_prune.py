@@ -147,10 +147,13 @@ def _cut_before_base(monkeypatch):
 
 
 def _cut_before_checkpoint(monkeypatch):
-    def cut(directory):
+    write = replica_base.write
+
+    def cut(folder, base):
+        write(folder, base)
         raise PowerCut
 
-    monkeypatch.setattr(replica_mod, "_fsync_dir", cut)
+    monkeypatch.setattr(replica_base, "write", cut)
 
 
 def _cut_before_removal(monkeypatch):
@@ -247,3 +250,129 @@ def test_before_any_close_a_new_node_pulls_the_log_from_the_start(hub, make_node
     pulls = [p for m, p in display.transport.calls if p.startswith("/api/v1/sync/changes")]
     assert pulls[0].startswith("/api/v1/sync/changes?since=0&")
     same_as_hub(display, hub)
+
+
+def test_after_a_hub_restore_a_pruned_node_starts_the_new_epoch_from_its_snapshot(hub, make_node):
+    kiosk, counter, close_hseq, _ = day_one(hub, make_node)
+    backup = hub.backup()  # taken after the close: the restored hub has a closed day
+    kiosk.press("a")  # day 2, after the backup: only the kiosk's log keeps it now
+    kiosk.step()
+    printed = kiosk.ctx.devices.printer.tickets[-1].label
+    new_epoch = hub.restore(backup)
+    for node in (kiosk, counter):
+        node.transport.calls.clear()
+        node.step()
+        node.step()
+    for node in (kiosk, counter):
+        replica = node.ctx.sync.replica
+        assert replica.hub_epoch == new_epoch
+        pulls = [p for m, p in node.transport.calls if p.startswith("/api/v1/sync/changes")]
+        # the first pull asked the old feed position and saw the new epoch; once the
+        # replica was started over, it pulled after the snapshot, never from record 1
+        assert not [p for p in pulls[1:] if "since=0&" in p]
+        assert replica.base_hseq > 0
+        assert replica_folders(node) == [replica.folder.name]
+        assert len(replica) == hub.authority.last_hseq
+        same_as_hub(node, hub)
+    # the ticket printed after the backup came back through the kiosk's re-push
+    assert printed in [e["body"]["label"] for e in hub.events("ticket.issued")]
+    counter.press("next")
+    counter.step()
+    assert shown(counter) == hub.authority.state.counters["C1"].label != "----"
+
+
+def own_log_records(node) -> list[dict]:
+    folder = node.ctx.outbox.folder
+    out = []
+    for seg in sorted(folder.glob("own-*.jsonl")):
+        out += [json.loads(line[9:]) for line in seg.read_bytes().splitlines()]
+    return out
+
+
+def test_the_own_log_drops_what_the_hub_logged_before_the_close_and_keeps_its_numbers(
+    hub, make_node
+):
+    kiosk = make_node("K1", "kiosk")
+    kiosk.press("b")
+    kiosk.step()
+    kiosk.transport.down = True
+    kiosk.press("b")  # offline: a number of its standby block, an own ticket.issued
+    kiosk.step()
+    kiosk.transport.down = False
+    kiosk.step()
+    outbox = kiosk.ctx.outbox
+    day1 = [e for e in outbox.events() if (e.get("ticket") or "").startswith(DAY1)]
+    assert [e for e in day1 if e["origin"] == "K1"] and [e for e in day1 if e["origin"] == "hub"]
+    last_seq, req = outbox.last_seq, outbox.new_req()
+    day_close.close_day(hub.authority, DAY1, by="test")
+    hub.clock.advance(DAY_MS)
+    kiosk.clock.advance(DAY_MS)
+    kiosk.step()
+    assert outbox.folder.name != "own" and (Path(kiosk.ctx.data_dir) / "own.json").exists()
+    assert sorted(p.name for p in Path(kiosk.ctx.data_dir).glob("own*")) == [
+        outbox.folder.name,
+        "own.json",
+    ]
+    assert not [r for r in own_log_records(kiosk) if (r.get("ticket") or "").startswith(DAY1)]
+    assert outbox.events() == own_log_records(kiosk)
+
+    # a restart keeps counting where it was: no seq, req or id is ever used twice
+    clock, devices = kiosk.clock, kiosk.ctx.devices
+    kiosk.ctx.outbox.close()
+    kiosk.ctx.sync.replica.close()
+    again = make_node("K1", "kiosk", clock=clock, devices=devices)
+    assert again.ctx.outbox.last_seq == last_seq + 1  # its node.hello of this boot
+    assert _req_n(again.ctx.outbox.new_req()) > _req_n(req)
+    again.press("a")
+    again.step()
+    assert not again.ctx.devices.printer.tickets[-1].offline
+    assert again.ctx.sync.status()["backlog"] == 0
+    ids = [e["id"] for e in hub.events()]
+    assert len(ids) == len(set(ids))
+    same_as_hub(again, hub)
+
+
+def _req_n(req: str) -> int:
+    return int(req.rpartition(":r")[2])
+
+
+@pytest.mark.parametrize("switched", [False, True], ids=["before own.json", "after own.json"])
+def test_a_power_cut_while_the_own_log_is_compacted_loses_nothing(
+    hub, make_node, monkeypatch, switched
+):
+    from node import outbox as outbox_mod
+
+    kiosk = make_node("K1", "kiosk")
+    kiosk.press("b")
+    kiosk.step()
+    day_close.close_day(hub.authority, DAY1, by="test")
+    hub.clock.advance(DAY_MS)
+    kiosk.clock.advance(DAY_MS)
+    kiosk.transport.down = True
+    kiosk.press("a")  # day 2, offline: must survive whatever happens next
+    kiosk.step()
+    pending = kiosk.ctx.outbox.own_events(after_seq=kiosk.ctx.sync.replica.acked_through)
+    assert [e for e in pending if e["type"] == "ticket.issued"]
+    kiosk.transport.down = False
+    write = outbox_mod.write_json_atomic
+
+    def cut(path, value, **kw):
+        if switched:
+            write(path, value, **kw)
+        raise PowerCut
+
+    with monkeypatch.context() as m:
+        m.setattr(outbox_mod, "write_json_atomic", cut)
+        with pytest.raises(PowerCut):
+            kiosk.step()
+    data_dir = Path(kiosk.ctx.data_dir)
+    kiosk.ctx.outbox.close()
+    kiosk.ctx.sync.replica.close()
+    again = make_node("K1", "kiosk", clock=kiosk.clock)
+    assert len([p for p in data_dir.glob("own*") if p.is_dir()]) == 1
+    held = {e["id"] for e in again.ctx.outbox.events()}
+    assert {e["id"] for e in pending} <= held
+    again.step()
+    at_hub = {e["id"] for e in hub.events()}
+    assert {e["id"] for e in pending} <= at_hub
+    same_as_hub(again, hub)
