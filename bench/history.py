@@ -133,21 +133,23 @@ else:
     from node.view import LocalView
     t1 = time.perf_counter()  # start-up proper: open the replica, fold what it holds
     replica = Replica(data)
-    outbox = Outbox(data, "D1", FakeClock(wall_ms=0, mono_ms=0, boot_id="probe"))
+    outbox = Outbox(data, "K1", FakeClock(wall_ms=0, mono_ms=0, boot_id="probe"))
     state = LocalView(replica, outbox).state()
     took = time.perf_counter() - t1
     print(json.dumps({"startup_s": round(took, 3), "rss_mb": probe_rss_mb(),
                       "with_imports_s": round(time.perf_counter() - t0, 3),
                       "live_tickets": len(state.tickets), "base_hseq": replica.base_hseq,
-                      "records_held": replica.last_hseq - replica.base_hseq}))
+                      "records_held": replica.last_hseq - replica.base_hseq,
+                      "own_log_events": len(outbox.events())}))
 """
 
 
 def feed_node(hub_dir: Path, node_dir: Path, days: int, copies: dict[str, Path]) -> dict:
-    """Feed a node's replica every hub record as the pull does and prune it as the sync
-    client does after each close. ``copies`` gets the node's folder as it stood on the
-    first and the last day, before the close ("open": the day's records held) and after it
-    (``*_closed``; the last one is ``node_dir`` itself)."""
+    """Feed a kiosk node every hub record as the pull does (and its own log the hub's
+    answers to its presses) and prune both as the sync client does after each close.
+    ``copies`` gets the node's folder as it stood on the first and the last day, before the
+    close ("open": the day's records held) and after it (``*_closed``; the last one is
+    ``node_dir`` itself)."""
     from core.clock import FakeClock
     from core.journal import read_records
     from node.outbox import Outbox
@@ -155,7 +157,9 @@ def feed_node(hub_dir: Path, node_dir: Path, days: int, copies: dict[str, Path])
     from node.sync import SyncClient
 
     clock = FakeClock(wall_ms=T0, mono_ms=1_000, boot_id="bench-node")
-    replica, outbox = Replica(node_dir), Outbox(node_dir, "D1", clock)
+    # The kiosk K1: the hub's answer to each of its presses is logged in its own log before
+    # it prints (node.outbox), then the same event comes back through the feed.
+    replica, outbox = Replica(node_dir), Outbox(node_dir, "K1", clock)
     replica.adopt_epoch("bench")
     client = SyncClient(None, outbox, replica, clock)  # no transport: prune needs none
     worst, batch, closes = 0.0, [], 0
@@ -176,6 +180,9 @@ def feed_node(hub_dir: Path, node_dir: Path, days: int, copies: dict[str, Path])
                 shutil.copytree(node_dir, copies["first_closed"])
 
     for record in read_records(hub_dir / "journal"):
+        ev = record["event"]
+        if ev["type"] == "ticket.issued" and (ev.get("body") or {}).get("kiosk") == "K1":
+            outbox.store_foreign(ev)
         batch.append(record)
         # the feed's pages; a page ends at a close here, so the copies hold whole days
         if len(batch) == 500 or record["event"]["type"] == "day.closed":
@@ -192,7 +199,7 @@ def feed_node(hub_dir: Path, node_dir: Path, days: int, copies: dict[str, Path])
 
 
 def folder_mb(path: Path) -> float:
-    return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 2)
+    return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 3)
 
 
 def probe_rss_mb() -> float:
@@ -257,7 +264,11 @@ def run(size: str) -> dict[str, Any]:
         fed = feed_node(data, node, spec["days"], copies)
         nodes = {}
         for name, folder in (*copies.items(), ("last_closed", node)):
-            nodes[name] = {**probe("node", folder), "replica_mb": folder_mb(folder / "replica")}
+            nodes[name] = {
+                **probe("node", folder),
+                "replica_mb": folder_mb(folder / "replica"),
+                "own_log_mb": round(folder_mb(folder) - folder_mb(folder / "replica"), 3),
+            }
         node_one, node_all = nodes["first_open"], nodes["last_open"]
         month = reports_month(data)
         journal_mb = sum(p.stat().st_size for p in (data / "journal").glob("*")) / 2**20

@@ -23,9 +23,9 @@ both fsync'd; then the checkpoint names the new folder and its ``base`` (the swi
 atomic write); then the old folder goes. At open, any folder the checkpoint does not name is
 a leftover of a switch cut short by a power cut and is removed, so the node always opens
 either the old folder or the new one, whole. Record positions stay hub hseqs:
-``records(start)`` with ``start`` below the base starts at the base, and :meth:`base_state`
+``records(start)`` with ``start`` below the base starts at the base, and :meth:`load_base`
 is what the records before it folded to. A node with no replica starts the same way from the
-hub's snapshot (:meth:`reset` with a ``base``).
+hub's snapshot (:meth:`start_from`).
 """
 
 from __future__ import annotations
@@ -366,15 +366,9 @@ class Replica:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
-    def reset(
-        self,
-        epoch: str,
-        acked_through: int = 0,
-        carry: Iterable[dict] = (),
-        base: dict | None = None,
-    ) -> None:
-        """A new hub epoch: start an empty replica for it and pull from 0 again (or, with
-        ``base``, the hub's snapshot, from its hseq).
+    def reset(self, epoch: str, acked_through: int = 0, carry: Iterable[dict] = ()) -> None:
+        """A new hub epoch: start an empty replica for it and pull from 0 again (the sync
+        client then asks for the hub's snapshot first: :meth:`start_from`).
 
         Called only after every primary event of the old replica was re-pushed. ``carry``
         (the re-pushed events that are not this node's own) replaces the carry set and is
@@ -390,15 +384,12 @@ class Replica:
                     events.append(e)
             self._write_carry(events, epoch)
             self.checkpoint["acked_through"] = acked_through
-            start = base if base is not None else replica_base.new_base()
-            if self._journal is not None and self._journal.directory.name == _folder_name(
-                epoch, start["hseq"]
-            ):
+            if self._journal is not None and self._journal.directory.name == _epoch_dir(epoch):
                 # A folder of an earlier visit to this very epoch: start it clean.
                 self._journal.close()
                 shutil.rmtree(self._journal.directory)
                 self._journal = None
-            self._switch(epoch, start, iter(()), since=start["hseq"])
+            self._switch(epoch, replica_base.new_base(), iter(()), since=0)
             self.generation += 1
 
     def close(self) -> None:
