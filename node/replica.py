@@ -160,6 +160,12 @@ class Replica:
         with self._lock:
             return replica_base.covers(self._through, event_id)
 
+    def closed_days(self) -> set[str]:
+        """The days closed in the base, and "" (what an event of no day counts as)."""
+        with self._lock:
+            state = self._read_base().get("state") or {}
+        return {"", *state.get("closed_days", ())}
+
     def load_base(self, roster: Iterable[Any] = ()) -> tuple[QueueState, dict[str, str]]:
         """A fresh fold of the records before the base (empty when there are none) and its
         open tickets' issuing event ids. ``roster`` seeds the counters the base does not

@@ -81,6 +81,15 @@ def is_derived(event: dict) -> bool:
     return event.get("type") in DERIVED_TYPES or str(event.get("id", "")).startswith("hub:comp:")
 
 
+def event_day(event: dict) -> str:
+    """The service day an event belongs to (its ticket's, a lease's, a close's), or "" for
+    one of no day (a hello, a device status): those go with the close that covers them."""
+    if event.get("ticket"):
+        return str(event["ticket"]).split("/", 1)[0]
+    day = (event.get("body") or {}).get("day")  # lease.granted/released, day.closed
+    return day if isinstance(day, str) else ""
+
+
 class SyncClient:
     """Outbox pusher + changes-feed puller for one node."""
 
@@ -320,14 +329,19 @@ class SyncClient:
                     try:
                         if not replica.prune(hseq):
                             return False
-                        # what the hub logged up to the close leaves the own log too
-                        self.outbox.compact(lambda e: replica.dropped(e["id"]))
+                        self._compact_outbox()
                         return True
                     except (JournalError, OSError):
                         # The disk refused (full?): keep the records, try at the next close.
                         log.exception("could not prune the replica through hseq %d", hseq)
                         return False
             return False
+
+    def _compact_outbox(self) -> int:
+        """What the hub logged up to the dropped close leaves the own log too, but only of
+        closed days: a kiosk counts its lease numbers from that log (node.roles.kiosk)."""
+        replica, closed = self.replica, self.replica.closed_days()
+        return self.outbox.compact(lambda e: replica.dropped(e["id"]) and event_day(e) in closed)
 
     def _start_from_snapshot(self) -> bool:
         """An empty replica starts from the hub's snapshot when the hub has closed days

@@ -376,3 +376,39 @@ def test_a_power_cut_while_the_own_log_is_compacted_loses_nothing(
     at_hub = {e["id"] for e in hub.events()}
     assert {e["id"] for e in pending} <= at_hub
     same_as_hub(again, hub)
+
+
+def test_a_late_close_keeps_the_next_day_s_lease_numbers_in_the_kiosk_log(hub, make_node):
+    """The hub closes day 1 only when day 2 has begun (it was down at midnight): the kiosk
+    already holds a day-2 lease and printed from it offline. Those events were logged before
+    the close, yet they stay in its own log: it counts its lease numbers from there."""
+    kiosk = make_node("K1", "kiosk")
+    kiosk.press("b")
+    kiosk.step()
+    hub.clock.advance(DAY_MS)
+    kiosk.clock.advance(DAY_MS)
+    kiosk.press("b")  # online on day 2; the kiosk then tops up its day-2 block
+    kiosk.step()
+    kiosk.transport.down = True
+    for _ in range(2):
+        kiosk.press("b")  # offline: numbers of the day-2 block
+    kiosk.step()
+    kiosk.transport.down = False
+    kiosk.step()
+    day2 = hub.authority.today()
+    assert [t for t in kiosk.ctx.devices.printer.tickets if t.offline]
+    day_close.close_day(hub.authority, DAY1, by="test")
+    kiosk.step()
+    assert kiosk.ctx.sync.replica.base_hseq > 0  # pruned, and the own log compacted
+    assert not [e for e in kiosk.ctx.outbox.events() if (e.get("ticket") or "").startswith(DAY1)]
+    assert [e for e in kiosk.ctx.outbox.events() if (e.get("ticket") or "").startswith(day2)]
+    kiosk.transport.down = True
+    for _ in range(2):
+        kiosk.press("b")
+    kiosk.step()
+    kiosk.transport.down = False
+    kiosk.step()
+    labels = [t.label for t in kiosk.ctx.devices.printer.tickets[1:]]  # day 2's
+    assert len(labels) == len(set(labels)) == 5
+    keys = [e["ticket"] for e in hub.events("ticket.issued") if e["ticket"].startswith(day2)]
+    assert len(keys) == len(set(keys))
