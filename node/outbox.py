@@ -18,7 +18,7 @@ granted) are kept here too: after a hub restore they are re-pushed (docs/sync.md
 
 **Compaction** (issue 11 item 4): once the replica dropped a closed day, the events the hub
 logged up to that close leave this log too (:meth:`Outbox.compact`): the kept events are
-written to a new folder ``own.c<seq>``, then ``own.json`` names it atomically together with
+written to a new folder ``own.c<n>``, then ``own.json`` names it atomically together with
 what the dropped events still vouched for (the last ``seq``, the HLC, the newest hub time,
 the ``req`` high-water mark, ``inc``), then the old folder goes. At open a folder ``own.json``
 does not name is a leftover of a cut-short switch and is removed. A hub restored from a
@@ -68,19 +68,23 @@ class Outbox:
         self._events: list[dict] = list(self._journal)
         self._ids = {e["id"] for e in self._events}
         self.inc = self._load_inc()
-        own = (e["seq"] for e in self._own_iter())
-        self._seq = max(own, default=int(self._base.get("last_seq") or 0))
+        # A compaction may keep an open day's event and leave out later ones of no day:
+        # what it vouched for counts as much as what the log still holds.
+        own = [e["seq"] for e in self._own_iter()]
+        self._seq = max([int(self._base.get("last_seq") or 0), *own])
         self.hlc = HLC(node_id, clock)
-        hlcs = (e.get("hlc") or "" for e in self._events)
-        last_hlc = max(hlcs, default="") or str(self._base.get("hlc") or "")
-        if last_hlc:
-            self.hlc.restore(last_hlc)
+        for last_hlc in (
+            max((e.get("hlc") or "" for e in self._events), default=""),
+            str(self._base.get("hlc") or ""),
+        ):
+            if last_hlc:
+                self.hlc.restore(last_hlc)
         # The newest hub wall time seen (hub events' clocks, records' recv_ms): a floor for
         # now_ms(). Only the hub's time counts: our own past stamps may come from a wall
         # clock that was wrong and has been stepped back since.
         self._hub_ms = max(
-            (_wall(e) for e in self._events if e.get("origin") == "hub"),
-            default=int(self._base.get("hub_ms") or 0),
+            [int(self._base.get("hub_ms") or 0)]
+            + [_wall(e) for e in self._events if e.get("origin") == "hub"]
         )
         self._req_next, self._req_limit = self._reserve_reqs(first=True)
 

@@ -397,11 +397,18 @@ def test_a_late_close_keeps_the_next_day_s_lease_numbers_in_the_kiosk_log(hub, m
     kiosk.step()
     day2 = hub.authority.today()
     assert [t for t in kiosk.ctx.devices.printer.tickets if t.offline]
+    kiosk = restarted(make_node, kiosk)  # its node.hello: an own event of no day, after them
+    kiosk.step()
     day_close.close_day(hub.authority, DAY1, by="test")
     kiosk.step()
     assert kiosk.ctx.sync.replica.base_hseq > 0  # pruned, and the own log compacted
     assert not [e for e in kiosk.ctx.outbox.events() if (e.get("ticket") or "").startswith(DAY1)]
-    assert [e for e in kiosk.ctx.outbox.events() if (e.get("ticket") or "").startswith(day2)]
+    kept = [e for e in kiosk.ctx.outbox.events() if (e.get("ticket") or "").startswith(day2)]
+    own_kept = [e["seq"] for e in kept if e["origin"] == "K1"]
+    assert own_kept and kiosk.ctx.outbox.last_seq > max(own_kept)
+    last_seq = kiosk.ctx.outbox.last_seq
+    kiosk = restarted(make_node, kiosk)
+    assert kiosk.ctx.outbox.last_seq == last_seq + 1  # the hello, never a used seq again
     kiosk.transport.down = True
     for _ in range(2):
         kiosk.press("b")
@@ -412,3 +419,13 @@ def test_a_late_close_keeps_the_next_day_s_lease_numbers_in_the_kiosk_log(hub, m
     assert len(labels) == len(set(labels)) == 5
     keys = [e["ticket"] for e in hub.events("ticket.issued") if e["ticket"].startswith(day2)]
     assert len(keys) == len(set(keys))
+    assert kiosk.ctx.sync.status()["backlog"] == 0 and kiosk.ctx.sync.last_rejected is None
+    ids = [e["id"] for e in hub.events()]
+    assert len(ids) == len(set(ids))
+
+
+def restarted(make_node, node):
+    """The same node on the same data folder and devices, after a clean stop."""
+    node.ctx.outbox.close()
+    node.ctx.sync.replica.close()
+    return make_node(node.ctx.node_id, node.role_name, clock=node.clock, devices=node.ctx.devices)
