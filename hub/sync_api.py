@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from core.events import event_id
 from hub import health
 from hub.api import throttle
 from hub.auth import optional_caller, public, require_device
@@ -105,12 +106,28 @@ def node_snapshot(authority, tries: int = 50) -> dict:
                     "issued": {
                         key: eid for key in state.tickets if (eid := authority.issue_id(key))
                     },
-                    # per origin, the highest seq logged: the node knows its own events are in
-                    "through": {f"{o}:{inc}": n for (o, inc), n in authority.gate.acked.items()},
+                    "through": logged_through(authority),
                 }
             seen = authority.last_hseq
         authority.wait_for(seen, 0.1)
     raise Refused("busy", "the hub is committing without a pause; ask again", 503)
+
+
+def logged_through(authority) -> dict[str, int]:
+    """``"<origin>:<inc>"`` -> n such that events ``1..n`` of it are all in the log: a node
+    then knows which of its own (and carried) events the snapshot covers. Node events are
+    logged in seq order and this epoch's hub events are numbered as committed; hub events of
+    an older epoch come back re-pushed, perhaps with a gap (one still held): count those up
+    to the first gap. Caller holds the store lock."""
+    out = {}
+    for (origin, inc), n in authority.gate.acked.items():
+        if origin == "hub" and inc != authority.epoch:
+            k = 0
+            while k < n and authority.logged_hseq(event_id(origin, inc, k + 1)) is not None:
+                k += 1
+            n = k
+        out[f"{origin}:{inc}"] = n
+    return out
 
 
 @bp.post("/api/v1/leases")
