@@ -11,8 +11,11 @@ Then, each in a fresh subprocess so RSS is the process's own:
 
 - ``hub_startup``: open the store and build the Authority (checkpoint + replay of what
   follows) after one day and after all days; RSS after start-up;
-- ``node_fold``: a node's fold (``core.queue.QueueState``) over every hub record, as a
-  node replaying its replica does: RSS after one day and after all days;
+- ``node_startup``: a node as it stands after the history: its replica was fed every hub
+  record through ``node.replica.Replica`` (batches of 500, as the feed delivers them) and
+  pruned after each close by ``node.sync.SyncClient.prune``; start-up is opening that
+  replica and folding it (``node.view.LocalView.state``), with RSS, after one day and after
+  all days. Also the records and bytes the replica holds, and the slowest prune;
 - ``reports_month``: the date-range figures over the last 30 closed days (the summaries)
   and one day's PDF, in seconds.
 
@@ -124,15 +127,79 @@ if sys.argv[1] == "hub":
                       "live_tickets": len(auth.state.tickets)}))
     store.close()
 else:
-    from core.journal import read_records
-    from core.queue import QueueState
-    state = QueueState()
-    for record in read_records(data / "journal"):
-        state.apply(record)
-    took = time.perf_counter() - t0
-    print(json.dumps({"fold_s": round(took, 3), "rss_mb": probe_rss_mb(),
-                      "live_tickets": len(state.tickets)}))
+    from core.clock import FakeClock
+    from node.outbox import Outbox
+    from node.replica import Replica
+    from node.view import LocalView
+    t1 = time.perf_counter()  # start-up proper: open the replica, fold what it holds
+    replica = Replica(data)
+    outbox = Outbox(data, "K1", FakeClock(wall_ms=0, mono_ms=0, boot_id="probe"))
+    state = LocalView(replica, outbox).state()
+    took = time.perf_counter() - t1
+    print(json.dumps({"startup_s": round(took, 3), "rss_mb": probe_rss_mb(),
+                      "with_imports_s": round(time.perf_counter() - t0, 3),
+                      "live_tickets": len(state.tickets), "base_hseq": replica.base_hseq,
+                      "records_held": replica.last_hseq - replica.base_hseq,
+                      "own_log_events": len(outbox.events())}))
 """
+
+
+def feed_node(hub_dir: Path, node_dir: Path, days: int, copies: dict[str, Path]) -> dict:
+    """Feed a kiosk node every hub record as the pull does (and its own log the hub's
+    answers to its presses) and prune both as the sync client does after each close.
+    ``copies`` gets the node's folder as it stood on the first and the last day, before the
+    close ("open": the day's records held) and after it (``*_closed``; the last one is
+    ``node_dir`` itself)."""
+    from core.clock import FakeClock
+    from core.journal import read_records
+    from node.outbox import Outbox
+    from node.replica import Replica
+    from node.sync import SyncClient
+
+    clock = FakeClock(wall_ms=T0, mono_ms=1_000, boot_id="bench-node")
+    # The kiosk K1: the hub's answer to each of its presses is logged in its own log before
+    # it prints (node.outbox), then the same event comes back through the feed.
+    replica, outbox = Replica(node_dir), Outbox(node_dir, "K1", clock)
+    replica.adopt_epoch("bench")
+    client = SyncClient(None, outbox, replica, clock)  # no transport: prune needs none
+    worst, batch, closes = 0.0, [], 0
+
+    def apply() -> None:
+        nonlocal worst, closes
+        closing = any(r["event"]["type"] == "day.closed" for r in batch)
+        if closing and closes in (0, days - 1):
+            shutil.copytree(node_dir, copies["first_open" if closes == 0 else "last_open"])
+        replica.apply(batch)
+        batch.clear()
+        if closing:
+            t0 = time.perf_counter()
+            client.prune()
+            worst = max(worst, time.perf_counter() - t0)
+            closes += 1
+            if closes == 1:
+                shutil.copytree(node_dir, copies["first_closed"])
+
+    for record in read_records(hub_dir / "journal"):
+        ev = record["event"]
+        if ev["type"] == "ticket.issued" and (ev.get("body") or {}).get("kiosk") == "K1":
+            outbox.store_foreign(ev)
+        batch.append(record)
+        # the feed's pages; a page ends at a close here, so the copies hold whole days
+        if len(batch) == 500 or record["event"]["type"] == "day.closed":
+            if record["event"]["type"] == "day.closed" and len(batch) > 1:
+                batch.pop()
+                apply()
+                batch.append(record)
+            apply()
+    if batch:
+        apply()
+    outbox.close()
+    replica.close()
+    return {"prune_max_s": round(worst, 3)}
+
+
+def folder_mb(path: Path) -> float:
+    return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 3)
 
 
 def probe_rss_mb() -> float:
@@ -192,7 +259,17 @@ def run(size: str) -> dict[str, Any]:
         generate(data, spec["days"], spec["visitors"], spec["backlog"], keep_first)
         generate_s = time.perf_counter() - t0
         hub_one, hub_all = probe("hub", first), probe("hub", data)
-        node_one, node_all = probe("node", first), probe("node", data)
+        node = Path(tmp) / "node"
+        copies = {k: Path(tmp) / f"node-{k}" for k in ("first_open", "first_closed", "last_open")}
+        fed = feed_node(data, node, spec["days"], copies)
+        nodes = {}
+        for name, folder in (*copies.items(), ("last_closed", node)):
+            nodes[name] = {
+                **probe("node", folder),
+                "replica_mb": folder_mb(folder / "replica"),
+                "own_log_mb": round(folder_mb(folder) - folder_mb(folder / "replica"), 3),
+            }
+        node_one, node_all = nodes["first_open"], nodes["last_open"]
         month = reports_month(data)
         journal_mb = sum(p.stat().st_size for p in (data / "journal").glob("*")) / 2**20
     report_s = month["range_s"] + month["day_pdf_s"]
@@ -201,7 +278,7 @@ def run(size: str) -> dict[str, Any]:
         "generate_s": round(generate_s, 1),
         "journal_mb": round(journal_mb, 1),
         "hub_startup": {"after_one_day": hub_one, "after_all_days": hub_all},
-        "node_fold": {"after_one_day": node_one, "after_all_days": node_all},
+        "node_startup": {**nodes, **fed},
         "reports_month": month,
         "targets": {
             "hub_startup_s": target(hub_all["startup_s"], 2.0, unit="s"),

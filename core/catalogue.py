@@ -232,6 +232,25 @@ class Catalogue:
         self._dict = out
         return out
 
+    def image(self) -> dict[str, Any]:
+        """Everything this catalogue holds, retired entities and ``hseq`` too, as JSON (a
+        node's base state after a daily close, the hub's snapshot): :meth:`from_image`."""
+        return {
+            "hseq": self.hseq,
+            "live": {k: {i: to_value(e) for i, e in self._live[k].items()} for k in KINDS},
+            "retired": {k: {i: to_value(e) for i, e in self._retired[k].items()} for k in KINDS},
+        }
+
+    @classmethod
+    def from_image(cls, d: Mapping[str, Any]) -> Catalogue:
+        def entities(part: str) -> dict[str, dict[str, Any]]:
+            got = d.get(part) or {}
+            return {
+                k: {i: from_value(k, i, v) for i, v in (got.get(k) or {}).items()} for k in KINDS
+            }
+
+        return cls(entities("live"), entities("retired"), hseq=int(d.get("hseq") or 0))
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], hseq: int = 0) -> Catalogue:
         """The inverse of :meth:`to_dict` (a node's cache, a normalised profile seed)."""

@@ -38,6 +38,8 @@ RECENT_SERVICE_TIMES = 10
 
 # Tentative (not yet hub-sequenced) events sort after every real hseq but stay JSON-able ints.
 TENTATIVE_HSEQ = 10**15
+# QueueState.dump()'s format: a node refuses a base (or a hub snapshot) of another version.
+DUMP_VERSION = 1
 
 _WAITING = TicketStatus.WAITING
 
@@ -156,6 +158,67 @@ class QueueState:
         other._counts = dict(self._counts)
         other.closed_days = set(self.closed_days)
         return other
+
+    def dump(self) -> dict[str, Any]:
+        """The hub-ordered state as JSON, what :meth:`load` rebuilds exactly: a node's base
+        once it dropped the records before a daily close, and the hub's snapshot a new node
+        starts from. Only a state without tentative (own, unsequenced) events is dumped."""
+        if self._tentative:
+            raise EventError("a state with tentative events is a view, not a base: not dumped")
+        return {
+            "v": DUMP_VERSION,
+            "last_hseq": self.last_hseq,
+            "catalogue": self.catalogue.image(),
+            "tickets": [t.to_dict() for t in self.tickets.values()],
+            "counters": [cs.to_dict() for cs in self.counters.values()],
+            "rejections": [dict(r) for r in self.rejections],
+            "recent_calls": [dict(r) for r in self.recent_calls],
+            "leases": {k: dict(v) for k, v in self.leases.items()},
+            "devices": {k: dict(v) for k, v in self.devices.items()},
+            "running_text": dict(self.running_text),
+            "bookings": {k: dict(v) for k, v in self.bookings.items()},
+            "lanes": {k: list(v) for k, v in self.lanes.items()},
+            "service_times": {k: list(v) for k, v in self.service_times.items()},
+            "online_reqs": dict(self.online_reqs),
+            "printed_reqs": dict(self.printed_reqs),
+            "online_calls": dict(self.online_calls),
+            "call_tickets": dict(self.call_tickets),
+            "numbers": [[d, s, n] for (d, s), n in self._max_number.items()],
+            "closed_days": sorted(self.closed_days),
+        }
+
+    @classmethod
+    def load(cls, d: Mapping[str, Any]) -> QueueState:
+        """The state :meth:`dump` wrote; EventError when it is not one (another version)."""
+        if not isinstance(d, Mapping) or d.get("v") != DUMP_VERSION:
+            raise EventError(f"not a queue state dump of version {DUMP_VERSION}")
+        try:
+            st = cls(catalogue=Catalogue.from_image(d["catalogue"]))
+            st.counters = {
+                c["id"]: CounterState(**{**c, "services": tuple(c["services"])})
+                for c in d["counters"]
+            }
+            for t in d["tickets"]:
+                st.put(_ticket(t))
+            st.rejections = [dict(r) for r in d["rejections"]]
+            st.recent_calls = [dict(r) for r in d["recent_calls"]]
+            st.leases = {k: dict(v) for k, v in d["leases"].items()}
+            st.devices = {k: dict(v) for k, v in d["devices"].items()}
+            st.running_text = dict(d["running_text"])
+            st.bookings = {k: dict(v) for k, v in d["bookings"].items()}
+            st.lanes = {k: (str(v[0]), int(v[1])) for k, v in d["lanes"].items()}
+            st.service_times = {k: [int(x) for x in v] for k, v in d["service_times"].items()}
+            st.online_reqs = dict(d["online_reqs"])
+            st.printed_reqs = dict(d["printed_reqs"])
+            st.online_calls = dict(d["online_calls"])
+            st.call_tickets = dict(d["call_tickets"])
+            for day, service, n in d["numbers"]:
+                st.note_number(day, service, int(n))
+            st.closed_days = set(d["closed_days"])
+            st.last_hseq = int(d["last_hseq"])
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise EventError(f"queue state dump: {exc!r}") from exc
+        return st
 
     def drop_day(self, day: str) -> list[str]:
         """Forget every ticket of service day ``day`` (``day.closed``) and what points at
@@ -338,6 +401,18 @@ class QueueState:
                 f"{day}/{service}": n + 1 for (day, service), n in sorted(self._max_number.items())
             },
         }
+
+
+def _ticket(d: Mapping[str, Any]) -> Ticket:
+    return Ticket(
+        **{
+            **d,
+            "status": TicketStatus(d["status"]),
+            "order": tuple(d["order"]),
+            "callers": frozenset(d["callers"]),
+            "transfers": tuple(d["transfers"]),
+        }
+    )
 
 
 def _with_positions(tickets: list[Ticket]) -> Iterable[tuple[int, Ticket]]:

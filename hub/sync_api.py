@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from core.events import event_id
 from hub import health
 from hub.api import throttle
 from hub.auth import optional_caller, public, require_device
-from hub.errors import field, invalid, json_body
+from hub.errors import Refused, field, invalid, json_body
 from hub.identity import DEVICE_ROLES
 from hub.streams import refusal
 
@@ -85,6 +86,54 @@ def changes() -> Response | tuple[Response, int]:
             "hub_ms": authority.now_ms(),  # nodes carry the hub's time on (node.outbox)
         }
     )
+
+
+@bp.get("/api/v1/sync/snapshot")
+@require_device(*DEVICE_ROLES, operator="viewer")
+def snapshot() -> Response:
+    """The open state a node without a replica starts from, then pulls the feed after its
+    ``hseq`` (a new device, a wiped card, a new epoch: not the whole history from record 1).
+    The shape of ``node.replica_base``: ``{hub_epoch, hseq, state, issued, through}``."""
+    return jsonify(node_snapshot(_authority()))
+
+
+def node_snapshot(authority, tries: int = 50) -> dict:
+    """The fold at a durable hseq: taken under the writer's lock when nothing folded is
+    still waiting for its fsync (a snapshot must never show what a failed fsync takes
+    back); otherwise wait for the group commit and look again."""
+    for _ in range(tries):
+        with authority.store.lock:
+            state = authority.state
+            if state.last_hseq == authority.last_hseq:
+                return {
+                    "hub_epoch": authority.epoch,
+                    "hseq": state.last_hseq,
+                    "state": state.dump(),
+                    "issued": {
+                        key: eid for key in state.tickets if (eid := authority.issue_id(key))
+                    },
+                    "through": logged_through(authority),
+                }
+            seen = authority.last_hseq
+        authority.wait_for(seen, 0.1)
+    raise Refused("busy", "the hub is committing without a pause; ask again", 503)
+
+
+def logged_through(authority) -> dict[str, int]:
+    """``"<origin>:<inc>"`` -> n such that events ``1..n`` of it are all in the log: a node
+    then knows which of its own (and carried) events the snapshot covers. Node events are
+    logged in seq order and this epoch's hub events are numbered as committed; hub events of
+    an older epoch come back re-pushed, perhaps with a gap (one still held): count those up
+    to the first gap. Caller holds the store lock."""
+    out = {}
+    for (origin, inc), n in authority.gate.acked.items():
+        if origin == "hub" and inc != authority.epoch:
+            k = 0
+            while k < n and authority.logged_hseq(event_id(origin, inc, k + 1)) is not None:
+                k += 1
+            n = k
+        out[f"{origin}:{inc}"] = n
+    return out
 
 
 @bp.post("/api/v1/leases")

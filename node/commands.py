@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from node.outbox import INC_FILE, LOG_DIR, LOG_PREFIX
+from node.outbox import INC_FILE, LOG_PREFIX, last_seq_vouched, own_folder
 from node.replica import CHECKPOINT_FILE, read_json
 from node.sync import STATUS_FILE
 
@@ -189,8 +189,8 @@ def last_own_seq(data_dir: Path) -> int | None:
         inc = (data_dir / INC_FILE).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
-    last = 0
-    for path in sorted((data_dir / LOG_DIR).glob(f"{LOG_PREFIX}-*.jsonl")):
+    last = last_seq_vouched(data_dir)  # what a compaction left out of the log
+    for path in sorted(own_folder(data_dir).glob(f"{LOG_PREFIX}-*.jsonl")):
         with open(path, "rb") as fh:
             for line in fh:
                 rec = decode_line(line.rstrip(b"\n"))

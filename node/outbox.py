@@ -15,25 +15,37 @@ button is pressed or a ticket printed. Rules it enforces:
 
 Hub events received as RPC results (a ticket the hub issued, a call it made, a lease it
 granted) are kept here too: after a hub restore they are re-pushed (docs/sync.md §5.4, 5.5).
+
+**Compaction** (issue 11 item 4): once the replica dropped a closed day, the events the hub
+logged up to that close leave this log too (:meth:`Outbox.compact`): the kept events are
+written to a new folder ``own.c<n>``, then ``own.json`` names it atomically together with
+what the dropped events still vouched for (the last ``seq``, the HLC, the newest hub time,
+the ``req`` high-water mark, ``inc``), then the old folder goes. At open a folder ``own.json``
+does not name is a leftover of a cut-short switch and is removed. A hub restored from a
+backup older than the close no longer gets those events re-pushed by this node: the close
+is in the hub's log, so a backup is taken after it.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
+import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from core.clock import HLC, MAX_OFFSET_MS, Clock, stamp
 from core.errors import JournalError
 from core.events import Event
-from core.journal import Journal, write_atomic
+from core.journal import Journal, OsFiles, read_json_atomic, write_atomic, write_json_atomic
 
 INC_FILE = "incarnation"
 REQ_FILE = "req_reserved"
 LOG_DIR = "own"
 LOG_PREFIX = "own"
+BASE_FILE = "own.json"  # the folder in use since the last compaction, and what it vouches for
 # Reserving req numbers in blocks costs one atomic write per block, not per press.
 REQ_BLOCK = 64
 
@@ -47,19 +59,33 @@ class Outbox:
         self.clock = clock
         self._lock = threading.RLock()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._journal = Journal(self.data_dir / LOG_DIR, prefix=LOG_PREFIX)
+        self._base = read_json_atomic(self.data_dir / BASE_FILE, {}) or {}
+        folder = own_folder(self.data_dir, self._base)
+        for path in (self.data_dir / LOG_DIR, *self.data_dir.glob(f"{LOG_DIR}.c*")):
+            if path != folder and path.is_dir():
+                shutil.rmtree(path)  # left by a compaction a power cut interrupted
+        self._journal = Journal(folder, prefix=LOG_PREFIX)
         self._events: list[dict] = list(self._journal)
         self._ids = {e["id"] for e in self._events}
         self.inc = self._load_inc()
-        self._seq = max((e["seq"] for e in self._own_iter()), default=0)
+        # A compaction may keep an open day's event and leave out later ones of no day:
+        # what it vouched for counts as much as what the log still holds.
+        own = [e["seq"] for e in self._own_iter()]
+        self._seq = max([int(self._base.get("last_seq") or 0), *own])
         self.hlc = HLC(node_id, clock)
-        last_hlc = max((e.get("hlc") or "" for e in self._events), default="")
-        if last_hlc:
-            self.hlc.restore(last_hlc)
+        for last_hlc in (
+            max((e.get("hlc") or "" for e in self._events), default=""),
+            str(self._base.get("hlc") or ""),
+        ):
+            if last_hlc:
+                self.hlc.restore(last_hlc)
         # The newest hub wall time seen (hub events' clocks, records' recv_ms): a floor for
         # now_ms(). Only the hub's time counts: our own past stamps may come from a wall
         # clock that was wrong and has been stepped back since.
-        self._hub_ms = max((_wall(e) for e in self._events if e.get("origin") == "hub"), default=0)
+        self._hub_ms = max(
+            [int(self._base.get("hub_ms") or 0)]
+            + [_wall(e) for e in self._events if e.get("origin") == "hub"]
+        )
         # (boot id, our boot clock, the hub's wall time) at the hub's last answer: carried on
         # by the boot clock, it is the hub's time now, whatever our wall clock did since.
         self._hub_anchor: tuple[str, int, int] | None = None
@@ -78,6 +104,8 @@ class Outbox:
         if own:
             # The file was lost but the log survived: the log is the truth, keep its inc.
             inc = own[0]["inc"]
+        elif self._base.get("inc"):
+            inc = str(self._base["inc"])  # ... or what the compacted log vouched for
         else:
             inc = secrets.token_hex(8)
         write_atomic(path, (inc + "\n").encode("ascii"))
@@ -90,6 +118,7 @@ class Outbox:
             if path.exists():
                 start = int(path.read_text(encoding="utf-8").strip() or "0") + 1
             used = [_req_number(e.get("req"), self.node_id, self.inc) for e in self._events]
+            start = max([start, int(self._base.get("req") or 0) + 1])
             start = max([start, *(n + 1 for n in used if n is not None)])
         else:
             start = self._req_limit + 1
@@ -224,8 +253,65 @@ class Outbox:
                 return hub_now
         return max(wall, floor)
 
+    # -- compaction ----------------------------------------------------------------------
+
+    @property
+    def folder(self) -> Path:
+        return self._journal.directory
+
+    def compact(self, drop: Callable[[dict], bool]) -> int:
+        """Leave out every event ``drop`` says the hub's log holds before a close the
+        replica dropped; returns how many left. See the module doc for the power-cut order."""
+        with self._lock:
+            keep = [e for e in self._events if not drop(e)]
+            gone = len(self._events) - len(keep)
+            if not gone:
+                return 0
+            old = self._journal.directory
+            n = int(self._base.get("n") or 0) + 1
+            folder = self.data_dir / f"{LOG_DIR}.c{n}"
+            if folder.exists():
+                shutil.rmtree(folder)
+            fresh = Journal(folder, prefix=LOG_PREFIX)
+            try:
+                batches = iter(keep)
+                while batch := list(itertools.islice(batches, 1000)):
+                    fresh.append(batch)
+                OsFiles().fsync_dir(self.data_dir)
+                base = {
+                    "n": n,
+                    "folder": folder.name,
+                    "last_seq": self._seq,
+                    "hlc": self.hlc.now(),
+                    "hub_ms": self._hub_ms,
+                    "req": self._req_limit,
+                    "inc": self.inc,
+                }
+                write_json_atomic(self.data_dir / BASE_FILE, base)  # the switch
+            except BaseException:
+                fresh.close()
+                raise
+            self._journal.close()
+            self._journal, self._base = fresh, base
+            self._events, self._ids = keep, {e["id"] for e in keep}
+            shutil.rmtree(old, ignore_errors=True)
+            return gone
+
     def close(self) -> None:
         self._journal.close()
+
+
+def own_folder(data_dir: Path, base: dict | None = None) -> Path:
+    """The folder of the node's own log: ``own/`` until the first compaction."""
+    if base is None:
+        base = read_json_atomic(Path(data_dir) / BASE_FILE, {}) or {}
+    return Path(data_dir) / str(base.get("folder") or LOG_DIR)
+
+
+def last_seq_vouched(data_dir: Path) -> int:
+    """The last own seq a compaction left out of the log (0 before any)."""
+    base = read_json_atomic(Path(data_dir) / BASE_FILE, {}) or {}
+    return int(base.get("last_seq") or 0)
 
 
 def _wall(event: dict) -> int:

@@ -17,6 +17,15 @@ The protocol is docs/sync.md §5.4:
   every push round, once the pull has caught up with the hub, re-pushes those the new replica
   still lacks, until each is in it (by id). A hub restart while one was held loses nothing.
 
+* **prune**: once the replica holds a ``day.closed`` (the hub has it) and none of this node's
+  own events of that day or before waits for an acknowledgement, the records up to the close
+  are dropped (:meth:`Replica.prune`): a node's disk and start-up hold the open days only.
+* **start from the snapshot**: a replica with no record (a new device, a wiped card, a new
+  epoch, a replica set aside as corrupt) asks ``GET /api/v1/sync/snapshot`` first; when the
+  hub has closed days the replica starts from that fold and pulls the feed after its hseq
+  instead of the whole history from 1. A hub without the route (404) or without a closed day
+  is simply pulled from 0, as before.
+
 Three threads run :meth:`push_once`, :meth:`pull_once` and :meth:`probe_once` in loops; tests
 call :meth:`step` (and ``probe_once``) instead and never sleep. The probe is what makes a node
 notice the hub quickly both ways (issue 8 item 8): offline, it asks ``GET /healthz`` every
@@ -36,7 +45,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.clock import Clock
+from core.errors import JournalError
 from core.events import DERIVED_TYPES
+from node import replica_base
 from node.outbox import Outbox
 from node.replica import Replica, write_json
 from node.transport import HubUnreachable, Transport
@@ -46,6 +57,7 @@ log = logging.getLogger(__name__)
 STATUS_FILE = "status.json"
 PUSH_PATH = "/api/v1/sync/push"
 CHANGES_PATH = "/api/v1/sync/changes"
+SNAPSHOT_PATH = "/api/v1/sync/snapshot"
 PROBE_PATH = "/healthz"
 # Failed probes in a row before an online node calls itself offline: one lost packet on a
 # flaky link must not flip the counters to offline calling.
@@ -67,6 +79,15 @@ class SyncListener:
 
 def is_derived(event: dict) -> bool:
     return event.get("type") in DERIVED_TYPES or str(event.get("id", "")).startswith("hub:comp:")
+
+
+def event_day(event: dict) -> str:
+    """The service day an event belongs to (its ticket's, a lease's, a close's), or "" for
+    one of no day (a hello, a device status): those go with the close that covers them."""
+    if event.get("ticket"):
+        return str(event["ticket"]).split("/", 1)[0]
+    day = (event.get("body") or {}).get("day")  # lease.granted/released, day.closed
+    return day if isinstance(day, str) else ""
 
 
 class SyncClient:
@@ -114,6 +135,8 @@ class SyncClient:
         self._threads: list[threading.Thread] = []
         self._pull_ok = False
         self._retry_after: float | None = None
+        # (epoch, generation) whose empty replica already asked for the hub's snapshot
+        self._snapshot_asked: tuple[str | None, int] | None = None
 
     # -- listeners -----------------------------------------------------------------------
 
@@ -187,6 +210,7 @@ class SyncClient:
                 self.last_error = str(err)
                 return False
             self.replica.set_acked(int(body.get("acked_through") or 0))
+            self.prune()  # an acknowledgement may be what a closed day waited for
             self.set_online(True)
             self.write_status()
             return carried and self.replica.acked_through >= self.outbox.last_seq
@@ -230,6 +254,13 @@ class SyncClient:
     def pull_once(self, wait: float = 0) -> list[dict]:
         """One changes request (long-poll up to ``wait`` s); returns the new records."""
         with self._lock:
+            try:
+                self._start_from_snapshot()
+            except HubUnreachable as err:
+                self.set_online(False, str(err))
+                return []
+            except _HubRefused as err:
+                log.error("first contact refused: %s", err)  # the feed is pulled anyway
             since = self.replica.since
         path = f"{CHANGES_PATH}?since={since}&limit=500&wait={int(wait)}"
         try:
@@ -263,6 +294,8 @@ class SyncClient:
             fresh = self.replica.apply(body.get("results") or [])
             self.hub_last_hseq = int(body.get("last_hseq") or self.replica.last_hseq)
             self._pull_ok = True
+            if any(r["event"].get("type") == "day.closed" for r in fresh):
+                self.prune()
         newest = max((r["event"].get("hlc") or "" for r in fresh), default="")
         if newest:
             self.outbox.merge_hlc(newest)
@@ -272,6 +305,77 @@ class SyncClient:
         if fresh:
             self._notify("on_records", fresh)
         return fresh
+
+    # -- closed days ---------------------------------------------------------------------
+
+    def prune(self) -> bool:
+        """Drop the replica's records up to the newest ``day.closed`` it holds whose day (and
+        every day before) has no own event still unacknowledged, and the outbox's events the
+        hub logged before it (``Outbox.compact``); True if it dropped any.
+
+        The close is in the replica, so the hub holds it; what the node logged of that day
+        is acknowledged, so the hub holds that too. Not while carrying: the carried events
+        are told apart from the dropped ones only by the replica holding them.
+        """
+        with self._lock:
+            replica = self.replica
+            closes = replica.closes()
+            if not closes or replica.carrying:
+                return False
+            unacked = self.outbox.own_events(after_seq=replica.acked_through)
+            oldest = min(
+                (e["ticket"].split("/", 1)[0] for e in unacked if e.get("ticket")), default=None
+            )
+            for hseq, day in reversed(closes):
+                if oldest is None or oldest > day:
+                    try:
+                        if not replica.prune(hseq):
+                            return False
+                        self._compact_outbox()
+                        return True
+                    except (JournalError, OSError):
+                        # The disk refused (full?): keep the records, try at the next close.
+                        log.exception("could not prune the replica through hseq %d", hseq)
+                        return False
+            return False
+
+    def _compact_outbox(self) -> int:
+        """What the hub logged up to the dropped close leaves the own log too, but only of
+        closed days: a kiosk counts its lease numbers from that log (node.roles.kiosk)."""
+        replica, closed = self.replica, self.replica.closed_days()
+        return self.outbox.compact(lambda e: replica.dropped(e["id"]) and event_day(e) in closed)
+
+    def _start_from_snapshot(self) -> bool:
+        """An empty replica starts from the hub's snapshot when the hub has closed days
+        (see the module doc); asked once per epoch and replica generation. Caller holds
+        the lock. True when the replica now starts after the snapshot."""
+        replica = self.replica
+        asked = (replica.hub_epoch, replica.generation)
+        if len(replica) or self._snapshot_asked == asked:
+            return False
+        status, body = self.transport.request("GET", SNAPSHOT_PATH, timeout=self.wait + 10)
+        self._snapshot_asked = asked
+        if status >= 400:
+            if status != 404:  # 404: a hub older than the route
+                log.error("snapshot refused: %s %s", status, body)
+            return False
+        epoch = body.get("hub_epoch")
+        if not epoch or (replica.hub_epoch is not None and epoch != replica.hub_epoch):
+            return False  # another epoch than the replica's: the feed will say so first
+        if replica.hub_epoch is None:
+            self._epoch_changed(epoch)  # first contact: adopt it and say so
+            self._snapshot_asked = (replica.hub_epoch, replica.generation)
+        if not (body.get("state") or {}).get("closed_days"):
+            return False  # no day closed yet: the whole log is the open days
+        try:
+            base = replica_base.checked(body)
+        except replica_base.BaseError as err:
+            log.error("unusable hub snapshot: %s", err)
+            return False
+        replica.start_from(epoch, base)
+        self._snapshot_asked = (replica.hub_epoch, replica.generation)
+        log.info("replica starts from the hub's snapshot at hseq %d", base["hseq"])
+        return True
 
     def step(self, wait: float = 0) -> list[dict]:
         """Push everything pushable, then pull until caught up (tests drive this)."""

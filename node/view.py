@@ -49,8 +49,8 @@ class LocalView:
         self._fallback = fallback or (lambda: (None, {}))
         self._lock = threading.Lock()
         self._base = QueueState(self._roster())
-        self._folded = 0  # number of replica records folded into _base
-        self._generation = replica.generation
+        self._folded = 0  # replica records folded into _base (= the hseq it reached)
+        self._generation = -1  # never the replica's: the first use loads its base
         # ticket key -> id of the event that issued it: the ``deps`` of an offline call, so
         # the hub never applies a call before the ticket it calls (bug 4 in §8.4).
         self._issued_by: dict[str, str] = {}
@@ -60,7 +60,7 @@ class LocalView:
         # whole queue in memory): how far, and over which replica generation.
         self._cat = Catalogue()
         self._cat_folded = 0
-        self._cat_generation = replica.generation
+        self._cat_generation = -1
 
     def _catch_up(self) -> None:
         # The sync thread may replace the replica (epoch change) while we fold: check the
@@ -68,9 +68,10 @@ class LocalView:
         while True:
             generation = self.replica.generation
             if self._generation != generation:
-                self._base = QueueState(self._roster())
-                self._folded = 0
-                self._issued_by = {}
+                # A pruned replica (or one started from the hub's snapshot) holds only the
+                # records after its base: start from what the ones before it folded to.
+                self._base, self._issued_by = self.replica.load_base(self._roster())
+                self._folded = self.replica.base_hseq
                 self._generation = generation
             for rec in self.replica.records(self._folded):
                 ev = rec["event"]
@@ -119,6 +120,9 @@ class LocalView:
                 generation = self.replica.generation
                 if self._cat_generation != generation:
                     self._cat, self._cat_folded = Catalogue(), 0
+                    if self.replica.base_hseq:
+                        self._cat = self.replica.load_base()[0].catalogue
+                        self._cat_folded = self.replica.base_hseq
                     self._cat_generation = generation
                 if self._generation == generation and self._folded > self._cat_folded:
                     self._cat, self._cat_folded = self._base.catalogue, self._folded

@@ -38,7 +38,7 @@ def test_percentile_interpolates_and_handles_empty() -> None:
         ("hall", {"first_sample", "burst", "max_age_s"}),
         ("kiosk", {"online", "offline", "presses"}),
         ("streams", {"commands_none_held", "commands_streams_held", "streams_opened"}),
-        ("history", {"hub_startup", "node_fold", "reports_month"}),
+        ("history", {"hub_startup", "node_startup", "reports_month"}),
     ],
 )
 def test_benchmark_smoke(name: str, keys: set[str]) -> None:

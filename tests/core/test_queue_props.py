@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from fold_helpers import Log, key
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.model import TicketStatus
-from core.queue import choose_next, fold
+from core.queue import QueueState, choose_next, fold
 
 COUNTERS = ("C1", "C2", "C3")
 SERVICES = ("A", "SK2")  # a multi-character prefix: labels SK2-001, SK2-K1-1
@@ -152,3 +153,28 @@ def test_queue_indexes_answer_like_a_scan_of_every_ticket(data):
         for t in state.tickets.values():
             counts[str(t.status)] += 1
         assert state.snapshot()["counts"] == counts
+
+
+def _same_state(a, b) -> None:
+    """Every attribute equal (the catalogue by its image: it has no ``==``)."""
+    left, right = dict(vars(a)), dict(vars(b))
+    assert left.pop("catalogue").image() == right.pop("catalogue").image()
+    assert left == right
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.data())
+def test_a_dumped_state_loads_back_and_folds_on_identically(data):
+    """A node's base after a daily close and the hub's snapshot are ``QueueState.dump()``:
+    loaded back (through JSON) it is the same state and folds the next records the same."""
+    log, _ = _random_log(data)
+    cut = data.draw(st.integers(0, len(log.records)), label="cut")
+    before = fold(log.records[:cut])
+    loaded = QueueState.load(json.loads(json.dumps(before.dump())))
+    _same_state(before, loaded)
+    for record in log.records[cut:]:
+        assert [d.to_dict() for d in before.apply(record)] == [
+            d.to_dict() for d in loaded.apply(record)
+        ]
+    _same_state(before, loaded)
+    assert loaded.dump() == before.dump()
