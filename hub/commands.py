@@ -124,7 +124,7 @@ def serve(args: Any) -> int:
         if pusher is not None:
             pusher.stop()
         control.remove_file(config.hub.data_dir)
-        server.close()
+        serving.stop(server, app.extensions["loket_streams"])  # joins the request threads
         store.close()
     return 0
 
