@@ -26,6 +26,57 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+ONE_SERVICE_PROFILE = """
+[mpp]
+name = "{name}"
+timezone = "Asia/Jakarta"
+
+[hub]
+host = "{host}"
+port = {port}
+data_dir = "{data}"
+threads = 8
+
+[[agencies]]
+id = "bpjs"
+name = "BPJS"
+
+[[services]]
+id = "B"
+name = "BPJS"
+agency = "bpjs"
+
+[[counters]]
+id = "C1"
+name = "Loket 1"
+number = 1
+services = ["B"]
+
+[[kiosks]]
+id = "K1"
+name = "Kiosk 1"
+services = ["B"]
+"""
+
+
+def one_service_profile(
+    tmp_path: Path,
+    name: str,
+    *,
+    data: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+) -> Path:
+    """``tmp_path/hub.toml``: agency bpjs, service B, counter C1, kiosk K1; on ``host`` and a
+    free port (unless ``port``), its data in ``data`` (default ``tmp_path/data``)."""
+    path = tmp_path / "hub.toml"
+    text = ONE_SERVICE_PROFILE.format(
+        name=name, host=host, port=port or free_port(), data=data or tmp_path / "data"
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def demo_hub_profile(
     tmp_path: Path,
     *,
