@@ -303,6 +303,32 @@ def _add(row: Row, t: TicketFacts) -> None:
 MAX_BACKDATE_MS = 31 * 86_400_000
 
 
+def minutes_text(seconds: float | None) -> str:
+    """A duration as minutes with two decimals (``"6.50"``), ``""`` when unknown."""
+    return "" if seconds is None else f"{seconds / 60:.2f}"
+
+
+def row_values(row: Row) -> dict[str, int | str]:
+    """One group's figures as the reports' CSV columns (durations in minutes): the hub's
+    reports and the regional server's write the same columns."""
+    w, s, rate = row.wait, row.service, row.no_show_rate
+    return {
+        "issued": row.issued,
+        "served": row.served,
+        "no_show": row.no_show,
+        "cancelled": row.cancelled,
+        "not_finished": row.waiting,
+        "transferred": row.transferred,
+        "no_show_rate_pct": "" if rate is None else f"{rate * 100:.1f}",
+        "wait_mean_min": minutes_text(w.mean),
+        "wait_p50_min": minutes_text(w.p50),
+        "wait_p90_min": minutes_text(w.p90),
+        "service_mean_min": minutes_text(s.mean),
+        "service_p50_min": minutes_text(s.p50),
+        "service_p90_min": minutes_text(s.p90),
+    }
+
+
 def when(record: dict) -> int:
     """A record's time for reports: ``est_ms`` when plausible, else ``recv_ms``.
 

@@ -93,19 +93,24 @@ def floor() -> str:
 @require_role("supervisor")
 def call_ticket() -> Response:
     """Call one waiting ticket to a counter out of order; a reason is required (audited)."""
+    return _ticket_command("call_ticket", "floor_called")
+
+
+def _ticket_command(command: str, done: str) -> Response:
+    """The form's counter ``command`` on its ticket, with its reason; flashes the outcome
+    (``done``: the words of a success) and goes back to the floor page."""
     words = _words()
     counter = request.form.get("counter", "").strip()
     ticket = request.form.get("ticket", "").strip()[:80]
-    reason = request.form.get("reason", "")
     try:
         ui.authority().counter_command(
-            counter, "call_ticket", f"admin:{secrets.token_hex(8)}",
-            ticket=ticket, reason=reason, by=g.caller.id,
+            counter, command, f"admin:{secrets.token_hex(8)}",
+            ticket=ticket, reason=request.form.get("reason", ""), by=g.caller.id,
         )  # fmt: skip
     except Refused as exc:
         flash(words[_WORDS_FOR.get(exc.code, "floor_refused")].format(ticket=ticket.upper()))
     else:
-        flash(words["floor_called"].format(ticket=ticket.upper(), counter=counter))
+        flash(words[done].format(ticket=ticket.upper(), counter=counter))
     return _back("admin_floor.floor")
 
 
@@ -133,19 +138,7 @@ def pause() -> Response:
 def recall() -> Response:
     """A skipped visitor came back: recall them to the counter that skipped them; after the
     grace window only with a reason, audited as a late recall (``hub.floor_ops``)."""
-    words = _words()
-    counter = request.form.get("counter", "").strip()
-    ticket = request.form.get("ticket", "").strip()[:80]
-    try:
-        ui.authority().counter_command(
-            counter, "recall", f"admin:{secrets.token_hex(8)}",
-            ticket=ticket, reason=request.form.get("reason", ""), by=g.caller.id,
-        )  # fmt: skip
-    except Refused as exc:
-        flash(words[_WORDS_FOR.get(exc.code, "floor_refused")].format(ticket=ticket.upper()))
-    else:
-        flash(words["recall_done"].format(ticket=ticket.upper(), counter=counter))
-    return _back("admin_floor.floor")
+    return _ticket_command("recall", "recall_done")
 
 
 @bp.post("/floor/reprint")

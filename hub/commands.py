@@ -103,8 +103,16 @@ def serve(args: Any) -> int:
     host = config.hub.host if config.hub.host not in ("0.0.0.0", "::") else "127.0.0.1"
     url = f"http://{host}:{server.effective_port}"
     control.write_file(config.hub.data_dir, url, secret)
-    # systemd stops with SIGTERM: leave like Ctrl-C (close the store, drop the control file).
-    signal.signal(signal.SIGTERM, _stop)
+    gate = app.extensions["loket_streams"]
+
+    def stop_on_term(signum: int, frame: Any) -> None:
+        # systemd stops with SIGTERM: leave like Ctrl-C (close the store, drop the control
+        # file). Held requests end first, so waitress's own shutdown of its threads (run()
+        # does one) does not wait out every node's long-poll.
+        gate.close()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop_on_term)
     pusher = upstream.start(app, config)  # [upstream]: the regional server (off by default)
     held = caps.pool_threads
     print(f"Loket hub serving on {url}/ ({threads} + {held} stream threads)", flush=True)
@@ -124,13 +132,9 @@ def serve(args: Any) -> int:
         if pusher is not None:
             pusher.stop()
         control.remove_file(config.hub.data_dir)
-        server.close()
+        serving.stop(server, gate)  # joins the request threads
         store.close()
     return 0
-
-
-def _stop(signum: int, frame: Any) -> None:
-    raise SystemExit(0)
 
 
 def bind_problem(exc: OSError, host: str, port: int) -> str:

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from core import svg
+from core.kpi import minutes_text, row_values
 from hub import kpi, ui
 from hub.auth import require_role
 
@@ -38,7 +39,10 @@ def report() -> str:
             [(f"{h:02d}", n) for h, n in rep.arrivals_by_hour.items()], words["rep_chart_hours"]
         ),
         "waits": bar_chart(
-            [(names.get(sid, sid), _min(r.wait.mean) or 0) for sid, r in rep.by_service.items()],
+            [
+                (names.get(sid, sid), minutes_text(r.wait.mean) or 0)
+                for sid, r in rep.by_service.items()
+            ],
             words["rep_chart_waits"],
         ),
         "quick": bar_chart(
@@ -54,7 +58,7 @@ def report() -> str:
         names=names,
         agency_names=agency_names,
         tables=TABLES,
-        fmt=_min,
+        fmt=minutes_text,
     )
 
 
@@ -115,7 +119,7 @@ def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
             ["metric", "value"],
             ["from", rep.date_from],
             ["to", rep.date_to],
-            *[[k, v] for k, v in _row_values(t).items()],
+            *[[k, v] for k, v in row_values(t).items()],
             # The counter buttons; the IKM is in the SKM report (hub.skm_report).
             ["quick_ratings", rep.quick.n],
             ["quick_rating_mean", _str(rep.quick.mean)],
@@ -126,11 +130,11 @@ def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
         groups = rep.by_service if table == "services" else rep.by_agency
         source = ui.services(retired=True) if table == "services" else ui.agencies(retired=True)
         head = [table[:-1] if table == "services" else "agency", "name"]
-        keys = list(_row_values(kpi.Row()))
+        keys = list(row_values(kpi.Row()))
         out: list[list[Any]] = [head + keys]
         for gid, row in groups.items():
             name = ui.field(source.get(gid), "name", gid)
-            out.append([gid, name, *_row_values(row).values()])
+            out.append([gid, name, *row_values(row).values()])
         return out
     if table == "counters":
         counters = ui.counters(retired=True)
@@ -143,7 +147,7 @@ def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
             s = row.service
             out.append(
                 [cid, ui.field(c, "number", ""), ui.field(c, "name", cid), row.served, row.no_show]
-                + [_min(s.mean), _min(s.p50), _min(s.p90)]
+                + [minutes_text(s.mean), minutes_text(s.p50), minutes_text(s.p90)]
             )
         return out
     if table == "hours":
@@ -158,38 +162,22 @@ def csv_rows(rep: kpi.Report, table: str) -> list[list[Any]]:
     for t in rep.tickets:
         issued = ui.clock_text(t.issued_ms, "%H:%M:%S", "")
         out.append(
-            [t.day, t.label, t.service, t.status, issued, _min(t.wait_s), _min(t.service_s)]
+            [
+                t.day,
+                t.label,
+                t.service,
+                t.status,
+                issued,
+                minutes_text(t.wait_s),
+                minutes_text(t.service_s),
+            ]
             + [t.counter or "", "" if t.score is None else t.score]
         )
     return out
 
 
-def _row_values(row: kpi.Row) -> dict[str, Any]:
-    w, s = row.wait, row.service
-    rate = row.no_show_rate
-    return {
-        "issued": row.issued,
-        "served": row.served,
-        "no_show": row.no_show,
-        "cancelled": row.cancelled,
-        "not_finished": row.waiting,
-        "transferred": row.transferred,
-        "no_show_rate_pct": "" if rate is None else f"{rate * 100:.1f}",
-        "wait_mean_min": _min(w.mean),
-        "wait_p50_min": _min(w.p50),
-        "wait_p90_min": _min(w.p90),
-        "service_mean_min": _min(s.mean),
-        "service_p50_min": _min(s.p50),
-        "service_p90_min": _min(s.p90),
-    }
-
-
 def _str(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _min(seconds: float | None) -> str:
-    return "" if seconds is None else f"{seconds / 60:.2f}"
 
 
 # -- inline SVG charts (drawn by core.svg, shared with the regional dashboard) ----------------

@@ -80,7 +80,9 @@ def register(app: Flask, gate: StreamGate) -> None:
                         continue
                     # The heartbeat is also what reaps a half-open client: the socket's
                     # TCP_USER_TIMEOUT (hub.serving) fails a write nobody acknowledges.
-                    if not authority.wait_for(since, heartbeat):
+                    if not gate.wait(authority, since, heartbeat):
+                        if gate.closing:
+                            return  # the server is stopping (hub.serving.stop)
                         yield ": heartbeat\n\n"
             finally:
                 # Runs when the client went away (the next write failed) or the server closes.

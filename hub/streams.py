@@ -13,7 +13,9 @@ Kinds: ``"sse"`` (``GET /api/v1/stream``, public: keyed by client address) and
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 from flask import Response, jsonify
@@ -28,6 +30,9 @@ LONGPOLLS_PER_CALLER = 2
 # Threads of the stream pool beyond the caps: the excess is refused by these, at once.
 SPARE_THREADS = 4
 RETRY_AFTER_S = 5
+# How often a held request looks whether the server is stopping (hub.serving.stop joins the
+# threads: a long-poll must not keep a stop waiting for its whole ``wait``).
+WAKE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -81,10 +86,14 @@ class StreamGate:
         self._open: dict[tuple[str, str], int] = {}
         self._total = dict.fromkeys(KINDS, 0)
         self._lock = threading.Lock()
+        self._closing = threading.Event()
 
     def enter(self, kind: str, key: str) -> str | None:
-        """Take a place; None when taken, else why not (``"full"`` or ``"per_client"``)."""
+        """Take a place; None when taken, else why not (``"full"``, ``"per_client"`` or
+        ``"closing"``)."""
         with self._lock:
+            if self._closing.is_set():
+                return "closing"
             if self._total[kind] >= self.caps.total(kind):
                 return "full"
             if self._open.get((kind, key), 0) >= self.caps.per_key(kind):
@@ -112,6 +121,26 @@ class StreamGate:
         with self._lock:
             return dict(self._total)
 
+    def wait(self, authority: Any, hseq: int, timeout: float) -> bool:
+        """``authority.wait_for(hseq, timeout)`` that :meth:`close` cuts short (within
+        ``WAKE_S``); True if records after ``hseq`` came."""
+        deadline = time.monotonic() + timeout
+        while not self._closing.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if authority.wait_for(hseq, min(left, WAKE_S)):
+                return True
+        return False
+
+    def close(self) -> None:
+        """The server is stopping: held requests end, new ones are refused."""
+        self._closing.set()
+
+    @property
+    def closing(self) -> bool:
+        return self._closing.is_set()
+
 
 def refusal(kind: str, why: str, caps: Caps) -> tuple[Response, int]:
     """503 (every place taken) or 429 (this client holds its share), with Retry-After in the
@@ -120,6 +149,9 @@ def refusal(kind: str, why: str, caps: Caps) -> tuple[Response, int]:
     if why == "per_client":
         message = f"at most {caps.per_key(kind)} open {what} per client; close one or retry later"
         status = 429
+    elif why == "closing":
+        message = "the hub is stopping; retry later"
+        status = 503
     else:
         message = f"all {caps.total(kind)} places for open {what} are taken; retry later"
         status = 503

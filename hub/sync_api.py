@@ -74,7 +74,7 @@ def changes() -> Response | tuple[Response, int]:
         if refused:
             return refusal("longpoll", refused, gate.caps)
         try:
-            authority.wait_for(since, wait)
+            gate.wait(authority, since, wait)
         finally:
             gate.leave("longpoll", g.caller.id)
         results = authority.records_since(since, limit)

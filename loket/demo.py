@@ -55,7 +55,6 @@ class Demo:
     mpp: str = ""
     zones: list[str] = field(default_factory=list)  # the catalogue's zones (C7), for board URLs
     _thread: threading.Thread | None = None
-    _closing: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
         # In parallel: each node may be parked in a long-poll for a few seconds.
@@ -64,12 +63,11 @@ class Demo:
             t.start()
         for t in stoppers:
             t.join()
-        self._closing.set()
-        self.server.close()
-        if self._thread is not None:
-            # waitress keeps serving channels still open (a node's last long-poll); its
-            # thread is a daemon and the store below is closed only for writes.
-            self._thread.join(1)
+        from hub import serving
+
+        # Ends the hub's side of each node's last long-poll and joins its threads before it
+        # closes a descriptor: a late write can no longer land in a file opened since.
+        serving.stop(self.server, self.app.extensions["loket_streams"], self._thread)
         self.app.extensions["loket"].store.close()
 
 
@@ -117,11 +115,7 @@ def start(
     # The demo's tickets carry a QR to this machine's status pages unless the profile names
     # the address phones would use (a real hub's [hub] public_url).
     app.config["LOKET_PUBLIC_URL"] = config.hub.public_url or base_url
-    closing = threading.Event()
-    thread = threading.Thread(
-        target=_serve, args=(server, closing), name="loket-demo-hub", daemon=True
-    )
-    thread.start()
+    thread = serving.start(server, name="loket-demo-hub")
 
     password_file = data / "admin-password.txt"
     if password_file.exists():
@@ -148,7 +142,6 @@ def start(
         app=app,
         server=server,
         _thread=thread,
-        _closing=closing,
     )
     # The catalogue in the log (C1): the profile's seed, or what an admin made of it in an
     # earlier run of this demo folder.
@@ -174,16 +167,6 @@ def start(
         )
     demo.counters = {c.number: c.id for c in catalogue.counters.values()}
     return demo
-
-
-def _serve(server, closing: threading.Event) -> None:
-    try:
-        server.run()
-    except OSError:
-        # close() from another thread pulls the loop's file descriptors from under it
-        # (EBADF); anything else while it is still open is real.
-        if not closing.is_set():
-            raise
 
 
 def _start_node(

@@ -128,42 +128,18 @@ def days(date_from: str, date_to: str) -> list[str]:
     return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
 
 
-def minutes(seconds: float | None) -> str:
-    return "" if seconds is None else f"{seconds / 60:.2f}"
-
-
-def row_values(row: kpi.Row) -> dict[str, object]:
-    """One group's figures, the hub reports' CSV columns (durations in minutes)."""
-    w, s, rate = row.wait, row.service, row.no_show_rate
-    return {
-        "issued": row.issued,
-        "served": row.served,
-        "no_show": row.no_show,
-        "cancelled": row.cancelled,
-        "not_finished": row.waiting,
-        "transferred": row.transferred,
-        "no_show_rate_pct": "" if rate is None else f"{rate * 100:.1f}",
-        "wait_mean_min": minutes(w.mean),
-        "wait_p50_min": minutes(w.p50),
-        "wait_p90_min": minutes(w.p90),
-        "service_mean_min": minutes(s.mean),
-        "service_p50_min": minutes(s.p50),
-        "service_p90_min": minutes(s.p90),
-    }
-
-
 TABLES = ("sites", "agencies", "services", "days")
 
 
 def csv_rows(conn, reports: list[SiteReport], table: str, date_from: str, date_to: str):
     """Rows of one CSV table (header first): per site, per site+agency, +service, +day."""
-    keys = list(row_values(kpi.Row()))
+    keys = list(kpi.row_values(kpi.Row()))
     if table == "sites":
         out = [["site", "name", *keys, *QUICK_KEYS, "skm_respondents", "skm_ikm", "skm_grade"]]
         for r in reports:
             survey = r.skm
             out.append(
-                [r.site, r.name, *row_values(r.report.total).values(), *quick_values(r.report)]
+                [r.site, r.name, *kpi.row_values(r.report.total).values(), *quick_values(r.report)]
                 + [survey.n, text(survey.value), survey.grade or ""]
             )
         return out
@@ -173,14 +149,14 @@ def csv_rows(conn, reports: list[SiteReport], table: str, date_from: str, date_t
             groups = r.report.by_service if table == "services" else r.report.by_agency
             names = r.service_names if table == "services" else r.agency_names
             for gid, row in groups.items():
-                out.append([r.site, gid, names.get(gid, gid), *row_values(row).values()])
+                out.append([r.site, gid, names.get(gid, gid), *kpi.row_values(row).values()])
         return out
     out = [["site", "day", *keys, "quick_rating_mean", "skm_ikm"]]
     for r in reports:
         for day in days(date_from, date_to):
             one = site_report(conn, r.site, r.name, day, day)
             out.append(
-                [r.site, day, *row_values(one.report.total).values()]
+                [r.site, day, *kpi.row_values(one.report.total).values()]
                 + [text(one.report.quick.mean), text(one.skm.value)]
             )
     return out

@@ -21,7 +21,7 @@ from flask import (
 )
 from markupsafe import Markup
 
-from core import svg
+from core import kpi, svg
 from region import dashboard, sites
 from region.auth import check_csrf, csrf_token, current_user, login_route, require_role
 from region.words import TEXT, lang_of
@@ -101,7 +101,7 @@ def dashboard_page() -> Any:
             [(r.name, r.report.total.issued) for r in reports], t["chart_tickets"]
         ),
         "wait": svg.bar_chart(
-            [(r.name, float(dashboard.minutes(r.report.total.wait.mean) or 0)) for r in reports],
+            [(r.name, float(kpi.minutes_text(r.report.total.wait.mean) or 0)) for r in reports],
             t["chart_wait"],
         ),
     }
@@ -116,7 +116,7 @@ def dashboard_page() -> Any:
         date_from=date_from,
         date_to=date_to,
         tables=dashboard.TABLES,
-        fmt=dashboard.minutes,
+        fmt=kpi.minutes_text,
         user=current_user(),
         csrf_token=csrf_token(),
     )

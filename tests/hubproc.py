@@ -1,7 +1,8 @@
-"""A real `loket hub serve` process for tests that must kill it like a power cut.
+"""Real `loket hub serve` and `loket node` processes, for tests that must kill them like a
+power cut or stop them like systemd does.
 
-Shared by the restart, hall-board browser and black-box tests (importable because
-tests/conftest.py puts this folder on sys.path).
+Shared by the restart, hall-board browser, black-box and node-process tests (importable
+because tests/conftest.py puts this folder on sys.path).
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -24,6 +27,57 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+ONE_SERVICE_PROFILE = """
+[mpp]
+name = "{name}"
+timezone = "Asia/Jakarta"
+
+[hub]
+host = "{host}"
+port = {port}
+data_dir = "{data}"
+threads = 8
+
+[[agencies]]
+id = "bpjs"
+name = "BPJS"
+
+[[services]]
+id = "B"
+name = "BPJS"
+agency = "bpjs"
+
+[[counters]]
+id = "C1"
+name = "Loket 1"
+number = 1
+services = ["B"]
+
+[[kiosks]]
+id = "K1"
+name = "Kiosk 1"
+services = ["B"]
+"""
+
+
+def one_service_profile(
+    tmp_path: Path,
+    name: str,
+    *,
+    data: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+) -> Path:
+    """``tmp_path/hub.toml``: agency bpjs, service B, counter C1, kiosk K1; on ``host`` and a
+    free port (unless ``port``), its data in ``data`` (default ``tmp_path/data``)."""
+    path = tmp_path / "hub.toml"
+    text = ONE_SERVICE_PROFILE.format(
+        name=name, host=host, port=port or free_port(), data=data or tmp_path / "data"
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def demo_hub_profile(
@@ -154,3 +208,84 @@ class HubProcess:
         self._pump.join(timeout=30)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+
+
+def get(url: str, token: str) -> dict:
+    """GET ``url`` with a bearer token; the JSON answer (an HTTP error raises)."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def wait_until(check, what: str, timeout: float = 60.0):
+    """``check()``'s first true value within ``timeout`` s, else fail saying ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def fresh_health(hub_url: str, token: str, node_id: str) -> dict:
+    """The hub's health entry of ``node_id`` once its heartbeat is fresh."""
+
+    def health() -> dict | None:
+        nodes = get(hub_url + "/api/v1/nodes", token)["nodes"]
+        found = next(n["health"] for n in nodes if n["id"] == node_id)
+        return found if found and found["fresh"] == "fresh" else None
+
+    return wait_until(health, f"a fresh heartbeat of {node_id}")
+
+
+def shipped_node_profile(
+    tmp_path: Path, shipped: str, hub_url: str, token: str, data_dir: Path, name: str
+) -> Path:
+    """``firmware_config/node/<shipped>`` pointed at a test hub: its ``hub_url``, ``token``
+    and ``data_dir`` lines replaced; written to ``tmp_path/<name>``."""
+    from core.paths import firmware_config_dir
+
+    text = (firmware_config_dir() / "node" / shipped).read_text("utf-8")
+    for key, value in (("hub_url", hub_url), ("token", token), ("data_dir", str(data_dir))):
+        text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {json.dumps(value)}", text)
+    path = tmp_path / name
+    path.write_text(text, "utf-8")
+    return path
+
+
+class NodeProcess:
+    """``python -m loket.cli node <command> --config <profile>`` in the background."""
+
+    def __init__(
+        self, python: str, profile: Path, env: dict[str, str], cwd: Path, command: str = "run"
+    ):
+        self.proc = subprocess.Popen(
+            [python, "-m", "loket.cli", "node", command, "--config", str(profile)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def output(self, timeout: float = 30) -> str:
+        """Wait for the process to end (killed after ``timeout`` s); everything it printed."""
+        try:
+            return self.proc.communicate(timeout=timeout)[0]
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.communicate()[0]
+
+    def stop(self) -> str:
+        """Ctrl-C (SIGINT), as a technician would; returns everything it printed."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        return self.output()

@@ -5,36 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hubproc import one_service_profile
 
 from hub.auth import node_for_token, verify_user
 from hub.store import Store
 from loket.cli import main
 
-PROFILE = """
-[mpp]
-name = "MPP CLI"
-timezone = "Asia/Jakarta"
-[hub]
-data_dir = "{data}"
-[[agencies]]
-id = "bpjs"
-name = "BPJS"
-[[services]]
-id = "B"
-name = "BPJS"
-agency = "bpjs"
-[[kiosks]]
-id = "K1"
-name = "Kiosk 1"
-services = ["B"]
-"""
-
 
 @pytest.fixture
 def profile(tmp_path: Path) -> Path:
-    path = tmp_path / "hub.toml"
-    path.write_text(PROFILE.format(data=tmp_path / "data"))
-    return path
+    return one_service_profile(tmp_path, "MPP CLI")
 
 
 def test_pair_prints_a_token_that_authenticates(profile, tmp_path, capsys):

@@ -17,48 +17,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from hubproc import HubProcess, free_port
+from hubproc import HubProcess, free_port, one_service_profile
 
 pytestmark = pytest.mark.slow
-
-PROFILE = """
-[mpp]
-name = "MPP Satu Hub"
-timezone = "Asia/Jakarta"
-
-[hub]
-host = "{host}"
-port = {port}
-data_dir = "{data}"
-threads = 8
-
-[[agencies]]
-id = "bpjs"
-name = "BPJS"
-
-[[services]]
-id = "B"
-name = "BPJS"
-agency = "bpjs"
-
-[[counters]]
-id = "C1"
-name = "Loket 1"
-number = 1
-services = ["B"]
-
-[[kiosks]]
-id = "K1"
-name = "Kiosk 1"
-services = ["B"]
-"""
 
 
 @pytest.fixture
 def profile(tmp_path: Path) -> Path:
-    path = tmp_path / "hub.toml"
-    path.write_text(PROFILE.format(host="127.0.0.1", port=free_port(), data=tmp_path / "data"))
-    return path
+    return one_service_profile(tmp_path, "MPP Satu Hub")
 
 
 def loket(python, env, cwd, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -247,8 +213,7 @@ def test_a_port_in_use_is_one_line(profile, tmp_path, python, subprocess_env, re
 def test_a_bad_host_is_a_config_error_with_its_key_path(
     tmp_path, python, subprocess_env, repo_root, host
 ):
-    path = tmp_path / "hub.toml"
-    path.write_text(PROFILE.format(host=host, port=8080, data=tmp_path / "data"))
+    path = one_service_profile(tmp_path, "MPP Satu Hub", host=host, port=8080)
     done = loket(python, subprocess_env, repo_root, "config", "check", str(path))
     assert done.returncode == 2
     assert f"{path}: hub.host: {host!r} is not an address to listen on" in done.stderr

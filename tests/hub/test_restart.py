@@ -12,51 +12,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from hubproc import HubProcess, free_port
+from hubproc import HubProcess, one_service_profile
 
 from hub.auth import pair_node
 from hub.store import Store
 
 pytestmark = pytest.mark.slow
 
-PROFILE = """
-[mpp]
-name = "MPP Restart"
-timezone = "Asia/Jakarta"
-
-[hub]
-host = "127.0.0.1"
-port = {port}
-data_dir = "{data}"
-threads = 8
-
-[[agencies]]
-id = "bpjs"
-name = "BPJS"
-
-[[services]]
-id = "B"
-name = "BPJS"
-agency = "bpjs"
-
-[[counters]]
-id = "C1"
-name = "Loket 1"
-number = 1
-services = ["B"]
-
-[[kiosks]]
-id = "K1"
-name = "Kiosk 1"
-services = ["B"]
-"""
-
 
 @pytest.fixture
 def profile(tmp_path: Path) -> tuple[Path, str]:
     data = tmp_path / "hub-data"
-    config = tmp_path / "hub.toml"
-    config.write_text(PROFILE.format(port=free_port(), data=data))
+    config = one_service_profile(tmp_path, "MPP Restart", data=data)
     store = Store(data)
     token = pair_node(store, "K1")
     store.close()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -18,19 +20,16 @@ CAPS = Caps(streams=3, streams_per_ip=8, longpolls=2)
 
 @pytest.fixture
 def served(app):
-    from waitress import wasyncore
-
-    sockets: dict = {}  # our own socket map, closed whole at the end (see tests/hub/ui)
     server = serving.create_server(
-        app, host="127.0.0.1", port=0, threads=COMMAND_THREADS, caps=CAPS, map=sockets
+        app, host="127.0.0.1", port=0, threads=COMMAND_THREADS, caps=CAPS
     )
-    app.extensions["loket_streams"].caps = CAPS
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield server.effective_port
-    server.close()
-    wasyncore.close_all(sockets)
-    thread.join(timeout=10)
+    gate = app.extensions["loket_streams"]
+    gate.caps = CAPS
+    loop = serving.start(server)
+    # stop() may run twice (a test's own, then this): the second finds nothing left to close
+    yield SimpleNamespace(port=server.effective_port, stop=lambda: serving.stop(server, gate, loop))
+    assert serving.stop(server, gate, loop), "a worker thread outlived the stop"
+    assert not loop.is_alive()
 
 
 class Held:
@@ -78,7 +77,7 @@ def call(
 
 
 def test_every_issue_answers_while_more_streams_than_the_caps_are_held(app, served, tokens, seed):
-    port = served
+    port = served.port
     gate = app.extensions["loket_streams"]
     held: list[Held] = []
     polls: list[threading.Thread] = []
@@ -151,3 +150,40 @@ def test_the_caps_are_hub_keys_checked_with_their_path(tmp_path):
     assert set(found) == {"hub.max_streams", "hub.max_streams_per_ip", "hub.max_longpolls"}
     assert "out of range" in found["hub.max_streams"]
     assert "wrong type" in found["hub.max_streams_per_ip"]
+
+
+def test_stop_ends_a_held_long_poll_before_it_lets_go_of_its_descriptors(
+    app, served, tokens, seed, tmp_path
+):
+    """waitress's close() alone left the worker of a held request running; when it ended it
+    wrote b"x" into the descriptor number of the trigger pipe, which by then was a file
+    opened since (a node replica's journal segment: "record changed since open")."""
+    port = served.port
+    gate = app.extensions["loket_streams"]
+    answers: list[tuple[int, dict]] = []
+    poll = threading.Thread(
+        target=lambda: answers.append(
+            call(port, "GET", f"/api/v1/sync/changes?since={seed}&wait=25", tokens["C1"])
+        )
+    )
+    poll.start()
+    wait_until(lambda: gate.held("longpoll") == 1)
+    status, board = open_held(port, "/api/v1/stream")  # a hall board's event stream
+    assert status == 200
+    assert served.stop()
+    assert b"event: hello" in board.response.read()  # the stream ended (read() returns)
+    board.close()
+    # Files opened now get the lowest free numbers, the pipe's among them: nothing may write
+    # into them while the last threads wind down.
+    files = [tmp_path / f"segment-{i}.jsonl" for i in range(16)]
+    fds = [os.open(f, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) for f in files]
+    poll.join(30)
+    for fd in fds:
+        os.close(fd)
+    assert {f.name: f.read_bytes() for f in files if f.read_bytes()} == {}
+    # stop() did not wait the long-poll's 25 s: it ended it, with an empty answer.
+    assert answers and answers[0][0] == 200 and answers[0][1]["results"] == []
+    assert gate.held("longpoll") == 0
+    # A request after the stop finds nobody listening.
+    with pytest.raises(OSError):
+        call(port, "GET", "/healthz", tokens["api"])

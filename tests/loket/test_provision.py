@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import stat
 import subprocess
 import threading
@@ -22,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from hubproc import HubProcess, demo_hub_profile
+from hubproc import HubProcess, NodeProcess, demo_hub_profile
 
 from core.config import load_node_config
 from loket.cli import main
@@ -138,27 +137,17 @@ def test_the_node_agent_runs_on_the_provisioned_profile(
         code = CODE.search(added.stdout).group(3)
         assert provision(hub.url, code, tmp_path, "--template", "counter-fake") == 0
         capsys.readouterr()
-        node = subprocess.Popen(
-            [python, "-m", "loket.cli", "node", "run",
-             "--config", str(tmp_path / "etc" / "node.toml")],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env=subprocess_env, cwd=repo_root,
-        )  # fmt: skip
+        node = NodeProcess(python, tmp_path / "etc" / "node.toml", subprocess_env, repo_root)
         status = tmp_path / "node-data" / "status.json"
         deadline = time.monotonic() + 60
         while not (status.exists() and json.loads(status.read_text() or "{}").get("online")):
-            assert node.poll() is None, node.communicate()[0]
+            assert node.poll() is None, node.output()
             assert time.monotonic() < deadline, "the provisioned counter never reached the hub"
             time.sleep(0.1)
     finally:
         output = ""
         if node is not None:
-            node.send_signal(signal.SIGINT)
-            try:
-                output = node.communicate(timeout=30)[0]
-            except subprocess.TimeoutExpired:
-                node.kill()
-                output = node.communicate()[0]
+            output = node.stop()
         hub.stop()
     assert node.returncode == 0, output
     assert "Traceback" not in output and "401" not in output, output

@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hubproc import HubProcess, demo_hub_profile
+from hubproc import HubProcess, demo_hub_profile, wait_until
 from proxy import Relay
-from regionproc import RegionProcess, add_upstream, get_json, loket, region_profile, wait_until
+from regionproc import RegionProcess, add_upstream, get_json, loket, region_profile
 
 from core.booking import code_hash
 

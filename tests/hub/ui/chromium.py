@@ -2,7 +2,7 @@
 
 ``Page`` is the smallest CDP client (evaluate JS, screenshots, console messages);
 ``launch(tmp_path, *flags)`` starts Debian's chromium and returns (process, Page).
-``serve_app(app)`` serves a Flask app on loopback with waitress in a thread, for tests whose
+``serve_app(app)`` serves a hub app on loopback (``hub.serving``) in a thread, for tests whose
 hub profile the validator would not take yet (the full-size MPP).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -204,27 +203,20 @@ def stop(proc: subprocess.Popen, page: Page) -> None:
 
 
 def serve_app(app):
-    """Serve ``app`` with waitress on a free loopback port; returns (base url, stop())."""
-    import waitress
-    from waitress import wasyncore
+    """Serve the hub ``app`` on a free loopback port; returns (base url, stop())."""
+    from hub import serving
 
-    # Our own socket map, closed whole at the end: server.close() alone leaves open
-    # connections (a board's event stream) polled by a loop thread that outlives the test,
-    # and a later socket that reuses one of their descriptors gets closed under its owner.
-    sockets: dict = {}
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8, map=sockets)
-    port = server.effective_port
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    gate = app.extensions["loket_streams"]
+    server = serving.create_server(app, host="127.0.0.1", port=0, threads=8, caps=gate.caps)
+    loop = serving.start(server, name="loket-test-ui-hub")
 
     def shutdown() -> None:
-        server.close()
-        server.task_dispatcher.shutdown()
-        wasyncore.close_all(sockets)
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "the test server's loop did not stop"
+        # hub.serving.stop: ends the board's event stream and joins every thread before it
+        # closes a descriptor (a later file could reuse the number).
+        serving.stop(server, gate, loop, timeout=10)
+        assert not loop.is_alive(), "the test server's loop did not stop"
 
-    return f"http://127.0.0.1:{port}", shutdown
+    return f"http://127.0.0.1:{server.effective_port}", shutdown
 
 
 def post(base: str, token: str, path: str, body: dict) -> dict:

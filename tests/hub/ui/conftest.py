@@ -74,3 +74,23 @@ def csrf(client):
         return csrf_from(client.get(page).get_data(as_text=True))
 
     return current
+
+
+@pytest.fixture
+def served(app):
+    """The app over real HTTP (``chromium.serve_app``); its base URL."""
+    from chromium import serve_app
+
+    base, shutdown = serve_app(app)
+    yield base
+    shutdown()
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    """A headless Chromium page, 1280 x 900 (the desk's browser tests)."""
+    from chromium import launch, stop
+
+    proc, page = launch(tmp_path, size=(1280, 900))
+    yield page
+    stop(proc, page)

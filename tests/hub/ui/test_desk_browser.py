@@ -14,26 +14,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from chromium import launch, needs_chromium, post, serve_app, stop
+from chromium import needs_chromium, post
 from ui_records import PASSWORD
 
 from core.clock import FakeClock
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture
-def served(app):
-    base, shutdown = serve_app(app)
-    yield base
-    shutdown()
-
-
-@pytest.fixture
-def browser(tmp_path: Path):
-    proc, page = launch(tmp_path, size=(1280, 900))
-    yield page
-    stop(proc, page)
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ Debian's chromium over the DevTools protocol (tests/hub/ui/chromium.py), as the 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-from chromium import launch, needs_chromium, post, serve_app, stop
+from chromium import needs_chromium, post
 from ui_records import PASSWORD
 
 from hub.auth import add_user, issue_operator_token
@@ -21,20 +19,6 @@ pytestmark = needs_chromium
 ROW = "document.querySelector('tr[data-counter=C2]')"
 STATE = "document.querySelector('tr[data-counter=C2] .state')?.textContent"
 LABEL = "document.querySelector('tr[data-counter=C2] .label')?.textContent"
-
-
-@pytest.fixture
-def served(app):
-    base, shutdown = serve_app(app)
-    yield base
-    shutdown()
-
-
-@pytest.fixture
-def browser(tmp_path: Path):
-    proc, page = launch(tmp_path, size=(1280, 900))
-    yield page
-    stop(proc, page)
 
 
 def log_in_supervisor(page, base: str, authority) -> None:

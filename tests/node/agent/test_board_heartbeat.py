@@ -7,26 +7,17 @@ why."""
 from __future__ import annotations
 
 import io
-import json
 import re
-import subprocess
 import time
-import urllib.request
 from contextlib import redirect_stderr
 from pathlib import Path
 
-from hubproc import HubProcess, demo_hub_profile
+from hubproc import HubProcess, NodeProcess, demo_hub_profile, fresh_health
 
 from core.config import load_node_config
 from core.paths import firmware_config_dir
 from node import board_heartbeat
 from node.transport import HttpTransport
-
-
-def get(url: str, token: str) -> dict:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=30) as r:
-        return json.loads(r.read())
 
 
 def browser_profile(tmp_path: Path, hub_url: str, token: str, chromium: Path, **more) -> Path:
@@ -84,36 +75,22 @@ def test_node_board_beats_for_the_display_until_chromium_ends(
     hub = HubProcess(python, hub_profile, subprocess_env, repo_root)
     chromium, stop = stand_in_chromium(tmp_path)
     profile = browser_profile(tmp_path, hub.url, tokens["D1"], chromium)
-    board = subprocess.Popen(
-        [python, "-m", "loket.cli", "node", "board", "--config", str(profile)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=subprocess_env,
-        cwd=repo_root,
-    )
+    board = NodeProcess(python, profile, subprocess_env, repo_root, command="board")
     companions: list[int] = []
     try:
-        deadline = time.monotonic() + 60
-        health = None
-        while time.monotonic() < deadline:
-            nodes = get(hub.url + "/api/v1/nodes", tokens["api"])["nodes"]
-            health = next(n["health"] for n in nodes if n["id"] == "D1")
-            if health and health["fresh"] == "fresh":
-                break
-            time.sleep(0.2)
-        assert health and health["state"] == "ok", health
+        health = fresh_health(hub.url, tokens["api"], "D1")
+        assert health["state"] == "ok", health
         assert health["beat"]["role"] == "display"
         screen = health["devices"]["screen"]
         assert screen == {"status": "ok", "detail": "chromium kiosk on /board?display=D1"}
         assert health["beat"]["disk_free_mb"] > 0
         # the board process is Chromium now (exec: same pid), the companion its child
         assert "--kiosk" in (tmp_path / "chromium.args").read_text()
-        companions = children_of(board.pid)
+        companions = children_of(board.proc.pid)
         assert companions, "no heartbeat companion under Chromium"
     finally:
-        stop.touch()
-        output = board.communicate(timeout=30)[0]
+        stop.touch()  # Chromium ends: the board process was Chromium (exec)
+        output = board.output()
         hub.stop()
     assert board.returncode == 0, output
     deadline = time.monotonic() + 30

@@ -5,17 +5,13 @@ pygame.mixer on SDL's disk driver, with the pygame board open on SDL's dummy vid
 from __future__ import annotations
 
 import json
-import re
-import signal
-import subprocess
-import time
 import wave
 from pathlib import Path
 
-from hubproc import HubProcess, demo_hub_profile
+from hubproc import HubProcess, NodeProcess, demo_hub_profile, shipped_node_profile, wait_until
 
 from core.announce import call_clips
-from core.paths import firmware_config_dir, sounds_dir
+from core.paths import sounds_dir
 
 
 def samples(clips: list[str]) -> bytes:
@@ -27,27 +23,14 @@ def samples(clips: list[str]) -> bytes:
     return out
 
 
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_the_shipped_display_profile_says_a_call_on_the_loudspeaker(
     tmp_path: Path, python: str, subprocess_env: dict, repo_root: Path
 ) -> None:
     hub_profile, tokens = demo_hub_profile(tmp_path, pair=("api", "D1"))
     hub = HubProcess(python, hub_profile, subprocess_env, repo_root)
-    text = (firmware_config_dir() / "node" / "display-pygame.toml").read_text("utf-8")
-    text = re.sub(r"(?m)^hub_url = .*$", f'hub_url = "{hub.url}"', text)
-    text = re.sub(r"(?m)^token = .*$", f'token = "{tokens["D1"]}"', text)
-    text = re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{tmp_path / "hall"}"', text)
-    profile = tmp_path / "display.toml"
-    profile.write_text(text, "utf-8")
+    profile = shipped_node_profile(
+        tmp_path, "display-pygame.toml", hub.url, tokens["D1"], tmp_path / "hall", "display.toml"
+    )
     speaker = tmp_path / "speaker.raw"
     env = {
         **subprocess_env,
@@ -55,19 +38,11 @@ def test_the_shipped_display_profile_says_a_call_on_the_loudspeaker(
         "SDL_AUDIODRIVER": "disk",
         "SDL_DISKAUDIOFILE": str(speaker),  # paced like a real loudspeaker (no DELAY=0)
     }
-    node = subprocess.Popen(
-        [python, "-m", "loket.cli", "node", "run", "--config", str(profile)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=repo_root,
-    )
+    node = NodeProcess(python, profile, env, repo_root)
     try:
         status = tmp_path / "hall" / "status.json"
-        wait_for(
+        wait_until(
             lambda: status.exists() and json.loads(status.read_text()).get("online"),
-            60,
             "the hall display to reach the hub",
         )
         code, _ = hub.post("/api/v1/tickets", {"req": "p-1", "service": "C"}, tokens["api"])
@@ -75,18 +50,12 @@ def test_the_shipped_display_profile_says_a_call_on_the_loudspeaker(
         code, answer = hub.post("/api/v1/counters/C3/next", {"req": "p-2"}, tokens["api"])
         assert code == 200
         expected = samples(call_clips(answer["ticket"]["label"], 3))
-        wait_for(
+        wait_until(
             lambda: speaker.exists() and expected in speaker.read_bytes(),
-            60,
             "the call's clips, back to back, at the loudspeaker",
         )
     finally:
-        node.send_signal(signal.SIGINT)
-        try:
-            output = node.communicate(timeout=30)[0]
-        except subprocess.TimeoutExpired:
-            node.kill()
-            output = node.communicate()[0]
+        output = node.stop()
         hub.stop()
     assert node.returncode == 0, output
     assert "Traceback" not in output, output

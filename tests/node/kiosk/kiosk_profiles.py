@@ -21,6 +21,21 @@ def banyumas_hub(data_dir: Path, **hub: Any):
     return hub_config_from_dict(raw)
 
 
+def banyumas_app(data_dir: Path, kiosks: tuple[str, ...] = ("K1",), **hub: Any):
+    """The hub app of the Banyumas profile on a FakeClock at ``T0`` (``hub``: more ``[hub]``
+    keys), with ``app.tokens`` paired for ``kiosks``; the caller closes its store."""
+    from core.clock import FakeClock
+    from hub import create_app
+    from hub.auth import pair_node
+
+    app = create_app(
+        banyumas_hub(data_dir, **hub), clock=FakeClock(wall_ms=T0, mono_ms=5_000, boot_id="hub")
+    )
+    app.config["TESTING"] = True
+    app.tokens = {k: pair_node(app.extensions["loket"].store, k) for k in kiosks}
+    return app
+
+
 def kiosk_profile(name: str, tmp_path: Path, *, printer: dict | None = None, **screen: Any):
     raw = tomllib.loads((firmware_config_dir() / "node" / name).read_text())
     raw["node"] = {**raw["node"], "data_dir": str(tmp_path / "kiosk"), "token": "t"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from kiosk_profiles import T0, banyumas_hub, kiosk_profile
+from kiosk_profiles import T0, banyumas_app, kiosk_profile
 
 from core.clock import FakeClock
 from node.app import build_node
@@ -34,15 +34,7 @@ class Transport:
 
 @pytest.fixture
 def hub(tmp_path):
-    from hub import create_app
-    from hub.auth import pair_node
-
-    app = create_app(
-        banyumas_hub(tmp_path / "hub", public_url="http://10.10.0.1:8080"),
-        clock=FakeClock(wall_ms=T0, mono_ms=5_000, boot_id="hub"),
-    )
-    app.config["TESTING"] = True
-    app.tokens = {k: pair_node(app.extensions["loket"].store, k) for k in ("K1", "K2")}
+    app = banyumas_app(tmp_path / "hub", ("K1", "K2"), public_url="http://10.10.0.1:8080")
     yield app
     app.extensions["loket"].store.close()
 
@@ -147,16 +139,8 @@ def test_the_staff_hold_reprints_the_last_ticket(kiosk, hub, tmp_path):
 @pytest.fixture
 def strict_hub(tmp_path):
     """A hub that lets a kiosk take one number a minute: the second press is refused."""
-    from hub import create_app
-    from hub.auth import pair_node
-
-    app = create_app(
-        banyumas_hub(tmp_path / "hub2", issue_per_min=1),
-        clock=FakeClock(wall_ms=T0, mono_ms=5_000, boot_id="hub"),
-    )
-    app.config["TESTING"] = True
-    token = pair_node(app.extensions["loket"].store, "K2")
-    yield app, token
+    app = banyumas_app(tmp_path / "hub2", ("K2",), issue_per_min=1)
+    yield app, app.tokens["K2"]
     app.extensions["loket"].store.close()
 
 

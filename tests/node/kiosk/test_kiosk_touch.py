@@ -5,7 +5,7 @@ every state's screenshot has its words and nothing drawn outside its box or the 
 from __future__ import annotations
 
 import pytest
-from kiosk_profiles import T0, banyumas_hub, kiosk_profile
+from kiosk_profiles import T0, banyumas_app, kiosk_profile
 from test_kiosk_buttons import Transport
 from test_ticket_content import decode_qr, rasters
 
@@ -22,15 +22,7 @@ CODES = ("closed", "holiday", "closure", "cutoff", "quota_reached", "full_today"
 
 @pytest.fixture
 def hub(tmp_path):
-    from hub import create_app
-    from hub.auth import pair_node
-
-    app = create_app(
-        banyumas_hub(tmp_path / "hub", public_url="http://10.10.0.1:8080"),
-        clock=FakeClock(wall_ms=T0, mono_ms=5_000, boot_id="hub"),
-    )
-    app.config["TESTING"] = True
-    app.tokens = {"K1": pair_node(app.extensions["loket"].store, "K1")}
+    app = banyumas_app(tmp_path / "hub", public_url="http://10.10.0.1:8080")
     yield app
     app.extensions["loket"].store.close()
 
