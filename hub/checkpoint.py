@@ -33,7 +33,7 @@ from hub.pushgate import canonical
 log = logging.getLogger(__name__)
 
 FILE = "checkpoint.bin"
-VERSION = 1
+VERSION = 2  # 2: event ids as hub.known.Known (closed days by sequence)
 MAGIC = b"LOKETCP1"
 SEAL_BYTES = 32
 
