@@ -118,10 +118,14 @@ if sys.argv[1] == "hub":
     from hub.authority import Authority
     from hub.store import Store
     store = Store(data)
+    opened = time.perf_counter() - t0
     auth = Authority(config_for(data), store)
     took = time.perf_counter() - t0
-    print(json.dumps({"startup_s": round(took, 3), "rss_mb": probe_rss_mb(),
-                      "live_tickets": len(auth.state.tickets)}))
+    image = auth.replay_image()
+    print(json.dumps({"startup_s": round(took, 3), "store_open_s": round(opened, 3),
+                      "rss_mb": probe_rss_mb(), "live_tickets": len(auth.state.tickets),
+                      "ids_held": len(image["_known"]), "segments": len(store.journal.segments),
+                      "offsets_loaded": len(store.journal.loaded_offsets)}))
     store.close()
 else:
     from core.journal import read_records
