@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core import sdnotify
 from core.catalogue import Catalogue
 from core.clock import HLC, Clock, SystemClock
 from core.errors import CommandRejected, ConfigError, JournalError, JournalOrderError
@@ -57,6 +58,9 @@ SEEN_FLUSH_MS = 60_000
 # After a storage fault, try to reopen the journal at most this often (each try reads it).
 HEAL_EVERY_S = 1.0
 REJECTIONS_KEPT = 200
+# A replay tells systemd it is still starting every this many records (see _replay).
+REPLAY_EXTEND_EVERY = 20_000
+REPLAY_EXTEND_S = 90.0
 # What _replay builds from the journal and a checkpoint restores (hub.checkpoint).
 _IMAGE_FIELDS = ("state", "gate", "anchors", "_known", "_reqs", "_events", "_issue_of",
                  "_last_call", "_by_day", "_hub_seq", "_journal_day", "_skewed")  # fmt: skip
@@ -107,7 +111,10 @@ class Authority:
         self._rejected_ids: set[str] = set()
         self.rejections: collections.deque[dict] = collections.deque(maxlen=REJECTIONS_KEPT)
         self._reset()
-        self._replay(repair=True)
+        if not self._replay(repair=True) and self.state.closed_days:
+            # Closed days were replayed from the journal (the first start after an upgrade, a
+            # checkpoint lost): once is enough, the next start begins here.
+            checkpoint.save_or_log(self)
         # What the profile's catalogue says and the log does not (empty after a seed).
         self.profile_differences: list[str] = catalogue_ops.seed_or_compare(self)
         self._barrier = self._load_barrier()
@@ -134,11 +141,17 @@ class Authority:
         self._journal_day: str | None = None
         self._skewed: set[tuple[str, str]] = set()  # (node, boot) already given a clock.skew
 
-    def _replay(self, *, repair: bool) -> None:
+    def _replay(self, *, repair: bool) -> bool:
+        """Rebuild memory from the checkpoint and the journal; True if a checkpoint was used."""
         derived_wanted: list[Event] = []
         last_hub_hlc = ""
-        self._restore_image(checkpoint.load(self))
-        for record in self.store.records(self._written_hseq):
+        image = checkpoint.load(self)
+        self._restore_image(image)
+        for n, record in enumerate(self.store.records(self._written_hseq), 1):
+            if n % REPLAY_EXTEND_EVERY == 0:
+                # A year replayed on a Pi (no checkpoint yet, or a lost one) outlasts
+                # systemd's start timeout: keep asking for more while it progresses.
+                sdnotify.extend_start(REPLAY_EXTEND_S, f"replaying the journal: {n} records")
             if record.get("hseq") != self._written_hseq + 1:
                 raise JournalOrderError(
                     f"the hub journal in {self.store.data_dir / 'journal'} is out of order: "
@@ -177,6 +190,7 @@ class Authority:
                 self._index(r)
                 self.state.apply(r)
         self.last_hseq = self._written_hseq
+        return image is not None
 
     # -- the start-up checkpoint (hub.checkpoint; written after a daily close) --------------
 

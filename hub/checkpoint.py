@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from core.errors import JournalError
 from core.journal import write_atomic
 from hub import receipts
 from hub.pushgate import canonical
@@ -77,6 +78,15 @@ def save(authority: Any) -> int:
     write_atomic(path_of(authority.store.data_dir), seal(key_of(authority.store), payload))
     log.info("checkpoint written at hseq %d (%d bytes)", image["hseq"], len(payload))
     return image["hseq"]
+
+
+def save_or_log(authority: Any) -> int | None:
+    """:func:`save`, or a log line if the disk refuses (the checkpoint is only a cache)."""
+    try:
+        return save(authority)
+    except JournalError as exc:
+        log.warning("start-up checkpoint not written: %s", exc)
+        return None
 
 
 def proxy(mapping: dict) -> MappingProxyType:
