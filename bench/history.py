@@ -120,11 +120,17 @@ data = Path(sys.argv[2])
 if sys.argv[1] == "hub":
     from hub.authority import Authority
     from hub.store import Store
+    t1 = time.perf_counter()
     store = Store(data)
+    opened = time.perf_counter() - t1
     auth = Authority(config_for(data), store)
     took = time.perf_counter() - t0
-    print(json.dumps({"startup_s": round(took, 3), "rss_mb": probe_rss_mb(),
-                      "live_tickets": len(auth.state.tickets)}))
+    image = auth.replay_image()
+    print(json.dumps({"startup_s": round(took, 3), "imports_s": round(t1 - t0, 3),
+                      "store_open_s": round(opened, 3),
+                      "rss_mb": probe_rss_mb(), "live_tickets": len(auth.state.tickets),
+                      "ids_held": len(image["_known"]), "segments": len(store.journal.segments),
+                      "offsets_loaded": len(store.journal.loaded_offsets)}))
     store.close()
 else:
     from core.clock import FakeClock

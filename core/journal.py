@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from core import journal_index
 from core.errors import JournalCorruptError, JournalError
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 MiB = 1024 * 1024
 _SEGMENT_RE = r"^{prefix}-(\d{{10}})\.jsonl$"
 READ_BLOCK_LINES = 1024  # iter_from reads this many lines at a time
+OFFSETS_CACHED = 8  # sealed segments whose offsets stay loaded after a read
 
 
 class FileLayer(Protocol):
@@ -119,7 +121,11 @@ def decode_line(line: bytes) -> dict | None:
 
 class _Segment:
     """One segment file: its first record index, how many valid records and bytes it holds,
-    and where each record's line starts (8 bytes a record: reads need no copy in RAM)."""
+    and where each record's line starts (8 bytes a record: reads need no copy in RAM).
+
+    ``offsets`` is None for a sealed segment opened from its index (``core.journal_index``):
+    they are loaded when a range of it is read.
+    """
 
     __slots__ = ("path", "first", "count", "size", "offsets")
 
@@ -131,6 +137,12 @@ class _Segment:
         self.count = count
         self.size = size
         self.offsets = offsets if offsets is not None else array("Q")
+
+    @classmethod
+    def sealed(cls, path: Path, first: int, count: int, size: int) -> _Segment:
+        seg = cls(path, first, count, size)
+        seg.offsets = None  # type: ignore[assignment]
+        return seg
 
 
 def _scan(data: bytes, path: Path, is_last: bool) -> tuple[int, int, array]:
@@ -194,6 +206,7 @@ class Journal:
         self._retired: list[int] = []  # fds of finished segments, closed at the next sync
         self._broken: str | None = None
         self._closed = False
+        self._loaded: dict[int, array] = {}  # first index -> offsets of a sealed segment read
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._segments = self._recover()
@@ -220,8 +233,13 @@ class Journal:
                 raise JournalCorruptError(
                     str(path), 0, f"segment starts at record {first}, expected {total}"
                 )
-            data = path.read_bytes()
             is_last = i == len(found) - 1
+            head = None if is_last else journal_index.check(path)
+            if head is not None:
+                segments.append(_Segment.sealed(path, first, head["count"], head["size"]))
+                total += head["count"]
+                continue
+            data = path.read_bytes()
             count, size, offsets = _scan(data, path, is_last)
             if size < len(data):
                 log.warning(
@@ -233,7 +251,46 @@ class Journal:
                 self._fs.truncate(path, size)
             segments.append(_Segment(path, first, count, size, offsets))
             total += count
+            if not is_last:
+                # Sealed before this code wrote indexes, or its index does not match.
+                log.info("journal %s: sealed segment scanned, writing its index", path)
+                self._seal(segments[-1], offsets)
+        self._loaded.clear()
         return segments
+
+    def _seal(self, seg: _Segment, offsets: array) -> None:
+        """Write the index of a segment that will never change again, and let its offsets
+        leave RAM (a cache: a failure only means they stay, and the next open scans it)."""
+        try:
+            data = journal_index.encode(seg.path, seg.count, seg.size, offsets)
+            if data is None:
+                log.warning("journal %s: not as held in memory, no index written", seg.path)
+                return
+            write_atomic(journal_index.index_path(seg.path), data, fs=self._fs)
+        except (OSError, JournalError) as exc:
+            log.warning("journal %s: index not written (%s)", seg.path, exc)
+            return
+        seg.offsets = None  # type: ignore[assignment]
+
+    def _offsets(self, seg: _Segment) -> array:
+        """Line offsets of ``seg``, loaded from its index if sealed (caller holds the lock)."""
+        if seg.offsets is not None:
+            return seg.offsets
+        cached = self._loaded.get(seg.first)
+        if cached is not None:
+            return cached
+        head = journal_index.check(seg.path)
+        offsets = None if head is None else journal_index.offsets(seg.path, head)
+        if offsets is None or len(offsets) != seg.count:
+            log.warning("journal %s: index no longer matches, scanning the segment", seg.path)
+            count, size, offsets = _scan(seg.path.read_bytes(), seg.path, False)
+            if (count, size) != (seg.count, seg.size):
+                raise JournalCorruptError(str(seg.path), count + 1, "segment changed since open")
+            self._seal(seg, offsets)
+        if len(self._loaded) >= OFFSETS_CACHED:
+            del self._loaded[next(iter(self._loaded))]
+        self._loaded[seg.first] = offsets
+        return offsets
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -241,6 +298,12 @@ class Journal:
     def count(self) -> int:
         """Number of durable records in the journal (written and fsync'd)."""
         return self._synced
+
+    @property
+    def loaded_offsets(self) -> list[int]:
+        """Sealed segments (by first index) whose line offsets are in RAM now."""
+        with self._lock:
+            return list(self._loaded)
 
     @property
     def segments(self) -> list[Path]:
@@ -260,18 +323,19 @@ class Journal:
         with self._lock:
             synced = self._synced  # records written but not yet fsync'd are not returned
             snapshot = [
-                (s.path, s.first, max(0, min(s.count, synced - s.first)), s.offsets, s.size)
+                (s, max(0, min(s.count, synced - s.first)))
                 for s in self._segments
                 if s.first < synced
             ]
         return self._read(snapshot, index)
 
-    def _read(
-        self, snapshot: list[tuple[Path, int, int, array, int]], index: int
-    ) -> Iterator[dict]:
-        for path, first, count, offsets, size in snapshot:
+    def _read(self, snapshot: list[tuple[_Segment, int]], index: int) -> Iterator[dict]:
+        for seg, count in snapshot:
+            path, first, size = seg.path, seg.first, seg.size
             if first + count <= index:
                 continue
+            with self._lock:
+                offsets = self._offsets(seg)
             with open(path, "rb") as f:
                 for lo in range(max(0, index - first), count, READ_BLOCK_LINES):
                     hi = min(lo + READ_BLOCK_LINES, count)
@@ -300,8 +364,9 @@ class Journal:
                 lo, hi = max(start, seg.first), min(stop, seg.first + seg.count)
                 if lo >= hi:
                     continue
-                end = seg.offsets[hi - seg.first] if hi - seg.first < seg.count else seg.size
-                parts.append((seg.path, seg.offsets[lo - seg.first], end, hi - lo, lo - seg.first))
+                offsets = self._offsets(seg)
+                end = offsets[hi - seg.first] if hi - seg.first < seg.count else seg.size
+                parts.append((seg.path, offsets[lo - seg.first], end, hi - lo, lo - seg.first))
         out: list[bytes] = []
         for path, begin, end, n, line0 in parts:
             try:
@@ -419,7 +484,7 @@ class Journal:
                 self._probe()
                 for seg in reversed(self._segments):
                     keep = max(0, min(seg.count, synced - seg.first))
-                    size = seg.offsets[keep] if keep < seg.count else seg.size
+                    size = self._offsets(seg)[keep] if keep < seg.count else seg.size
                     if seg is self._segments[-1] or keep < seg.count:
                         self._fs.truncate(seg.path, size)
                     if seg.first <= synced:
@@ -483,6 +548,9 @@ class Journal:
             self._broken = f"cannot create segment: {exc}"
             raise JournalError(f"cannot create segment {path}: {exc}") from exc
         self._segments.append(_Segment(path, first))
+        if len(self._segments) > 1 and self._segments[-2].count:
+            sealed = self._segments[-2]  # durable (synced above): it never changes again
+            self._seal(sealed, sealed.offsets)
 
     def _close_retired(self) -> None:
         """Close the fds of segments left behind (caller holds both locks)."""

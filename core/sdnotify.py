@@ -37,6 +37,13 @@ def notify(state: str, env: dict[str, str] | None = None) -> bool:
         return False
 
 
+def extend_start(seconds: float, status: str, env: dict[str, str] | None = None) -> bool:
+    """Ask systemd for ``seconds`` more before it gives up on a start still under way (a
+    long journal replay): without it a ``Type=notify`` unit is killed after
+    ``TimeoutStartSec`` and begins the same replay again, forever."""
+    return notify(f"EXTEND_TIMEOUT_USEC={int(seconds * 1_000_000)}\nSTATUS={status}", env)
+
+
 def watchdog_interval_s(env: dict[str, str] | None = None) -> float | None:
     """``WatchdogSec`` as systemd passed it (``$WATCHDOG_USEC``, for this PID), or None."""
     env = os.environ if env is None else env

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core import sdnotify
 from core.catalogue import Catalogue
 from core.clock import HLC, Clock, SystemClock
 from core.errors import CommandRejected, ConfigError, JournalError, JournalOrderError
@@ -43,6 +44,7 @@ from core.queue import QueueState
 from hub import catalogue_ops, checkpoint, floor_ops, identity, operations, pushcheck, receipts
 from hub.derive import ClockAnchors, bound_estimate, hlc_wall_ms, skew_notice
 from hub.errors import Refused
+from hub.known import Known
 from hub.pushgate import PushGate, canonical, parse_pushed
 from hub.store import Store
 from hub.views import config_view, day_of, mpp_view, timezone_of
@@ -56,8 +58,11 @@ SEEN_FLUSH_MS = 60_000
 # After a storage fault, try to reopen the journal at most this often (each try reads it).
 HEAL_EVERY_S = 1.0
 REJECTIONS_KEPT = 200
+# A replay tells systemd it is still starting every this many records (see _replay).
+REPLAY_EXTEND_EVERY = 20_000
+REPLAY_EXTEND_S = 90.0
 # What _replay builds from the journal and a checkpoint restores (hub.checkpoint).
-_IMAGE_FIELDS = ("state", "gate", "anchors", "_ids", "_reqs", "_events", "_issue_of",
+_IMAGE_FIELDS = ("state", "gate", "anchors", "_known", "_reqs", "_events", "_issue_of",
                  "_last_call", "_by_day", "_hub_seq", "_journal_day", "_skewed")  # fmt: skip
 
 
@@ -106,7 +111,10 @@ class Authority:
         self._rejected_ids: set[str] = set()
         self.rejections: collections.deque[dict] = collections.deque(maxlen=REJECTIONS_KEPT)
         self._reset()
-        self._replay(repair=True)
+        if not self._replay(repair=True) and self.state.closed_days:
+            # Closed days were replayed from the journal (the first start after an upgrade, a
+            # checkpoint lost): once is enough, the next start begins here.
+            checkpoint.save_or_log(self)
         # What the profile's catalogue says and the log does not (empty after a seed).
         self.profile_differences: list[str] = catalogue_ops.seed_or_compare(self)
         self._barrier = self._load_barrier()
@@ -122,21 +130,28 @@ class Authority:
         self.state = QueueState()  # the catalogue (and so the roster) comes from the log
         self.gate = PushGate()
         self.anchors = ClockAnchors()
-        self._ids: dict[str, bytes] = {}  # event id -> digest of its canonical text (dedup+alarm)
+        self._known = Known()  # logged event ids (dedup + alarm); closed days by seq
         self._reqs: dict[str, str] = {}  # req -> id of the first primary event carrying it
         self._events: dict[str, int] = {}  # primary event id -> its hseq (for answers)
         self._issue_of: dict[str, str] = {}  # ticket key -> id of its ticket.issued
         self._last_call: dict[str, str] = {}  # ticket key -> id of its latest ticket.called
-        self._by_day: dict[str, list[tuple[str, str | None]]] = {}  # open day -> (id, req)
+        # open day -> (id, req) of its ticket events (derived ones too), dropped at its close
+        self._by_day: dict[str, list[tuple[str, str | None]]] = {}
         self._hub_seq = 0
         self._journal_day: str | None = None
         self._skewed: set[tuple[str, str]] = set()  # (node, boot) already given a clock.skew
 
-    def _replay(self, *, repair: bool) -> None:
+    def _replay(self, *, repair: bool) -> bool:
+        """Rebuild memory from the checkpoint and the journal; True if a checkpoint was used."""
         derived_wanted: list[Event] = []
         last_hub_hlc = ""
-        self._restore_image(checkpoint.load(self))
-        for record in self.store.records(self._written_hseq):
+        image = checkpoint.load(self)
+        self._restore_image(image)
+        for n, record in enumerate(self.store.records(self._written_hseq), 1):
+            if n % REPLAY_EXTEND_EVERY == 0:
+                # A year replayed on a Pi (no checkpoint yet, or a lost one) outlasts
+                # systemd's start timeout: keep asking for more while it progresses.
+                sdnotify.extend_start(REPLAY_EXTEND_S, f"replaying the journal: {n} records")
             if record.get("hseq") != self._written_hseq + 1:
                 raise JournalOrderError(
                     f"the hub journal in {self.store.data_dir / 'journal'} is out of order: "
@@ -147,8 +162,12 @@ class Authority:
                     "`loket hub restore BACKUP --config ...`; the nodes then re-push what "
                     "they hold"
                 )
-            self._index(record)
             ev = record["event"]
+            if ev["type"] == "day.closed" and derived_wanted:
+                # What the day's events derived is logged right after them; once the day's
+                # ids leave memory (below) it could no longer be told from missing.
+                derived_wanted = [d for d in derived_wanted if d.id not in self._known]
+            self._index(record)
             derived_wanted += self.state.apply(record)
             if (notice := skew_notice(record, self._skewed)) is not None:
                 derived_wanted.append(notice)
@@ -156,7 +175,7 @@ class Authority:
                 last_hub_hlc = ev["hlc"]
         if last_hub_hlc:
             self.hlc.restore(last_hub_hlc)
-        missing = [d for d in derived_wanted if d.id not in self._ids]
+        missing = [d for d in derived_wanted if d.id not in self._known]
         if missing and repair:
             log.warning("re-deriving %d missing derived event(s) at startup", len(missing))
             now = self.clock.wall_ms()
@@ -171,6 +190,7 @@ class Authority:
                 self._index(r)
                 self.state.apply(r)
         self.last_hseq = self._written_hseq
+        return image is not None
 
     # -- the start-up checkpoint (hub.checkpoint; written after a daily close) --------------
 
@@ -198,15 +218,20 @@ class Authority:
 
     def _forget_day(self, day: str) -> None:
         """Drop the per-ticket indexes of a closed day (its tickets left the fold). Its event
-        ids stay in ``_ids``: a re-pushed event of that day is still known, never doubled."""
+        ids leave ``_known`` too, which still knows them by sequence (``hub.known``): a
+        re-pushed event of that day is known, never doubled."""
         for event_id, req in self._by_day.pop(day, ()):
-            self._events.pop(event_id, None)
-            if req and self._reqs.get(req) == event_id:
-                del self._reqs[req]
+            self._forget_event(event_id, req)
         prefix = f"{day}/"
         for index in (self._issue_of, self._last_call):
             for key in [k for k in index if k.startswith(prefix)]:
                 del index[key]
+
+    def _forget_event(self, event_id: str, req: str | None) -> None:
+        self._events.pop(event_id, None)
+        if req and self._reqs.get(req) == event_id:
+            del self._reqs[req]
+        self._known.forget(event_id, req, self.gate.acked_through)
 
     def _index(self, record: dict, known_digest: bytes | None = None) -> None:
         """Account for one logged record in every in-memory index (replay and commit).
@@ -216,15 +241,21 @@ class Authority:
         """
         ev = record["event"]
         self._written_hseq = record["hseq"]
-        self._ids[ev["id"]] = known_digest if known_digest is not None else digest(canonical(ev))
+        self._known.add(
+            ev["id"],
+            ev["origin"],
+            ev["inc"],
+            ev.get("seq", 0),
+            known_digest if known_digest is not None else digest(canonical(ev)),
+        )
         self._journal_day = day_of(record["recv_ms"], self.tz)
+        ticket_day = ev["ticket"].split("/", 1)[0] if ev.get("ticket") else None
+        if ticket_day is not None:
+            self._by_day.setdefault(ticket_day, []).append((ev["id"], ev.get("req")))
         if ev["type"] in DERIVED_TYPES:
+            self._late(ticket_day)
             return  # notifications: no req, no seq, nothing to gate on
         self._events[ev["id"]] = record["hseq"]
-        if ev.get("ticket"):
-            self._by_day.setdefault(ev["ticket"].split("/", 1)[0], []).append(
-                (ev["id"], ev.get("req"))
-            )
         self.gate.note_logged(ev)
         self.anchors.observe(ev["origin"], ev.get("clock"), record["recv_ms"])
         if ev.get("req"):
@@ -237,6 +268,13 @@ class Authority:
             self._forget_day(ev["body"]["day"])
         if ev["origin"] == "hub" and ev["inc"] == self.epoch:
             self._hub_seq = max(self._hub_seq, ev["seq"])
+        self._late(ticket_day)
+
+    def _late(self, day: str | None) -> None:
+        """An event of a day already closed (a node offline past closing) is logged, not
+        folded, and not held in memory either."""
+        if day is not None and day in self.state.closed_days:
+            self._forget_day(day)
 
     # -- the one way to change anything ------------------------------------------------------
 
@@ -417,7 +455,7 @@ class Authority:
                 except ValueError:
                     log.warning("unreadable hlc %r in %s", event.hlc, event.id)
             for dev in derived:
-                if dev.id in self._ids or dev.id in batch_ids:
+                if dev.id in self._known or dev.id in batch_ids:
                     continue
                 hseq += 1
                 batch_ids.add(dev.id)
@@ -476,6 +514,9 @@ class Authority:
     def event_for_req(self, req: str) -> dict | None:
         """The logged primary event an earlier request with this ``req`` produced, or None."""
         event_id = self._reqs.get(req)
+        if event_id is None and self._known.req_of_closed_day(req):
+            # Its answer left memory with its day (hub.known): say so, never run it again.
+            raise Refused("req_closed_day", f"req {req!r} was carried out on a closed day", 409)
         return None if event_id is None else self._event_dict(event_id)
 
     def logged_event(self, event_id: str) -> dict | None:
@@ -498,8 +539,8 @@ class Authority:
         """Make, commit and return one hub event (admin actions such as roster changes)."""
 
         def decide() -> dict:
-            if req and req in self._reqs:
-                return self._event_dict(self._reqs[req])
+            if req and (req in self._reqs or self._known.req_of_closed_day(req)):
+                return self.event_for_req(req)
             event = self._hub_event(type_, ticket=ticket, req=req, deps=deps, body=body)
             return self._commit([event])[0]["event"]
 
@@ -680,7 +721,7 @@ class Authority:
     def has_req(self, req: str) -> bool:
         """Whether a request with this ``req`` was already carried out (a retry)."""
         with self._lock:
-            return req in self._reqs
+            return req in self._reqs or self._known.req_of_closed_day(req)
 
     def event(self, event_id: str) -> dict | None:
         return self._decide(self._event_dict, event_id)
@@ -754,13 +795,13 @@ class Authority:
                     continue
                 pushed.add(event.id)
                 text = canonical(event)
-                known = self._ids.get(event.id)
+                known = self._known.digest(event.id)
                 if known is None and event.id in self.gate.held:
                     known = digest(canonical(self.gate.held[event.id]))
                 if known is not None and known != digest(text):
                     conflicts.append(event.id)
                     continue
-                if known is not None:
+                if known is not None or self._known.of_closed_day(event.id):
                     continue  # already logged (or held): pushing it again changes nothing
                 reason = self._push_refusal(ctx, node, event, text, raw)
                 if reason is not None:
@@ -785,7 +826,7 @@ class Authority:
                     ids=conflicts,
                 )
             self.gate.hold(fresh)
-            ready = self.gate.releasable(lambda eid: eid in self._ids, self._dep_gone)
+            ready = self.gate.releasable(lambda eid: eid in self._known, self._dep_gone)
             if ready:
                 self._commit(ready, texts)
             held = sorted(

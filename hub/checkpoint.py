@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from core.errors import JournalError
 from core.journal import write_atomic
 from hub import receipts
 from hub.pushgate import canonical
@@ -33,7 +34,7 @@ from hub.pushgate import canonical
 log = logging.getLogger(__name__)
 
 FILE = "checkpoint.bin"
-VERSION = 1
+VERSION = 2  # 2: event ids as hub.known.Known (closed days by sequence)
 MAGIC = b"LOKETCP1"
 SEAL_BYTES = 32
 
@@ -77,6 +78,15 @@ def save(authority: Any) -> int:
     write_atomic(path_of(authority.store.data_dir), seal(key_of(authority.store), payload))
     log.info("checkpoint written at hseq %d (%d bytes)", image["hseq"], len(payload))
     return image["hseq"]
+
+
+def save_or_log(authority: Any) -> int | None:
+    """:func:`save`, or a log line if the disk refuses (the checkpoint is only a cache)."""
+    try:
+        return save(authority)
+    except JournalError as exc:
+        log.warning("start-up checkpoint not written: %s", exc)
+        return None
 
 
 def proxy(mapping: dict) -> MappingProxyType:

@@ -48,6 +48,23 @@ class FaultFS(OsFiles):
         self.fds[fd] = path
         return fd
 
+    def open_trunc(self, path):
+        # write_atomic's temp file (a sealed segment's index): new, empty, not yet linked.
+        self._tick()
+        path = Path(path)
+        fd = super().open_trunc(path)
+        self.linked[path], self.durable[path] = False, 0
+        self.fds[fd] = path
+        return fd
+
+    def replace(self, src, dst):
+        # The rename is atomic; like a new file it survives only once its directory is fsync'd.
+        self._tick()
+        super().replace(src, dst)
+        self.durable[Path(dst)] = self.durable.pop(Path(src))
+        self.linked.pop(Path(src))
+        self.linked[Path(dst)] = False
+
     def write(self, fd, data):
         self._tick()
         return super().write(fd, data)

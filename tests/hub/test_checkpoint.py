@@ -103,3 +103,48 @@ def test_a_checkpoint_of_records_the_journal_does_not_hold_is_ignored(
     again = Authority(config, store, clock)
     assert "is not the one it covered" in caplog.text
     assert memory(again) == memory(authority)
+
+
+def test_a_full_replay_over_closed_days_writes_the_checkpoint_at_once(
+    client, auth, req, authority, clock, config, caplog
+):
+    """The first start after an upgrade (another VERSION) replays the journal once only."""
+    closed_then_more(client, auth, req, authority, clock)
+    path = checkpoint.path_of(authority.store.data_dir)
+    path.unlink()
+    caplog.set_level(logging.INFO, logger="hub.checkpoint")
+    cold = Authority(config, authority.store, clock)
+    assert "no start-up checkpoint" in caplog.text
+    image = checkpoint.load(cold)
+    assert image is not None and image["hseq"] == authority.last_hseq
+    caplog.clear()
+    warm = Authority(config, authority.store, clock)
+    assert "replaying the whole journal" not in caplog.text
+    assert memory(warm) == memory(cold) == memory(authority)
+
+
+def test_a_long_replay_keeps_asking_systemd_for_time(
+    client, auth, req, authority, clock, config, monkeypatch, tmp_path
+):
+    """Type=notify: a start that outlasts TimeoutStartSec is killed and begins again."""
+    import socket
+
+    import hub.authority
+
+    closed_then_more(client, auth, req, authority, clock)
+    checkpoint.path_of(authority.store.data_dir).unlink()
+    monkeypatch.setattr(hub.authority, "REPLAY_EXTEND_EVERY", 5)
+    path = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
+        systemd.bind(path)
+        systemd.setblocking(False)
+        monkeypatch.setenv("NOTIFY_SOCKET", path)
+        Authority(config, authority.store, clock)
+        got = []
+        while True:
+            try:
+                got.append(systemd.recv(256).decode())
+            except BlockingIOError:
+                break
+    assert len(got) == authority.last_hseq // 5
+    assert got[0] == "EXTEND_TIMEOUT_USEC=90000000\nSTATUS=replaying the journal: 5 records"

@@ -273,7 +273,7 @@ def test_the_commit_digest_is_the_digest_of_the_canonical_text(authority):
 
     event = authority.issue("r1", "B", "K1")["event"]  # the logged dict, with its receipt
     assert canonical_digest(Event.from_dict(event).to_dict()) == digest(canonical(event))
-    assert authority._ids[event["id"]] == digest(canonical(event))
+    assert authority._known.digest(event["id"]) == digest(canonical(event))
 
 
 def test_after_a_restore_an_event_waiting_for_a_ghost_is_released_once_every_node_pushed(
