@@ -112,6 +112,7 @@ class Lab:
         self.made: list[str] = []
         self.undo: list[list[str]] = []  # commands that take the faults away, in order made
         self.relays: dict[str, Proc] = {}  # member -> its delay relay while delayed
+        self.redirects: list[list[str]] = []  # commands that remove the DNAT to a relay
         self.relayed: dict[str, int] = {}  # member -> connections its relays carried, in all
 
     def ns(self, name: str) -> str:
@@ -205,6 +206,7 @@ class Lab:
             to_hub = ["-p", "tcp", "-d", HUB_IP, "--dport", str(HUB_PORT)]
             rule = [*to_hub, "-j", "DNAT", "--to-destination", f"{HUB_IP}:{port}"]
             self._rule(self.ns(name), rule, table="nat", chain="OUTPUT")
+            self.redirects.append(self.undo.pop())  # undone after the relay stopped: heal()
         except RuntimeError as err:
             self._stop_relay(name)
             raise DelayUnavailable(
@@ -239,13 +241,20 @@ class Lab:
         self.relayed[name] = self.relayed.get(name, 0) + carried
 
     def heal(self) -> None:
-        """Undo every fault: the network is whole again. Relays stop last, once the drops are
-        gone, so the ends of the connections they carried reach the members."""
+        """Undo every fault: the network is whole again.
+
+        Drops go first, then the relays stop, then the DNAT to them: the ends of the
+        connections a relay carried (its FIN) must travel the redirected path back to the
+        member (measured: once the rule was gone, they were lost and the member's request
+        waited for its timeout)."""
         for argv in reversed(self.undo):
             sh(*argv, check=False)
         self.undo.clear()
         for name in list(self.relays):
             self._stop_relay(name)
+        for argv in reversed(self.redirects):
+            sh(*argv, check=False)
+        self.redirects.clear()
 
     # -- processes -----------------------------------------------------------------------------
 
