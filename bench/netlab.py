@@ -3,7 +3,9 @@ network namespaces, joined by veth pairs to a bridge, with links cut, made lossy
 
 Used by ``tests/e2e/test_netns.py`` (the invariants) and ``bench/reconnect.py`` (the figures).
 Needs root, ``ip`` (iproute2) and ``iptables``; :func:`unavailable` says why not otherwise.
-``tc netem`` (delay) is used only when the kernel has it (:meth:`Lab.has_netem`).
+Delay (:meth:`Lab.delay`) is ``tc netem`` where the kernel has it (:meth:`Lab.has_netem`),
+else a userspace relay (``bench.slowlink``) in the hub's namespace that the member's traffic
+to the hub is sent through by an iptables ``nat OUTPUT`` DNAT rule in the member's namespace.
 
 Layout: namespace ``<tag>-sw`` holds bridge ``br0``; every member ``<tag>-<name>`` has ``eth0``
 (10.77.0.x/24), its peer ``v-<name>`` in the switch namespace. Interface names only need to be
@@ -14,6 +16,12 @@ A cut is what a pulled cable does: packets in both directions vanish, nobody get
 It is made with iptables ``INPUT`` drops on both ends (``OUTPUT`` drops would fail the
 sender's ``send()`` at once, which no cable does). ``half_open`` drops only what reaches the
 member: its requests still reach the hub (which acts and answers), the answers never arrive.
+
+The relay listens on the hub's address, so the drops above still apply to the relayed
+link (they match addresses, not ports); it reaches the hub from ``RELAY_IP`` (on the hub's
+loopback), so the hub does not take relayed requests for its own machine's. Only
+connections opened after :meth:`Lab.delay` go through it (conntrack keeps an open one on
+its path); :meth:`Lab.heal` stops it, which ends the connections it carries.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +41,7 @@ from typing import IO, Any
 SUBNET = "10.77.0"
 HUB_IP = f"{SUBNET}.1"
 HUB_PORT = 8080
+RELAY_IP = f"{SUBNET}.254"  # the delay relay's side towards the hub (never a member's)
 MAX_MEMBERS = 8  # bounded: one lab is a hub and a handful of nodes
 REPO = Path(__file__).resolve().parent.parent
 
@@ -87,6 +97,10 @@ def _delete_ns(name: str) -> None:
     sh("ip", "netns", "del", name, check=False)
 
 
+class DelayUnavailable(RuntimeError):
+    """Neither tc netem nor the relay can delay a link here (the reason is the message)."""
+
+
 class Lab:
     """Namespaces and links; ``with Lab({"hub": 1, "C1": 11}) as lab: lab.cut("C1")``."""
 
@@ -96,7 +110,10 @@ class Lab:
         self.tag = f"tb-{os.getpid()}"
         self.members = dict(members)
         self.made: list[str] = []
-        self.rules: list[tuple[str, list[str]]] = []  # (namespace, iptables rule) to undo
+        self.undo: list[list[str]] = []  # commands that take the faults away, in order made
+        self.relays: dict[str, Proc] = {}  # member -> its delay relay while delayed
+        self.redirects: list[list[str]] = []  # commands that remove the DNAT to a relay
+        self.relayed: dict[str, int] = {}  # member -> connections its relays carried, in all
 
     def ns(self, name: str) -> str:
         return f"{self.tag}-{name.lower()}"
@@ -136,15 +153,18 @@ class Lab:
         self.made.append(ns)
 
     def close(self) -> None:
+        for name in list(self.relays):
+            self._stop_relay(name)
         for ns in reversed(self.made):
             _delete_ns(ns)
         self.made.clear()
 
     # -- faults ------------------------------------------------------------------------------
 
-    def _rule(self, ns: str, rule: list[str]) -> None:
-        sh("ip", "netns", "exec", ns, "iptables", "-I", "INPUT", *rule)
-        self.rules.append((ns, rule))
+    def _rule(self, ns: str, rule: list[str], table: str = "filter", chain: str = "INPUT"):
+        ipt = ["ip", "netns", "exec", ns, "iptables", "-t", table]
+        sh(*ipt, "-I", chain, *rule)
+        self.undo.append([*ipt, "-D", chain, *rule])
 
     def cut(self, name: str) -> None:
         """Both directions between ``name`` and the hub vanish (no reset)."""
@@ -169,38 +189,91 @@ class Lab:
             sh("ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", "br0", "root")
         return probe.returncode == 0
 
-    def delay(self, name: str, ms: int) -> None:
-        """``ms`` of delay each way on ``name``'s port (tc netem; check has_netem first)."""
-        sh("ip", "netns", "exec", self.ns("sw"), "tc", "qdisc", "add", "dev",
-           f"v-{name.lower()}", "root", "netem", "delay", f"{ms}ms")  # fmt: skip
-        self.rules.append((self.ns("sw"), ["netem", f"v-{name.lower()}"]))
+    def delay(self, name: str, ms: int, log: Path | None = None) -> str:
+        """``ms`` of delay each way between ``name`` and the hub, until :meth:`heal`; how it
+        is made: ``"netem"`` or ``"relay"`` (``log``: the relay's output). Raises
+        :class:`DelayUnavailable` with the reason when neither works: never does nothing."""
+        if self.has_netem():
+            for ns, dev in ((self.ns("sw"), f"v-{name.lower()}"), (self.ns(name), "eth0")):
+                tc = ["ip", "netns", "exec", ns, "tc", "qdisc"]
+                sh(*tc, "add", "dev", dev, "root", "netem", "delay", f"{ms}ms")
+                self.undo.append([*tc, "del", "dev", dev, "root"])
+            return "netem"
+        if name in self.relays:
+            raise ValueError(f"{name} is delayed already; heal() first")
+        port = self._start_relay(name, ms, log)
+        try:
+            to_hub = ["-p", "tcp", "-d", HUB_IP, "--dport", str(HUB_PORT)]
+            rule = [*to_hub, "-j", "DNAT", "--to-destination", f"{HUB_IP}:{port}"]
+            self._rule(self.ns(name), rule, table="nat", chain="OUTPUT")
+            self.redirects.append(self.undo.pop())  # undone after the relay stopped: heal()
+        except RuntimeError as err:
+            self._stop_relay(name)
+            raise DelayUnavailable(
+                f"no tc netem, and no iptables nat for the relay: {err}"
+            ) from err
+        return "relay"
+
+    def _start_relay(self, name: str, ms: int, log: Path | None) -> int:
+        from bench.slowlink import LISTENING
+
+        hub = self.ns("hub")
+        if RELAY_IP not in sh("ip", "-n", hub, "addr", "show", "dev", "lo").stdout:
+            sh("ip", "-n", hub, "addr", "add", f"{RELAY_IP}/32", "dev", "lo")
+        ends = ["--listen", f"{HUB_IP}:0", "--to", f"{HUB_IP}:{HUB_PORT}", "--source", RELAY_IP]
+        argv = [sys.executable, "-m", "bench.slowlink", *ends, "--delay-ms", str(ms)]
+        relay = self.relays[name] = self.spawn("hub", argv, log)
+        try:
+            _, _, line = relay.wait_line(lambda x: x.startswith(LISTENING), timeout=20)
+        except TimeoutError as err:
+            self._stop_relay(name)
+            raise DelayUnavailable(
+                f"no tc netem, and the delay relay did not start: {err}"
+            ) from err
+        return int(line.split()[3].rpartition(":")[2])
+
+    def _stop_relay(self, name: str) -> None:
+        from bench.slowlink import CONNECTION
+
+        relay = self.relays.pop(name)
+        relay.stop()
+        carried = sum(1 for _, line in relay.lines if line.startswith(CONNECTION))
+        self.relayed[name] = self.relayed.get(name, 0) + carried
 
     def heal(self) -> None:
-        """Undo every fault: the network is whole again."""
-        for ns, rule in reversed(self.rules):
-            if rule[0] == "netem":
-                sh("ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", rule[1], "root",
-                   check=False)  # fmt: skip
-            else:
-                sh("ip", "netns", "exec", ns, "iptables", "-D", "INPUT", *rule, check=False)
-        self.rules.clear()
+        """Undo every fault: the network is whole again.
+
+        Drops go first, then the relays stop, then the DNAT to them: the ends of the
+        connections a relay carried (its FIN) must travel the redirected path back to the
+        member (measured: once the rule was gone, they were lost and the member's request
+        waited for its timeout)."""
+        for argv in reversed(self.undo):
+            sh(*argv, check=False)
+        self.undo.clear()
+        for name in list(self.relays):
+            self._stop_relay(name)
+        for argv in reversed(self.redirects):
+            sh(*argv, check=False)
+        self.redirects.clear()
 
     # -- processes -----------------------------------------------------------------------------
 
-    def spawn(self, name: str, argv: list[str], log: Path) -> Proc:
+    def spawn(self, name: str, argv: list[str], log: Path | None) -> Proc:
         return Proc(["ip", "netns", "exec", self.ns(name), *argv], log)
 
 
 class Proc:
     """A child process whose output lines are kept (and copied to ``log``), with stdin."""
 
-    def __init__(self, argv: list[str], log: Path):
+    def __init__(self, argv: list[str], log: Path | None):
         from bench.harness import child_env
 
         env = child_env()
         self.lines: list[tuple[float, str]] = []
         self._cond = threading.Condition()
-        self._log: IO[str] = open(log, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop
+        self._log: IO[str] | None = None
+        if log is not None:
+            self._log = open(log, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop
         self.proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
@@ -216,7 +289,8 @@ class Proc:
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            self._log.write(line)
+            if self._log is not None:
+                self._log.write(line)
             with self._cond:
                 self.lines.append((time.monotonic(), line.rstrip("\n")))
                 self._cond.notify_all()
@@ -261,7 +335,8 @@ class Proc:
                     stream.close()
                 except OSError:
                     pass
-        self._log.close()
+        if self._log is not None:
+            self._log.close()
         return self.proc.returncode
 
 

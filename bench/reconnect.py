@@ -11,8 +11,17 @@ each a process in its own network namespace) goes through rounds of:
    counters call offline. Then the links come back and the clock runs from that moment to
    every node's status file saying online with an empty backlog (``reconnect_s``; target 3 s).
 
+3. **slow links** (``delay``): C2's link 150 ms slower each way for a few presses, then
+   C1's 800 ms slower (a round trip past the 0.8 s RPC timeout) for one; each time the
+   clock runs from the heal to every node online with an empty backlog again
+   (``reconnect_after_<ms>``). With the relay this includes the node noticing that the
+   heal closed the connections the relay carried (netem would leave them open). The delay is
+   ``tc netem`` or, without it, the relay of ``bench.slowlink`` (``by``; ``Lab.delay``); a
+   machine with neither reports ``delay.skipped`` with the reason.
+
 Also reported: how long a press on a dead link took to show its offline call
-(``press_on_dead_link_s``; RPC timeout 0.8 s). Not part of ``python -m bench``: it needs root.
+(``press_on_dead_link_s``; RPC timeout 0.8 s) and, to compare with the slow links, a press
+of the online peer (``press_online``). Not part of ``python -m bench``: it needs root.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.netlab import Lab, unavailable
+from bench.netlab import DelayUnavailable, Lab, unavailable
 from bench.netmall import MEMBERS, NODES, Mall
 from bench.stats import summary_ms, target
 
@@ -60,7 +69,8 @@ def _round(mall: Mall, outage_s: float, fig: dict[str, list[float]]) -> None:
         if first:
             fig["press_on_dead_link_s"].append(took)
             first = False
-        mall.press("C2", "n", timeout=5)
+        took, _ = mall.press("C2", "n", timeout=5)
+        fig["press_online_s"].append(took)
         mall.press("C1", "d", timeout=5)
         mall.press("C2", "d", timeout=5)
     fig["counter_cut_s"].append(time.monotonic() - t0)
@@ -78,6 +88,23 @@ def _round(mall: Mall, outage_s: float, fig: dict[str, list[float]]) -> None:
     mall.press("C2", "d", timeout=5)
 
 
+def _slow(mall: Mall, fig: dict[str, list[float]], how: dict[str, str]) -> None:
+    """C2 150 ms slower each way for two calls, then C1 800 ms slower for one."""
+    for counter, ms, calls in (("C2", 150, 2), ("C1", 800, 1)):
+        try:
+            how["by"] = mall.lab.delay(counter, ms)
+        except DelayUnavailable as err:
+            how["skipped"] = str(err)
+            return
+        mall.issue(calls)
+        for _ in range(calls):
+            took, _ = mall.press(counter, "n", timeout=8)
+            fig[f"press_delay_{ms}ms_s"].append(took)
+            mall.press(counter, "d", timeout=8)
+        mall.lab.heal()
+        fig[f"reconnect_after_{ms}ms_s"].append(mall.wait_synced(60))
+
+
 def run(size: str = "quick") -> dict[str, Any]:
     why = unavailable()
     if why:
@@ -87,13 +114,20 @@ def run(size: str = "quick") -> dict[str, Any]:
         "press_on_dead_link_s": [],
         "counter_cut_s": [],
         "reconnect_s": [],
+        "press_online_s": [],
+        "press_delay_150ms_s": [],
+        "press_delay_800ms_s": [],
+        "reconnect_after_150ms_s": [],
+        "reconnect_after_800ms_s": [],
     }
+    how: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="tb-reconnect-") as tmp, Lab(MEMBERS) as lab:
         mall = Mall(lab, Path(tmp))
         try:
             mall.start()
             for _ in range(rounds):
                 _round(mall, outage_s, fig)
+                _slow(mall, fig, how)
             mall.wait_converged()
             found = _counts(mall)
         finally:
@@ -102,6 +136,8 @@ def run(size: str = "quick") -> dict[str, Any]:
     per_min = round(found["double_service"] / minutes, 3) if minutes else None
     reconnect = summary_ms(fig["reconnect_s"])
     worst = max(fig["reconnect_s"]) if fig["reconnect_s"] else None
+    slow = fig["reconnect_after_150ms_s"] + fig["reconnect_after_800ms_s"]
+    worst_slow = round(max(slow), 3) if slow else None
     return {
         "rounds": rounds,
         "outage_minutes": round(minutes, 3),
@@ -109,8 +145,17 @@ def run(size: str = "quick") -> dict[str, Any]:
         "double_services_per_outage_minute": per_min,
         "reconnect": reconnect,
         "press_on_dead_link": summary_ms(fig["press_on_dead_link_s"]),
+        "press_online": summary_ms(fig["press_online_s"]),
+        "delay": {
+            **how,
+            "press_150ms": summary_ms(fig["press_delay_150ms_s"]),
+            "press_800ms": summary_ms(fig["press_delay_800ms_s"]),
+            "reconnect_after_150ms": summary_ms(fig["reconnect_after_150ms_s"]),
+            "reconnect_after_800ms": summary_ms(fig["reconnect_after_800ms_s"]),
+        },
         "targets": {
             "reconnect_max_s": target(None if worst is None else round(worst, 3), 3, unit="s"),
+            "reconnect_after_delay_max_s": target(worst_slow, 3, unit="s"),
         },
     }
 

@@ -132,6 +132,7 @@ class SyncClient:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._back = threading.Event()  # set when the hub answers again: pull at once
+        self._recheck = threading.Event()  # set when a request failed: probe at once
         self._threads: list[threading.Thread] = []
         self._pull_ok = False
         self._retry_after: float | None = None
@@ -165,6 +166,11 @@ class SyncClient:
             if online:
                 self._wake.set()  # the backlog goes now, not after the push backoff
                 self._back.set()
+            else:
+                # An online node probes every probe_online_s; one failed request (a reset,
+                # a dropped connection) must not leave it calling offline beside a live hub
+                # until then: the probe decides now whether the hub is gone.
+                self._recheck.set()
 
     # -- push ----------------------------------------------------------------------------
 
@@ -508,6 +514,7 @@ class SyncClient:
         self._stop.set()
         self._wake.set()
         self._back.set()
+        self._recheck.set()
         for t in self._threads:
             t.join(timeout if t.name.endswith("push") else 0.2)
         with self._lock:
@@ -558,7 +565,8 @@ class SyncClient:
                 self.probe_once()
             except Exception:
                 log.exception("probe failed")
-            self._stop.wait(self.probe_online_s if self.online else self.probe_offline_s)
+            self._recheck.clear()  # what the probe just did is the answer to it
+            self._recheck.wait(self.probe_online_s if self.online else self.probe_offline_s)
 
 
 class _HubRefused(Exception):
