@@ -42,6 +42,7 @@ from core.events import DERIVED_TYPES, Event, make_event, make_record
 from core.model import LIVE_STATES, TicketStatus
 from core.queue import QueueState
 from hub import catalogue_ops, checkpoint, floor_ops, identity, operations, pushcheck, receipts
+from hub.barrier import RecoveryBarrier
 from hub.derive import ClockAnchors, bound_estimate, hlc_wall_ms, skew_notice
 from hub.errors import Refused
 from hub.known import Known
@@ -117,8 +118,7 @@ class Authority:
             checkpoint.save_or_log(self)
         # What the profile's catalogue says and the log does not (empty after a seed).
         self.profile_differences: list[str] = catalogue_ops.seed_or_compare(self)
-        self._barrier = self._load_barrier()
-        self._repushed = self._load_repushed()
+        self._barrier = RecoveryBarrier(store, self.epoch, lambda: self.state.catalogue)
 
     # -- startup ------------------------------------------------------------------------------
 
@@ -844,7 +844,7 @@ class Authority:
             now = self.clock.wall_ms()
             self._touch(node, now, push_ms=now, inc=inc, hub_epoch_seen=hub_epoch_seen)
             if hub_epoch_seen == self.epoch:
-                self._barrier_progress(node)
+                self._barrier.pushed(node)
         return answer
 
     def _push_refusal(
@@ -945,74 +945,27 @@ class Authority:
                         inc: n for (o, inc), n in self.gate.acked.items() if o == node_id
                     },
                     "held": sum(1 for e in self.gate.held.values() if e.origin == node_id),
-                    "barrier_pending": node_id in (self._barrier or ()),
+                    "barrier_pending": self._barrier.holds(node_id),
                     "rejected": [r for r in self.rejections if r["node"] == node_id][:5],
                 }
             )
         return out
 
-    def _load_barrier(self) -> set[str] | None:
-        settings = self.store.settings()
-        barrier = settings.get("barrier")
-        if not settings.get("restored") or not barrier or barrier.get("epoch") != self.epoch:
-            return None
-        if barrier.get("lifted"):
-            return None
-        pending = identity.kiosk_ids(self.state.catalogue) - set(barrier.get("done", []))
-        return pending or None
-
     def barrier(self) -> list[str] | None:
         """Kiosks that must still push in this epoch before online numbers resume (or None)."""
         with self._lock:
-            return sorted(self._barrier) if self._barrier else None
+            return self._barrier.waiting_for()
 
     def _dep_gone(self, dep: str) -> bool:
-        """A past epoch's hub event that no node holds any more (a ghost whose replies were
-        all lost): once every configured node has pushed in this epoch — a node does that only
-        after re-pushing all it holds — or an admin lifted the barrier, nothing can bring it
-        back, and an event waiting for it is released (the fold answers it with a notice)."""
-        if dep in self._rejected_ids:
-            return True  # refused at push: it will never be logged
-        parts = dep.split(":")
-        if self._repushed is None or len(parts) < 3 or parts[0] != "hub":
-            return False
-        if parts[1] == self.epoch:
-            return False
-        nodes = set(identity.node_ids(self.state.catalogue))
-        return self._repushed is True or nodes <= self._repushed
-
-    def _load_repushed(self) -> set[str] | bool | None:
-        """Nodes that pushed since the restore into this epoch (True: barrier lifted; None:
-        this epoch did not start with a restore)."""
-        barrier = self.store.setting("barrier") or {}
-        if barrier.get("epoch") != self.epoch:
-            return None
-        return True if barrier.get("lifted") else set(barrier.get("repushed", []))
-
-    def _barrier_progress(self, node: str) -> None:
-        if isinstance(self._repushed, set) and node not in self._repushed:
-            self._repushed.add(node)
-            barrier = dict(self.store.setting("barrier") or {})
-            self.store.set_settings(barrier={**barrier, "repushed": sorted(self._repushed)})
-        if not self._barrier or node not in self._barrier:
-            return
-        self._barrier.discard(node)
-        barrier = dict(self.store.setting("barrier") or {})
-        barrier["done"] = sorted(set(barrier.get("done", [])) | {node})
-        self.store.set_settings(barrier=barrier)
-        if not self._barrier:
-            log.warning("recovery barrier passed: every kiosk pushed in epoch %s", self.epoch)
-            self._barrier = None
+        """An event that will never be logged: refused at push, or a past epoch's hub event
+        that no node holds any more (a ghost whose replies were all lost; hub.barrier). An
+        event waiting for it is released (the fold answers it with a notice)."""
+        return dep in self._rejected_ids or self._barrier.past_hub_event_gone(dep)
 
     def lift_barrier(self, by: str) -> None:
         """An admin ends the recovery barrier early (e.g. a kiosk is broken for good)."""
         with self._lock:
-            barrier = dict(self.store.setting("barrier") or {"epoch": self.epoch})
-            barrier.update(lifted=True, lifted_by=by)
-            self.store.set_settings(barrier=barrier)
-            self._barrier = None
-            if self._repushed is not None:
-                self._repushed = True
+            self._barrier.lift(by)
 
 
 __all__ = ["Authority"]
