@@ -49,6 +49,7 @@ from hub.known import Known
 from hub.pushgate import PushGate, canonical, parse_pushed
 from hub.store import Store
 from hub.views import config_view, day_of, mpp_view, timezone_of
+from hub.withdrawn import Withdrawn
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ REPLAY_EXTEND_EVERY = 20_000
 REPLAY_EXTEND_S = 90.0
 # What _replay builds from the journal and a checkpoint restores (hub.checkpoint).
 _IMAGE_FIELDS = ("state", "gate", "anchors", "_known", "_reqs", "_events", "_issue_of",
-                 "_last_call", "_by_day", "_hub_seq", "_journal_day", "_skewed")  # fmt: skip
+                 "_last_call", "_by_day", "_hub_seq", "_journal_day", "_skewed",
+                 "_withdrawn")  # fmt: skip
 
 
 def digest(canonical_text: str) -> bytes:
@@ -126,6 +128,7 @@ class Authority:
         """Empty every in-memory structure that is rebuilt from the journal."""
         self.last_hseq = 0  # durable and published: what readers may see
         self._written_hseq = 0  # written to the journal and folded into memory
+        self._withdrawn = Withdrawn()
         self._unpublished: list[dict] = []  # records (last_hseq, _written_hseq], in order
         self.state = QueueState()  # the catalogue (and so the roster) comes from the log
         self.gate = PushGate()
@@ -167,6 +170,7 @@ class Authority:
                 # What the day's events derived is logged right after them; once the day's
                 # ids leave memory (below) it could no longer be told from missing.
                 derived_wanted = [d for d in derived_wanted if d.id not in self._known]
+            self._withdrawn.note(self.state.catalogue, ev, day_of(record["recv_ms"], self.tz))
             self._index(record)
             derived_wanted += self.state.apply(record)
             if (notice := skew_notice(record, self._skewed)) is not None:
@@ -266,6 +270,7 @@ class Authority:
             self._last_call[ev["ticket"]] = ev["id"]
         elif ev["type"] == "day.closed":
             self._forget_day(ev["body"]["day"])
+            self._withdrawn.forget_through(ev["body"]["day"])
         if ev["origin"] == "hub" and ev["inc"] == self.epoch:
             self._hub_seq = max(self._hub_seq, ev["seq"])
         self._late(ticket_day)
@@ -445,6 +450,7 @@ class Authority:
                 record["est_clamped"] = True
             records.append(record)
             batch_ids.add(event.id)
+            self._withdrawn.note(state.catalogue, d, day_of(now, self.tz))
             derived = state.apply(event, hseq, est)  # the Event itself: no re-parse
             if (notice := skew_notice(record, skewed)) is not None:
                 derived.append(notice)
@@ -785,6 +791,7 @@ class Authority:
                     for e in self.gate.held.values()
                     if e.type == "ticket.issued" and e.body.get("booking")
                 },
+                withdrawn=self._withdrawn.allows,
             )
             for raw in events:
                 reason = pushcheck.hub_only(raw)

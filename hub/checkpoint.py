@@ -34,7 +34,7 @@ from hub.pushgate import canonical
 log = logging.getLogger(__name__)
 
 FILE = "checkpoint.bin"
-VERSION = 2  # 2: event ids as hub.known.Known (closed days by sequence)
+VERSION = 3  # 2: event ids as hub.known.Known (closed days by sequence); 3: hub.withdrawn
 MAGIC = b"LOKETCP1"
 SEAL_BYTES = 32
 

@@ -104,6 +104,8 @@ class Context:
     find: Callable[[str], dict | None]
     bookings: Mapping[str, dict] = field(default_factory=dict)
     checked_in: set[str] = field(default_factory=set)
+    # (kiosk, service, ticket day) -> taken off that kiosk on or after that day (hub.withdrawn)
+    withdrawn: Callable[[str, str, str], bool] = lambda kiosk, service, day: False
 
 
 def hub_only(raw: Any) -> str | None:
@@ -196,7 +198,9 @@ def _kiosk(ctx: Context, node: str, event: Event) -> str | None:
     service = body["service"]
     if identity.known_service(ctx.catalogue, service) is None:
         return f"unknown_service: no service {service!r}"
-    if service not in identity.kiosk_services(ctx.catalogue, node):
+    if service not in identity.kiosk_services(ctx.catalogue, node) and not ctx.withdrawn(
+        node, service, body["day"]
+    ):
         return f"service_not_at_kiosk: kiosk {node} does not offer {service}"
     if not -9 <= body["priority"] <= 9:
         return "bad_priority: an integer -9..9"
