@@ -107,6 +107,9 @@ class HubSection:
     max_streams: int = 32
     max_streams_per_ip: int = 8
     max_longpolls: int = 128
+    # After each daily close the hub backs up there (hub.nightly_backup); None = off.
+    backup_dir: Path | None = None
+    backup_keep: int = 7
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,13 @@ HUB_SECTIONS = {
         Key("max_streams", "int", default=32, min=1, max=1000),
         Key("max_streams_per_ip", "int", default=8, min=1, max=1000),
         Key("max_longpolls", "int", default=128, min=1, max=1000),
+        Key(
+            "backup_dir",
+            nonempty=True,
+            expected="an absolute folder path for the backup after each daily close, e.g. "
+            '"/media/loket-backup" (a USB stick)',
+        ),
+        Key("backup_keep", "int", default=7, min=1, max=365),
     ),
     "upstream": UPSTREAM_KEYS,
 }
@@ -301,6 +311,13 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
             f"{hub['public_url']!r} is not valid; expected an http(s) address such as "
             '"http://10.10.0.1:8080" (the visitor Wi-Fi address of this hub)',
         )
+    backup_dir = hub["backup_dir"]
+    if isinstance(backup_dir, str) and not Path(backup_dir).is_absolute():
+        problems.add(
+            "hub.backup_dir",
+            f"{backup_dir!r} is not an absolute path; expected a folder such as "
+            '"/media/loket-backup" (a USB stick or a NAS mount), outside the data folder',
+        )
     if problems.items:
         return None
     data_dir = abs_path(hub["data_dir"])
@@ -321,6 +338,8 @@ def _build_hub(raw: Mapping[str, Any], problems: Problems, source: Path | None) 
             max_streams=hub["max_streams"],
             max_streams_per_ip=hub["max_streams_per_ip"],
             max_longpolls=hub["max_longpolls"],
+            backup_dir=Path(backup_dir) if backup_dir else None,
+            backup_keep=hub["backup_keep"],
         ),
         agencies=tuple(Agency(a["id"], a["name"]) for a in catalogue["agencies"]),
         services=tuple(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from hub import archive, csrf, day_close, ui
+from hub import archive, csrf, day_close, nightly_backup, ui
 from hub.auth import require_role
 from hub.errors import Refused
 
@@ -23,12 +23,16 @@ def page() -> str:
     authority = ui.authority()
     days = list(archive.days(Path(authority.store.data_dir)))
     days.reverse()  # newest first
+    backup = nightly_backup.last_status(authority.store.data_dir)
     return render_template(
         "admin_archive.html",
         days=days,
         open_days=day_close.open_days(authority),
         today=authority.today(),
         today_closed=day_close.closed(authority, authority.today()),
+        backup_dir=authority.config.hub.backup_dir,
+        backup=backup,
+        backup_at=ui.clock_text((backup or {}).get("at_ms"), "%Y-%m-%d %H:%M"),
     )
 
 

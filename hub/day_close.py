@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core.model import LIVE_STATES
-from hub import archive, checkpoint, kpi
+from hub import archive, checkpoint, kpi, nightly_backup
 from hub.errors import Refused
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def close_day(authority: Any, day: str | None, by: str) -> dict[str, Any]:
     archive.write_day(data_dir, doc)
     checkpoint.save(authority)
     log.info("day %s closed by %s: %d not served", day, by, len(not_served))
+    nightly_backup.after_close(authority, day)
     return doc
 
 

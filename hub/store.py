@@ -219,8 +219,13 @@ class Store:
 
     # -- backup and restore ------------------------------------------------------------------
 
-    def backup_to(self, dest: str | os.PathLike[str]) -> Path:
-        """Copy the journal and documents to ``dest`` (consistent: taken under the lock)."""
+    def backup_to(
+        self, dest: str | os.PathLike[str], link_from: str | os.PathLike[str] | None = None
+    ) -> Path:
+        """Copy the journal and documents to ``dest`` (consistent: taken under the lock).
+
+        ``link_from``: the journal folder of an earlier backup; a sealed segment found there
+        with the same size is hard-linked, not copied (sealed segments never change)."""
         dest = Path(dest)
         with self.lock:
             try:
@@ -228,8 +233,15 @@ class Store:
             except JournalError:
                 log.warning("backup of a journal that cannot sync", exc_info=True)
             (dest / JOURNAL_DIR).mkdir(parents=True, exist_ok=False)
-            for seg in self.journal.segments:
-                shutil.copy2(seg, dest / JOURNAL_DIR / seg.name)
+            segments = self.journal.segments
+            for i, seg in enumerate(segments):
+                target = dest / JOURNAL_DIR / seg.name
+                earlier = Path(link_from) / seg.name if link_from is not None else None
+                sealed = i < len(segments) - 1
+                if sealed and earlier is not None and _same_size(earlier, seg):
+                    os.link(earlier, target)
+                else:
+                    shutil.copy2(seg, target)
             shutil.copy2(self.data_dir / DB_FILE, dest / DB_FILE)
         return dest
 
@@ -240,6 +252,13 @@ class Store:
                 self.db.close()
             finally:
                 self.folder_lock.release()
+
+
+def _same_size(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size
+    except OSError:
+        return False
 
 
 def read_epoch(data_dir: str | os.PathLike[str]) -> str | None:

@@ -360,7 +360,7 @@ def _config_check(args: argparse.Namespace, out: TextIO) -> int:
         what = f"{config.node.role} node {config.node.id!r} ({', '.join(devices) or 'no devices'})"
     print(f"OK: {args.file}: {what}", file=out)
     if isinstance(config, HubConfig):
-        for line in _display_notes(config) + _ticket_notes(config):
+        for line in _display_notes(config) + _ticket_notes(config) + _backup_notes(config):
             print(f"  {line}", file=out)
     return EXIT_OK
 
@@ -409,6 +409,18 @@ def _ticket_notes(config) -> list[str]:
     return [
         "no [hub] public_url: tickets print no QR code; set it to the address visitors' "
         'phones reach, e.g. public_url = "http://10.10.0.1:8080" (the visitor Wi-Fi)'
+    ]
+
+
+def _backup_notes(config) -> list[str]:
+    """Where the backup after each daily close goes, or that there is none."""
+    folder = getattr(config.hub, "backup_dir", None)
+    if folder is not None:
+        keep = config.hub.backup_keep
+        return [f"after each daily close the hub backs up to {folder} (newest {keep} kept)"]
+    return [
+        "no [hub] backup_dir: no backup after the daily close; set it to a USB stick or NAS "
+        'folder, e.g. backup_dir = "/media/loket-backup", or run loket hub backup after the close'
     ]
 
 
