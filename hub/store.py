@@ -222,28 +222,38 @@ class Store:
     def backup_to(
         self, dest: str | os.PathLike[str], link_from: str | os.PathLike[str] | None = None
     ) -> Path:
-        """Copy the journal and documents to ``dest`` (consistent: taken under the lock).
+        """Copy the journal and documents to ``dest``, consistent as of one moment.
 
-        ``link_from``: the journal folder of an earlier backup; a sealed segment found there
-        with the same size is hard-linked, not copied (sealed segments never change)."""
+        Sealed segments never change, so they are copied without holding the writer's lock
+        (a first backup of a year copies hundreds of MB; commands must not wait for it);
+        the open segment and the documents are copied under it. ``link_from``: the journal
+        folder of an earlier backup; a sealed segment found there with the same size is
+        hard-linked, not copied."""
         dest = Path(dest)
         with self.lock:
-            try:
-                self.journal.sync()  # what the copy holds is durable here too
-            except JournalError:
-                log.warning("backup of a journal that cannot sync", exc_info=True)
-            (dest / JOURNAL_DIR).mkdir(parents=True, exist_ok=False)
-            segments = self.journal.segments
-            for i, seg in enumerate(segments):
-                target = dest / JOURNAL_DIR / seg.name
-                earlier = Path(link_from) / seg.name if link_from is not None else None
-                sealed = i < len(segments) - 1
-                if sealed and earlier is not None and _same_size(earlier, seg):
-                    os.link(earlier, target)
-                else:
-                    shutil.copy2(seg, target)
+            self._sync_for_backup()
+            sealed = self.journal.segments[:-1]
+        (dest / JOURNAL_DIR).mkdir(parents=True, exist_ok=False)
+        for seg in sealed:
+            target = dest / JOURNAL_DIR / seg.name
+            earlier = Path(link_from) / seg.name if link_from is not None else None
+            if earlier is not None and _same_size(earlier, seg):
+                os.link(earlier, target)
+            else:
+                shutil.copy2(seg, target)
+        with self.lock:
+            self._sync_for_backup()
+            for seg in self.journal.segments:
+                if seg not in sealed:  # the open one, and any sealed since
+                    shutil.copy2(seg, dest / JOURNAL_DIR / seg.name)
             shutil.copy2(self.data_dir / DB_FILE, dest / DB_FILE)
         return dest
+
+    def _sync_for_backup(self) -> None:
+        try:
+            self.journal.sync()  # what the copy holds is durable here too
+        except JournalError:
+            log.warning("backup of a journal that cannot sync", exc_info=True)
 
     def close(self) -> None:
         with self.lock:

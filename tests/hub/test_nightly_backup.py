@@ -120,3 +120,42 @@ def test_config_check_says_where_the_backup_goes(tmp_path, capsys):
     assert main(["config", "check", str(with_usb)]) == 0
     out = capsys.readouterr().out
     assert "after each daily close the hub backs up to /media/usb (newest 7 kept)" in out
+
+
+def test_sealed_segments_are_copied_without_holding_the_writers_lock(
+    app, client, auth, req, authority, clock, tmp_path, monkeypatch
+):
+    import shutil
+    import threading
+
+    from hub import store as store_module
+
+    for _ in range(2):  # two service days: at least one sealed segment
+        day_with_leftovers(client, auth, req)
+        clock.advance(DAY_MS)
+    day_with_leftovers(client, auth, req)
+    sealed = authority.store.journal.segments[:-1]
+    assert sealed
+    free_while: dict[str, bool] = {}
+    real_copy2 = shutil.copy2
+
+    def copy2(src, dst, **kw):
+        if src in sealed:  # could another thread (a command) take the lock now?
+            got: list[bool] = []
+            t = threading.Thread(
+                target=lambda: (
+                    got.append(authority.store.lock.acquire(timeout=2))
+                    or authority.store.lock.release()
+                )
+            )
+            t.start()
+            t.join()
+            free_while[src.name] = got == [True]
+        return real_copy2(src, dst, **kw)
+
+    monkeypatch.setattr(store_module.shutil, "copy2", copy2)
+    authority.store.backup_to(tmp_path / "whole")
+    assert free_while and all(free_while.values()), free_while
+    assert sorted(p.name for p in (tmp_path / "whole" / "journal").iterdir()) == sorted(
+        p.name for p in authority.store.journal.segments
+    )
