@@ -7,8 +7,6 @@ SVG drawn here, because the hall LAN has no internet and no chart library.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,6 +18,7 @@ from core import svg
 from core.kpi import minutes_text, row_values
 from hub import kpi, ui
 from hub.auth import require_role
+from hub.csv_download import csv_response
 
 bp = Blueprint("reports", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -70,14 +69,7 @@ def report_csv() -> Response:
     if table not in TABLES:
         abort(404)
     rows = ui.csv_words(csv_rows(range_report(date_from, date_to), table), ui.text(ui.page_lang()))
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    name = f"loket-{table}-{date_from}_{date_to}.csv"
-    return Response(
-        buf.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_response(rows, f"loket-{table}-{date_from}_{date_to}.csv")
 
 
 def date_range() -> tuple[str, str]:

@@ -9,9 +9,6 @@ summary file per day, never the journal.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,6 +18,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from hub import archive, day_close, reports_pdf, ui
 from hub.auth import require_role
+from hub.csv_download import csv_response
 from hub.reports import column_chart
 
 bp = Blueprint("reports_day", __name__, url_prefix="/admin/reports", template_folder="templates")
@@ -158,7 +156,7 @@ def day_page() -> str:
 @require_role("viewer")
 def day_csv() -> Response:
     ctx = day_context()
-    return _csv(day_csv_rows(ctx["fig"], ctx["w"]), f"laporan-{ctx['day']}.csv")
+    return csv_response(day_csv_rows(ctx["fig"], ctx["w"]), f"laporan-{ctx['day']}.csv", bom=True)
 
 
 @bp.get("/day.pdf")
@@ -190,7 +188,7 @@ def range_csv() -> Response:
     for d in ctx["days"]:
         rows.append([d["day"], *_count_values(d["row"])])
     rows.append([w["rep_total"], *_count_values(ctx["total"])])
-    return _csv(rows, f"laporan-{ctx['date_from']}-{ctx['date_to']}.csv")
+    return csv_response(rows, f"laporan-{ctx['date_from']}-{ctx['date_to']}.csv", bom=True)
 
 
 def range_context() -> dict[str, Any]:
@@ -245,20 +243,6 @@ def day_csv_rows(fig: dict[str, Any], w: dict[str, str]) -> list[list[Any]]:
     rows += [[s["service"], *_count_values(s)] for s in fig["services"]]
     rows.append([w["rep_total"], *_count_values(fig["total"])])
     return rows
-
-
-def _csv(rows: list[list[Any]], filename: str) -> Response:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return Response(
-        "\ufeff" + out.getvalue(),  # the BOM makes spreadsheet programs read UTF-8
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{_safe(filename)}"'},
-    )
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
 def hour_chart(hours: list[dict[str, Any]], title: str) -> Any:

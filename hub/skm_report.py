@@ -11,8 +11,6 @@ stylesheet (static/skm.css) so the page itself is the printable report.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
@@ -23,6 +21,7 @@ from flask import Blueprint, Response, abort, make_response, render_template, re
 from core import skm
 from hub import kpi, ui
 from hub.auth import require_role
+from hub.csv_download import csv_response
 from hub.skm_text import grade_text, lang_of, questions, words
 
 bp = Blueprint("skm_report", __name__, url_prefix="/admin", template_folder="templates")
@@ -129,14 +128,8 @@ def report() -> str:
 def report_csv() -> Response:
     lang = lang_of(ui.page_lang())
     date_from, date_to = period()
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(csv_rows(groups(date_from, date_to), lang))
-    name = f"loket-skm-{date_from}_{date_to}.csv"
-    return Response(
-        buf.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    rows = csv_rows(groups(date_from, date_to), lang)
+    return csv_response(rows, f"loket-skm-{date_from}_{date_to}.csv")
 
 
 CSV_HEAD = {
