@@ -170,7 +170,7 @@ class Authority:
                 # What the day's events derived is logged right after them; once the day's
                 # ids leave memory (below) it could no longer be told from missing.
                 derived_wanted = [d for d in derived_wanted if d.id not in self._known]
-            self._withdrawn.note(self.state.catalogue, ev, day_of(record["recv_ms"], self.tz))
+            self._withdrawn.note(self.state.catalogue, ev, record["recv_ms"], self.tz)
             self._index(record)
             derived_wanted += self.state.apply(record)
             if (notice := skew_notice(record, self._skewed)) is not None:
@@ -450,7 +450,7 @@ class Authority:
                 record["est_clamped"] = True
             records.append(record)
             batch_ids.add(event.id)
-            self._withdrawn.note(state.catalogue, d, day_of(now, self.tz))
+            self._withdrawn.note(state.catalogue, d, now, self.tz)
             derived = state.apply(event, hseq, est)  # the Event itself: no re-parse
             if (notice := skew_notice(record, skewed)) is not None:
                 derived.append(notice)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub import identity
+from hub.views import day_of
 
 
 @dataclass
@@ -24,11 +25,14 @@ class Withdrawn:
     # (kiosk, service) -> the service day it was taken off
     days: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def note(self, catalogue: Any, event: dict, day: str) -> None:
-        """Before ``event`` (a logged record's event, received on ``day``) is folded."""
+    def note(self, catalogue: Any, event: dict, recv_ms: int, tz: Any) -> None:
+        """Before ``event`` (a logged record's event, received at ``recv_ms``) is folded."""
+        if event.get("type") != "catalogue.set":
+            return  # every logged event passes here: the cheap test first
         body = event.get("body") or {}
-        if event.get("type") != "catalogue.set" or body.get("kind") != "kiosk":
+        if body.get("kind") != "kiosk":
             return
+        day = day_of(recv_ms, tz)
         kiosk = body.get("id")
         kept = set((body.get("value") or {}).get("services") or ())
         for service in set(identity.kiosk_services(catalogue, kiosk)) - kept:
